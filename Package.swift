@@ -1,0 +1,113 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+]
+
+let package = Package(
+    name: "Cairn",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "cairn", targets: ["cairn"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: ["JSON", "YAML"]),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+    ],
+    targets: [
+        .target(
+            name: "CairnCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CairnStore",
+            dependencies: [
+                "CairnCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CairnAuth",
+            dependencies: [
+                "CairnCore", "CairnStore",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CairnAgents",
+            dependencies: ["CairnCore", "CairnStore"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "CairnAssetGen",
+            swiftSettings: swiftSettings
+        ),
+        .plugin(
+            name: "CairnAssetsPlugin",
+            capability: .buildTool(),
+            dependencies: ["CairnAssetGen"]
+        ),
+        .target(
+            name: "CairnAssets",
+            swiftSettings: swiftSettings,
+            plugins: ["CairnAssetsPlugin"]
+        ),
+        .target(
+            name: "CairnServer",
+            dependencies: [
+                "CairnCore", "CairnStore", "CairnAuth", "CairnAgents", "CairnAssets",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "cairn",
+            dependencies: [
+                "CairnServer", "CairnStore", "CairnAuth", "CairnCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CairnUnitTests",
+            dependencies: ["CairnCore", "CairnStore", "CairnAuth", "CairnAgents", "CairnServer"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CairnIntegrationTests",
+            dependencies: [
+                "CairnCore", "CairnStore", "CairnAuth", "CairnServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CairnE2ETests",
+            dependencies: [],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

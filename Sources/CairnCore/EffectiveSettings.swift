@@ -1,0 +1,68 @@
+/// One resolved value and the layer it came from.
+public struct EffectiveSetting: Sendable, Equatable {
+    public let value: String
+    public let source: SettingSource
+    /// The name the source used, e.g. `CAIRN_SERVER_PORT` or `--port`.
+    public let origin: String
+}
+
+/// The configuration a component receives: every key resolved, validated and traceable.
+public struct EffectiveSettings: Sendable {
+    public let values: [String: EffectiveSetting]
+
+    public init(values: [String: EffectiveSetting]) { self.values = values }
+
+    /// Resolves every catalog key from layers given lowest precedence first. Each layer maps a
+    /// key to `(raw value, origin)`. Throws the first invalid value, naming key and source.
+    public static func resolve(layers: [(SettingSource, [String: (String, String)])]) throws(InvalidSetting) -> EffectiveSettings {
+        var values: [String: EffectiveSetting] = [:]
+        for definition in SettingsCatalog.all {
+            var chosen = EffectiveSetting(value: definition.defaultValue, source: .default, origin: "built-in")
+            for (source, layer) in layers {
+                guard let (raw, origin) = layer[definition.key] else { continue }
+                if source == .runtime && !definition.runtime { continue }
+                switch definition.kind.validate(raw) {
+                case .success(let canonical):
+                    chosen = EffectiveSetting(value: canonical, source: source, origin: origin)
+                case .failure(let problem):
+                    throw InvalidSetting(key: definition.key, value: definition.secret ? "********" : raw,
+                                         source: source, origin: origin, reason: problem.reason)
+                }
+            }
+            values[definition.key] = chosen
+        }
+        return EffectiveSettings(values: values)
+    }
+
+    public func string(_ key: String) -> String {
+        guard let setting = values[key] else { preconditionFailure("unknown setting \(key)") }
+        return setting.value
+    }
+
+    public func int(_ key: String) -> Int {
+        guard let value = Int(string(key)) else { preconditionFailure("setting \(key) is not an integer") }
+        return value
+    }
+
+    public func bool(_ key: String) -> Bool { string(key) == "true" }
+
+    /// The value for display: secrets that are set show as `********`.
+    public func masked(_ key: String) -> String {
+        let value = string(key)
+        if SettingsCatalog.byKey[key]?.secret == true && !value.isEmpty { return "********" }
+        return value
+    }
+}
+
+/// A configuration value that failed validation; `description` is the one line shown to operators.
+public struct InvalidSetting: Error, Sendable, Equatable, CustomStringConvertible {
+    public let key: String
+    public let value: String
+    public let source: SettingSource
+    public let origin: String
+    public let reason: String
+
+    public var description: String {
+        "invalid configuration: \(key) = \"\(value)\" from \(source.rawValue) (\(origin)): \(reason)"
+    }
+}

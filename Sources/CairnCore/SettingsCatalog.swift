@@ -1,0 +1,30 @@
+/// Every configuration key Cairn knows, with defaults. The one list the README documents.
+public enum SettingsCatalog {
+    public static let all: [SettingDefinition] = [
+        .init("server.host", "127.0.0.1", .string, "address to bind"),
+        .init("server.port", "8080", .integer(0...65535), "TCP port (0 picks a free one)"),
+        .init("server.body_limit_bytes", "1048576", .integer(1024...1_073_741_824), "largest accepted request body"),
+        .init("server.shutdown_grace_seconds", "10", .integer(0...300), "how long shutdown waits for in-flight requests"),
+        .init("data.dir", "./cairn-data", .string, "directory holding cairn.db"),
+        .init("database.synchronous", "normal", .choice(["normal", "full"]), "SQLite synchronous pragma"),
+        .init("log.level", "info", .choice(["trace", "debug", "info", "notice", "warning", "error", "critical"]), "log level"),
+        .init("log.format", "text", .choice(["text", "json"]), "log line format"),
+        .init("auth.issuer", "cairn", .string, "JWT iss claim"),
+        .init("auth.audience", "cairn", .string, "JWT aud claim"),
+        .init("auth.access_ttl_seconds", "900", .integer(60...86_400), runtime: true, "access token lifetime"),
+        .init("auth.refresh_ttl_seconds", "1209600", .integer(3_600...31_536_000), runtime: true, "refresh token / session lifetime"),
+        .init("auth.leeway_seconds", "30", .integer(0...300), "clock skew tolerated when checking exp/nbf"),
+        .init("auth.bcrypt_cost", "12", .integer(4...16), "bcrypt work factor"),
+        .init("auth.registration", "open", .choice(["open", "approval", "closed"]), runtime: true, "who may register"),
+        .init("auth.lockout_threshold", "5", .integer(1...1_000), runtime: true, "failed logins before the account locks"),
+        .init("auth.lockout_window_seconds", "900", .integer(1...86_400), runtime: true, "window in which failures count"),
+        .init("auth.lockout_duration_seconds", "900", .integer(1...86_400), runtime: true, "how long a locked account stays locked"),
+        .init("ratelimit.login_per_ip_per_minute", "30", .integer(1...100_000), runtime: true, "login attempts per client IP"),
+        .init("ratelimit.login_per_account_per_minute", "10", .integer(1...100_000), runtime: true, "login attempts per email"),
+        .init("ratelimit.register_per_ip_per_minute", "20", .integer(1...100_000), runtime: true, "registrations per client IP"),
+        .init("ratelimit.refresh_per_session_per_minute", "30", .integer(1...100_000), runtime: true, "token refreshes per session"),
+        .init("metrics.token", "", .string, secret: true, "bearer token that may read /metrics"),
+    ]
+
+    public static let byKey: [String: SettingDefinition] = Dictionary(uniqueKeysWithValues: all.map { ($0.key, $0) })
+}

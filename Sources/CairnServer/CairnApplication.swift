@@ -1,0 +1,89 @@
+import CairnCore
+import CairnStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// Everything the HTTP application needs, built once by the caller (the `serve` command or a test).
+public struct ServerEnvironment: Sendable {
+    public let settings: EffectiveSettings
+    public let store: Store
+    public let logger: Logger
+    public let clock: any WallClock
+
+    public init(settings: EffectiveSettings, store: Store, logger: Logger, clock: any WallClock = SystemClock()) {
+        self.settings = settings
+        self.store = store
+        self.logger = logger
+        self.clock = clock
+    }
+}
+
+/// Assembles routes, middleware and services into a runnable Hummingbird application.
+public enum CairnApplication {
+    public static func makeRouter(_ env: ServerEnvironment) -> Router<CairnRequestContext> {
+        let router = Router(context: CairnRequestContext.self)
+        // Order matters: the request id exists before anything logs; errors are mapped before
+        // the access log and security headers see the response.
+        router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: SecurityHeadersMiddleware())
+        router.add(middleware: AccessLogMiddleware())
+        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: BodyLimitMiddleware(limit: env.settings.int("server.body_limit_bytes")))
+        HealthRoutes(store: env.store).register(on: router)
+        AssetRoutes().register(on: router)
+        return router
+    }
+
+    public static func makeApplication(
+        _ env: ServerEnvironment,
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        Application(
+            router: makeRouter(env),
+            configuration: .init(
+                address: .hostname(env.settings.string("server.host"), port: env.settings.int("server.port")),
+                serverName: nil
+            ),
+            onServerRunning: onServerRunning,
+            logger: env.logger
+        )
+    }
+
+    /// Runs until SIGTERM/SIGINT: stops accepting, drains in-flight requests for at most the
+    /// grace period, then closes the database.
+    public static func run(_ env: ServerEnvironment, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) async throws {
+        let app = makeApplication(env, onServerRunning: onServerRunning)
+        var config = ServiceGroupConfiguration(
+            services: [
+                .init(service: StoreCloser(store: env.store, logger: env.logger)),
+                .init(service: app),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: env.logger
+        )
+        config.maximumGracefulShutdownDuration = .seconds(env.settings.int("server.shutdown_grace_seconds"))
+        config.maximumCancellationDuration = .seconds(5)
+        try await ServiceGroup(configuration: config).run()
+    }
+}
+
+/// Owns the database's lifetime within the service group; it shuts down after the HTTP server
+/// (services stop in reverse order), so no request sees a closed database.
+struct StoreCloser: Service {
+    let store: Store
+    let logger: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        do {
+            try store.close()
+            logger.info("database closed")
+        } catch {
+            logger.error("closing database failed", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import CairnCore
+import Configuration
+import Foundation
+
+/// Where configuration comes from, gathered by the command line. Nothing here reads the process
+/// environment by itself: the caller passes it in, so tests build isolated configurations.
+public struct ConfigurationSources: Sendable {
+    /// Path of a JSON or YAML config file (by extension: .json, .yaml, .yml).
+    public var configFile: String?
+    /// The environment to read `CAIRN_*` variables from.
+    public var environment: [String: String]
+    /// Values given as command-line flags, by setting key.
+    public var flags: [String: String]
+    /// Runtime settings stored in the database, by setting key.
+    public var runtime: [String: String]
+
+    public init(configFile: String? = nil, environment: [String: String] = [:], flags: [String: String] = [:], runtime: [String: String] = [:]) {
+        self.configFile = configFile
+        self.environment = environment
+        self.flags = flags
+        self.runtime = runtime
+    }
+}
+
+/// A problem that stops start-up: a bad value or an unreadable file.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(description: String) { self.description = description }
+}
+
+/// Builds `EffectiveSettings` from defaults < file < environment < flags < runtime.
+public enum ConfigurationLoader {
+    public static func load(_ sources: ConfigurationSources) throws(ConfigurationError) -> EffectiveSettings {
+        var layers: [(SettingSource, [String: (String, String)])] = []
+        if let path = sources.configFile {
+            layers.append((.file, try fileLayer(path: path)))
+        }
+        layers.append((.env, environmentLayer(sources.environment)))
+        layers.append((.flag, sources.flags.mapValues { ($0, "command line") }))
+        layers.append((.runtime, sources.runtime.mapValues { ($0, "database") }))
+        do {
+            return try EffectiveSettings.resolve(layers: layers)
+        } catch {
+            throw ConfigurationError(description: error.description)
+        }
+    }
+
+    static func environmentLayer(_ environment: [String: String]) -> [String: (String, String)] {
+        let provider = EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: "cairn")
+        var layer: [String: (String, String)] = [:]
+        for definition in SettingsCatalog.all {
+            let key = AbsoluteConfigKey(ConfigKey(definition.key))
+            if let value = try? provider.value(forKey: key, type: .string).value, case .string(let raw) = value.content {
+                layer[definition.key] = (raw, definition.environmentName)
+            }
+        }
+        return layer
+    }
+
+    static func fileLayer(path: String) throws(ConfigurationError) -> [String: (String, String)] {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ConfigurationError(description: "invalid configuration: cannot read config file \(path): \((error as NSError).localizedDescription)")
+        }
+        let lookup: (AbsoluteConfigKey, ConfigType) throws -> LookupResult
+        do {
+            let lower = path.lowercased()
+            if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") {
+                let snapshot = try YAMLSnapshot(data: data.bytes, providerName: path, parsingOptions: .default)
+                lookup = { try snapshot.value(forKey: $0, type: $1) }
+            } else {
+                let snapshot = try JSONSnapshot(data: data.bytes, providerName: path, parsingOptions: .default)
+                lookup = { try snapshot.value(forKey: $0, type: $1) }
+            }
+        } catch {
+            throw ConfigurationError(description: "invalid configuration: config file \(path) is not valid JSON or YAML: \(error)")
+        }
+        var layer: [String: (String, String)] = [:]
+        for definition in SettingsCatalog.all {
+            let key = AbsoluteConfigKey(ConfigKey(definition.key))
+            if let raw = scalarString(key: key, lookup: lookup) {
+                layer[definition.key] = (raw, path)
+            }
+        }
+        return layer
+    }
+
+    /// Reads a scalar whatever its type in the file (JSON numbers are not strings).
+    static func scalarString(key: AbsoluteConfigKey, lookup: (AbsoluteConfigKey, ConfigType) throws -> LookupResult) -> String? {
+        for type in [ConfigType.string, .int, .double, .bool] {
+            guard let result = try? lookup(key, type) else { continue }
+            guard let value = result.value else { return nil }
+            switch value.content {
+            case .string(let text): return text
+            case .int(let number): return String(number)
+            case .double(let number): return String(number)
+            case .bool(let flag): return String(flag)
+            default: continue
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,31 @@
+import CairnAuth
+import CairnCore
+import CairnCore
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Per-request state that travels through middleware to handlers. Identity lives here and only
+/// here: nothing global knows who the current user is.
+public struct CairnRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Echoed as `X-Request-Id`.
+    public var requestID: String = ""
+    /// Set by the body-limit middleware from configuration.
+    public var maxUploadSize: Int = 1 << 20
+    /// The client address as seen on the socket.
+    public let clientIP: String?
+    /// The authenticated caller, set by `AuthenticationMiddleware` on protected routes.
+    public var principal: Principal?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        clientIP = source.channel.remoteAddress?.ipAddress
+    }
+
+    /// The principal, or 401 when a route forgot to require authentication.
+    public func requirePrincipal() throws -> Principal {
+        guard let principal else { throw CairnError.unauthenticated }
+        return principal
+    }
+}

@@ -1,0 +1,24 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// One structured log line per request: method, path, status, duration, request id.
+struct AccessLogMiddleware: RouterMiddleware {
+    typealias Context = CairnRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let response = try await next(request, context)
+        let elapsed = ContinuousClock.now - start
+        let millis = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        context.logger.info("request", metadata: [
+            "method": .string(request.method.rawValue),
+            "path": .string(request.uri.path),
+            "status": .stringConvertible(response.status.code),
+            "duration_ms": .string(String(format: "%.2f", millis)),
+            "client": .string(context.clientIP ?? "-"),
+        ])
+        return response
+    }
+}

@@ -1,0 +1,20 @@
+import CairnCore
+import HTTPTypes
+import Hummingbird
+
+/// Catches every error below it and answers in the API's error shape; never leaks internals.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = CairnRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let mapped = ErrorResponse.cairnError(from: error)
+            if mapped.code == .internal {
+                context.logger.error("unhandled error", metadata: ["error": .string(String(reflecting: error))])
+            }
+            return ErrorResponse.response(for: mapped)
+        }
+    }
+}

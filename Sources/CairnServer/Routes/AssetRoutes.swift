@@ -1,0 +1,38 @@
+import CairnAssets
+import CairnCore
+import HTTPTypes
+import Hummingbird
+
+/// Serves the pages compiled from Public/ with validators and a strict CSP.
+struct AssetRoutes {
+    static let pagePolicy = [
+        "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
+        "connect-src 'self'", "font-src 'self'", "object-src 'none'", "base-uri 'none'",
+        "form-action 'self'", "frame-ancestors 'none'",
+    ].joined(separator: "; ")
+
+    func register(on router: Router<CairnRequestContext>) {
+        router.get("/") { request, _ in try serve(path: "/", request: request) }
+        router.get("/admin") { _, _ in Response.redirect(to: "/admin/", type: .permanent) }
+        router.get("/**") { request, _ in
+            let path = request.uri.path
+            if path == "/api" || path.hasPrefix("/api/") { throw CairnError(.notFound, "no route for this path") }
+            return try serve(path: path, request: request)
+        }
+    }
+
+    func serve(path: String, request: Request) throws -> Response {
+        guard let asset = Assets.lookup(path) else { throw CairnError(.notFound, "no such page") }
+        var headers: HTTPFields = [
+            .eTag: asset.etag,
+            .cacheControl: asset.contentType.hasPrefix("text/html") ? "no-cache" : "public, max-age=3600",
+            .contentSecurityPolicy: Self.pagePolicy,
+        ]
+        if let match = request.headers[.ifNoneMatch],
+           match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == asset.etag || $0 == "*" }) {
+            return Response(status: .notModified, headers: headers)
+        }
+        headers[.contentType] = asset.contentType
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: asset.bytes)))
+    }
+}

@@ -1,0 +1,87 @@
+import CairnCore
+import Foundation
+import GRDB
+
+/// Durability level for SQLite's `synchronous` pragma.
+public enum SynchronousMode: String, Sendable, CaseIterable {
+    case normal, full
+}
+
+/// Why the database could not be opened; every case carries a human sentence.
+public struct StoreOpenError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+}
+
+/// The one SQLite database file: opening, pragmas, migrations and readiness.
+public final class Store: Sendable {
+    public let pool: DatabasePool
+    public let path: String
+
+    /// Opens (creating if absent) and migrates the database at `path`.
+    ///
+    /// A file that is not SQLite, or one migrated by a newer Cairn, is refused before anything
+    /// is written to it.
+    public init(path: String, synchronous: SynchronousMode = .normal, busyTimeout: TimeInterval = 5) throws {
+        self.path = path
+        try Store.checkHeader(path: path)
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(busyTimeout)
+        config.label = "cairn"
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous == .full ? "FULL" : "NORMAL")")
+            try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw StoreOpenError(description: "\(path) is not a SQLite database")
+        } catch {
+            throw StoreOpenError(description: "cannot open database \(path): \(Store.describe(error))")
+        }
+        let migrator = Migrations.migrator
+        let superseded = try pool.read { db in try migrator.hasBeenSuperseded(db) }
+        if superseded {
+            try? pool.close()
+            throw StoreOpenError(description: "\(path) was written by a newer version of Cairn (unknown schema migrations); refusing to touch it")
+        }
+        do {
+            try migrator.migrate(pool)
+        } catch {
+            throw StoreOpenError(description: "migrating \(path) failed: \(Store.describe(error))")
+        }
+    }
+
+    /// Closes every connection; later use throws.
+    public func close() throws {
+        try pool.close()
+    }
+
+    /// Names of the schema migrations applied to this file, oldest first.
+    public func appliedMigrations() throws -> [String] {
+        try pool.read { db in try Migrations.migrator.appliedMigrations(db) }
+    }
+
+    /// The SQLite library version linked into this binary.
+    public static var sqliteVersion: String {
+        let version = try? DatabaseQueue().read { db in try String.fetchOne(db, sql: "SELECT sqlite_version()") }
+        return (version ?? nil) ?? "unknown"
+    }
+
+    private static func checkHeader(path: String) throws {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return }
+        defer { try? handle.close() }
+        let header = (try? handle.read(upToCount: 16)) ?? Data()
+        if header.isEmpty { return }
+        if header != Data("SQLite format 3\u{0}".utf8) {
+            throw StoreOpenError(description: "\(path) is not a SQLite database")
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? DatabaseError {
+            return error.message ?? "\(error.resultCode)"
+        }
+        return "\(error)"
+    }
+}
