@@ -29,7 +29,6 @@ public final class Store: Sendable {
         config.busyMode = .timeout(busyTimeout)
         config.label = "cairn"
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = \(synchronous == .full ? "FULL" : "NORMAL")")
             try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
         }
         do {
@@ -38,6 +37,11 @@ public final class Store: Sendable {
             throw StoreOpenError(description: "\(path) is not a SQLite database")
         } catch {
             throw StoreOpenError(description: "cannot open database \(path): \(Store.describe(error))")
+        }
+        // GRDB sets `synchronous = NORMAL` on the writer when it enables WAL, after
+        // `prepareDatabase`; the writer is a single long-lived connection, so set it again here.
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous == .full ? "FULL" : "NORMAL")")
         }
         let migrator = Migrations.migrator
         let superseded = try pool.read { db in try migrator.hasBeenSuperseded(db) }

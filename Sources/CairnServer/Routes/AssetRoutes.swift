@@ -13,7 +13,11 @@ struct AssetRoutes {
 
     func register(on router: Router<CairnRequestContext>) {
         router.get("/") { request, _ in try serve(path: "/", request: request) }
-        router.get("/admin") { _, _ in Response.redirect(to: "/admin/", type: .permanent) }
+        // The router matches `/admin` and `/admin/` alike; only the bare form is redirected.
+        router.get("/admin") { request, _ in
+            if request.uri.path.hasSuffix("/") { return try serve(path: "/admin/", request: request) }
+            return Response.redirect(to: "/admin/", type: .permanent)
+        }
         router.get("/**") { request, _ in
             let path = request.uri.path
             if path == "/api" || path.hasPrefix("/api/") { throw CairnError(.notFound, "no route for this path") }

@@ -1,0 +1,49 @@
+# Cairn: `make run` builds and serves; `make test` runs every test category.
+SWIFT ?= swift
+RELEASE_DIR := .build-release
+RELEASE_FLAGS := -c release --static-swift-stdlib -Xswiftc -static-executable
+BIN_DEBUG := .build/debug/cairn
+BIN_RELEASE := $(RELEASE_DIR)/release/cairn
+
+.PHONY: deps build run release test test-unit test-integration test-e2e bench clean
+
+# Debian packages the build links against; installed only when missing.
+deps:
+	@missing=""; for p in libsqlite3-dev zlib1g-dev libssl-dev; do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build $(RELEASE_FLAGS) --scratch-path $(RELEASE_DIR) --product cairn
+	@ls -la $(BIN_RELEASE)
+
+run: release
+	$(BIN_RELEASE) serve $(ARGS)
+
+test: test-unit test-integration test-e2e
+
+test-unit: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --filter CairnUnitTests
+
+test-integration: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --filter CairnIntegrationTests
+
+test-e2e: deps
+	$(SWIFT) build --build-tests
+	CAIRN_BINARY=$(CURDIR)/$(BIN_DEBUG) $(SWIFT) test --skip-build --filter CairnE2ETests
+
+bench: deps
+	$(SWIFT) build -c release --product cairn-bench
+	.build/release/cairn-bench
+
+clean:
+	rm -rf .build $(RELEASE_DIR)

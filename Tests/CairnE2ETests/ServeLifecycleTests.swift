@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+
+@Suite("The cairn binary as a process")
+struct ServeLifecycleTests {
+    @Test func servesCreatesItsDataAndStopsCleanlyOnSigterm() async throws {
+        let dataDir = temporaryDirectory("serve").appendingPathComponent("nested/data")
+        let server = try CairnProcess(["serve", "--port", "0", "--data-dir", dataDir.path, "--set", "auth.bcrypt_cost=4"])
+        let port = try await server.waitForPort()
+        let http = HTTP(base: "http://127.0.0.1:\(port)")
+        let health = try await http.send("GET", "/healthz")
+        #expect(health.status == 200)
+        #expect(health.json["status"] as? String == "ok")
+        #expect(try await http.send("GET", "/readyz").status == 200)
+        let page = try await http.send("GET", "/")
+        #expect(page.status == 200)
+        #expect(page.headers["content-type"] == "text/html; charset=utf-8")
+
+        let dbPath = dataDir.appendingPathComponent("cairn.db").path
+        #expect(FileManager.default.fileExists(atPath: dbPath))
+
+        let stopStart = ContinuousClock.now
+        kill(server.process.processIdentifier, SIGTERM)
+        let status = try await server.waitForExit(timeout: .seconds(5))
+        #expect(status == 0)
+        #expect(ContinuousClock.now - stopStart < .seconds(5))
+        #expect(server.log.contains("database closed"))
+        let header = try FileHandle(forReadingFrom: URL(fileURLWithPath: dbPath)).read(upToCount: 16)
+        #expect(header == Data("SQLite format 3\u{0}".utf8))
+
+        // Restart on the same data directory: the database opens, is migrated and writable.
+        let again = try CairnProcess(["serve", "--port", "0", "--data-dir", dataDir.path, "--set", "auth.bcrypt_cost=4"])
+        let port2 = try await again.waitForPort()
+        let ready = try await HTTP(base: "http://127.0.0.1:\(port2)").send("GET", "/readyz")
+        #expect(ready.status == 200)
+        #expect(ready.json["status"] as? String == "ready")
+        kill(again.process.processIdentifier, SIGINT)
+        #expect(try await again.waitForExit(timeout: .seconds(5)) == 0)
+    }
+
+    @Test(arguments: [
+        (["serve", "--port", "99999"], [String: String](), "server.port"),
+        (["serve"], ["CAIRN_LOG_LEVEL": "loud"], "log.level"),
+        (["serve", "--config", "/nonexistent/cairn.yaml"], [String: String](), "/nonexistent/cairn.yaml"),
+        (["serve", "--set", "auth.registration=sometimes"], [String: String](), "auth.registration"),
+    ])
+    func badConfigurationExitsWithStatus2(arguments: [String], environment: [String: String], mentions: String) async throws {
+        let dataDir = temporaryDirectory("bad")
+        let (status, output) = try await runCairn(arguments + ["--data-dir", dataDir.path], environment: environment)
+        #expect(status == 2)
+        let lines = output.split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(output.contains(mentions))
+        #expect(output.hasPrefix("invalid configuration"))
+        // Nothing was created for a configuration that never became valid.
+        #expect(!FileManager.default.fileExists(atPath: dataDir.appendingPathComponent("cairn.db").path))
+    }
+
+    @Test func refusesADataFileThatIsNotSQLite() async throws {
+        let dataDir = temporaryDirectory("foreign")
+        try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)
+        let dbPath = dataDir.appendingPathComponent("cairn.db")
+        let original = Data(repeating: 0x41, count: 4096)
+        try original.write(to: dbPath)
+        let (status, output) = try await runCairn(["serve", "--port", "0", "--data-dir", dataDir.path])
+        #expect(status != 0)
+        #expect(output.contains("not a SQLite database"))
+        #expect(try Data(contentsOf: dbPath) == original)
+    }
+
+    @Test func versionAndConfigShow() async throws {
+        let (status, output) = try await runCairn(["version"])
+        #expect(status == 0)
+        #expect(output.contains("cairn "))
+        #expect(output.contains("sqlite 3."))
+        #expect(output.contains("commit "))
+
+        let (showStatus, shown) = try await runCairn(["config", "show", "--data-dir", temporaryDirectory("show").path, "--port", "9123"],
+                                                     environment: ["CAIRN_METRICS_TOKEN": "very-secret-value", "CAIRN_LOG_FORMAT": "json"])
+        #expect(showStatus == 0)
+        #expect(shown.contains("9123  [flag: command line]"))
+        #expect(shown.contains("json  [env: CAIRN_LOG_FORMAT]"))
+        #expect(shown.contains("********  [env: CAIRN_METRICS_TOKEN]"))
+        #expect(!shown.contains("very-secret-value"))
+    }
+}

@@ -1,0 +1,65 @@
+import CairnCore
+import CairnServer
+import CairnStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+
+/// A real Cairn application on a loopback port over a real database file in a fresh directory.
+struct TestServer {
+    let directory: URL
+    let overrides: [String: String]
+
+    init(_ overrides: [String: String] = [:]) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-it-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        self.overrides = overrides
+    }
+
+    var databasePath: String { directory.appendingPathComponent("cairn.db").path }
+
+    func settings() throws -> EffectiveSettings {
+        var flags = ["server.port": "0", "data.dir": directory.path, "auth.bcrypt_cost": "4"]
+        flags.merge(overrides) { $1 }
+        return try ConfigurationLoader.load(ConfigurationSources(flags: flags))
+    }
+
+    /// Opens the database, serves the app for the duration of `body`, then closes the database.
+    func run<T: Sendable>(_ body: @Sendable (any TestClientProtocol, Store) async throws -> T) async throws -> T {
+        let store = try Store(path: databasePath)
+        defer { try? store.close() }
+        var logger = Logger(label: "cairn-test")
+        logger.logLevel = .warning
+        let env = ServerEnvironment(settings: try settings(), store: store, logger: logger)
+        let app = CairnApplication.makeApplication(env)
+        return try await app.test(.live) { client in try await body(client, store) }
+    }
+}
+
+extension TestResponse {
+    /// The body decoded as a JSON object.
+    func json() throws -> [String: Any] {
+        let object = try JSONSerialization.jsonObject(with: Data(buffer: body))
+        guard let dictionary = object as? [String: Any] else { throw CairnError(.invalidRequest, "not an object") }
+        return dictionary
+    }
+
+    var text: String { String(buffer: body) }
+
+    func errorCode() throws -> String? {
+        (try json()["error"] as? [String: Any])?["code"] as? String
+    }
+}
+
+func jsonBody(_ object: [String: Any]) -> ByteBuffer {
+    ByteBuffer(bytes: try! JSONSerialization.data(withJSONObject: object))
+}
+
+func headers(_ pairs: [String: String]) -> HTTPFields {
+    var fields = HTTPFields()
+    for (name, value) in pairs { fields[HTTPField.Name(name)!] = value }
+    return fields
+}

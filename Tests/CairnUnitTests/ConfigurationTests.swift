@@ -1,0 +1,134 @@
+@testable import CairnCore
+@testable import CairnServer
+import Foundation
+import Testing
+
+@Suite("Configuration cascade")
+struct ConfigurationTests {
+    func tempFile(_ name: String, _ contents: String) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-cfg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let path = dir.appendingPathComponent(name).path
+        try contents.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func defaultsApplyWhenNothingIsSet() throws {
+        let settings = try ConfigurationLoader.load(ConfigurationSources())
+        #expect(settings.values["server.port"] == EffectiveSetting(value: "8080", source: .default, origin: "built-in"))
+        #expect(settings.string("server.host") == "127.0.0.1")
+        #expect(settings.string("data.dir") == "./cairn-data")
+    }
+
+    @Test func everyLayerOverridesTheOneBelow() throws {
+        let json = try tempFile("c.json", #"{"server": {"port": 1001, "host": "0.0.0.0"}, "auth": {"registration": "closed", "bcrypt_cost": 10}, "log": {"level": "debug"}}"#)
+        var sources = ConfigurationSources(configFile: json)
+        var settings = try ConfigurationLoader.load(sources)
+        #expect(settings.values["server.port"]?.value == "1001")
+        #expect(settings.values["server.port"]?.source == .file)
+        #expect(settings.values["server.port"]?.origin == json)
+
+        sources.environment = ["CAIRN_SERVER_PORT": "1002", "CAIRN_AUTH_REGISTRATION": "approval", "UNRELATED": "x"]
+        settings = try ConfigurationLoader.load(sources)
+        #expect(settings.values["server.port"] == EffectiveSetting(value: "1002", source: .env, origin: "CAIRN_SERVER_PORT"))
+        #expect(settings.values["server.host"]?.source == .file)
+
+        sources.flags = ["server.port": "1003"]
+        settings = try ConfigurationLoader.load(sources)
+        #expect(settings.values["server.port"]?.value == "1003")
+        #expect(settings.values["server.port"]?.source == .flag)
+        #expect(settings.values["auth.registration"]?.value == "approval")
+
+        sources.runtime = ["auth.registration": "open", "server.port": "1004"]
+        settings = try ConfigurationLoader.load(sources)
+        #expect(settings.values["auth.registration"] == EffectiveSetting(value: "open", source: .runtime, origin: "database"))
+        // server.port is not runtime-editable: a stored value never wins.
+        #expect(settings.values["server.port"]?.value == "1003")
+        #expect(settings.values["log.level"]?.source == .file)
+        #expect(settings.int("auth.bcrypt_cost") == 10)
+    }
+
+    @Test func yamlFilesAreRead() throws {
+        let yaml = try tempFile("c.yaml", "server:\n  port: 2001\nlog:\n  format: json\n")
+        let settings = try ConfigurationLoader.load(ConfigurationSources(configFile: yaml))
+        #expect(settings.int("server.port") == 2001)
+        #expect(settings.string("log.format") == "json")
+        #expect(settings.values["log.format"]?.source == .file)
+    }
+
+    @Test func secretsAreMasked() throws {
+        var settings = try ConfigurationLoader.load(ConfigurationSources(environment: ["CAIRN_METRICS_TOKEN": "hunter2-secret"]))
+        #expect(settings.masked("metrics.token") == "********")
+        #expect(settings.string("metrics.token") == "hunter2-secret")
+        #expect(settings.masked("server.host") == "127.0.0.1")
+        settings = try ConfigurationLoader.load(ConfigurationSources())
+        #expect(settings.masked("metrics.token") == "")
+    }
+
+    @Test(arguments: [
+        (["CAIRN_SERVER_PORT": "99999"], "server.port", "env (CAIRN_SERVER_PORT)"),
+        (["CAIRN_SERVER_PORT": "eighty"], "server.port", "env (CAIRN_SERVER_PORT)"),
+        (["CAIRN_LOG_LEVEL": "loud"], "log.level", "env (CAIRN_LOG_LEVEL)"),
+        (["CAIRN_AUTH_REGISTRATION": "sometimes"], "auth.registration", "env (CAIRN_AUTH_REGISTRATION)"),
+    ])
+    func invalidValuesNameKeyAndSource(environment: [String: String], key: String, source: String) {
+        do {
+            _ = try ConfigurationLoader.load(ConfigurationSources(environment: environment))
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description.hasPrefix("invalid configuration: \(key) = "))
+            #expect(error.description.contains("from \(source)"))
+            #expect(!error.description.contains("\n"))
+        }
+    }
+
+    @Test func invalidFlagAndUnreadableFile() throws {
+        #expect(throws: ConfigurationError.self) {
+            try ConfigurationLoader.load(ConfigurationSources(flags: ["server.port": "-1"]))
+        }
+        do {
+            _ = try ConfigurationLoader.load(ConfigurationSources(configFile: "/definitely/not/here.json"))
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description.contains("cannot read config file /definitely/not/here.json"))
+        }
+        let broken = try tempFile("broken.json", "{ not json")
+        do {
+            _ = try ConfigurationLoader.load(ConfigurationSources(configFile: broken))
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description.contains("not valid JSON or YAML"))
+        }
+    }
+
+    @Test func configurationsBuiltSideBySideAreIsolated() async throws {
+        let a = try ConfigurationLoader.load(ConfigurationSources(environment: ["CAIRN_SERVER_PORT": "3001"]))
+        let b = try ConfigurationLoader.load(ConfigurationSources(environment: ["CAIRN_SERVER_PORT": "3002"]))
+        #expect(a.int("server.port") == 3001)
+        #expect(b.int("server.port") == 3002)
+        // Many concurrent tasks each build and read their own configuration.
+        let results = await withTaskGroup(of: (Int, Int).self) { group in
+            for index in 0..<64 {
+                group.addTask {
+                    let port = 4000 + index
+                    let settings = try? ConfigurationLoader.load(ConfigurationSources(environment: ["CAIRN_SERVER_PORT": String(port)]))
+                    return (port, settings?.int("server.port") ?? -1)
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.count == 64)
+        #expect(results.allSatisfy { $0.0 == $0.1 })
+        // The process environment is never consulted by the loader.
+        #expect(try ConfigurationLoader.load(ConfigurationSources()).int("server.port") == 8080)
+    }
+
+    @Test func settingKindsCanonicalise() {
+        #expect(SettingKind.integer(1...10).validate(" 7 ") == .success("7"))
+        #expect(SettingKind.choice(["a", "b"]).validate("B") == .success("b"))
+        #expect(SettingKind.boolean.validate("yes") == .success("true"))
+        #expect(SettingKind.boolean.validate("maybe") == .failure(SettingProblem("must be true or false")))
+        #expect(SettingsCatalog.byKey["server.port"]?.environmentName == "CAIRN_SERVER_PORT")
+        #expect(SettingsCatalog.byKey["auth.access_ttl_seconds"]?.environmentName == "CAIRN_AUTH_ACCESS_TTL_SECONDS")
+    }
+}
