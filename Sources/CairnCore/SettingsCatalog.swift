@@ -26,5 +26,11 @@ public enum SettingsCatalog {
         .init("metrics.token", "", .string, secret: true, "bearer token that may read /metrics"),
     ]
 
+    /// The largest value an integer setting may take (used to bound how long keys stay trusted).
+    public static func maximum(_ key: String) -> Int {
+        guard case .integer(let range)? = byKey[key]?.kind else { preconditionFailure("\(key) is not an integer setting") }
+        return range.upperBound
+    }
+
     public static let byKey: [String: SettingDefinition] = Dictionary(uniqueKeysWithValues: all.map { ($0.key, $0) })
 }

@@ -1,3 +1,4 @@
+import CairnAuth
 import CairnCore
 import CairnStore
 import Foundation
@@ -9,16 +10,18 @@ import ServiceLifecycle
 
 /// Everything the HTTP application needs, built once by the caller (the `serve` command or a test).
 public struct ServerEnvironment: Sendable {
-    public let settings: EffectiveSettings
+    public let settings: LiveSettings
     public let store: Store
     public let logger: Logger
     public let clock: any WallClock
+    public let auth: AuthService
 
-    public init(settings: EffectiveSettings, store: Store, logger: Logger, clock: any WallClock = SystemClock()) {
-        self.settings = settings
-        self.store = store
-        self.logger = logger
-        self.clock = clock
+    /// Wires the services over an open store and loads (or creates) the signing keys.
+    public static func boot(settings: EffectiveSettings, store: Store, logger: Logger, clock: any WallClock = SystemClock()) async throws -> ServerEnvironment {
+        let live = LiveSettings(settings)
+        let auth = AuthService(store: store, settings: live, clock: clock, logger: logger)
+        try await auth.prepare()
+        return ServerEnvironment(settings: live, store: store, logger: logger, clock: clock, auth: auth)
     }
 }
 
@@ -32,8 +35,17 @@ public enum CairnApplication {
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: AccessLogMiddleware())
         router.add(middleware: ErrorMiddleware())
-        router.add(middleware: BodyLimitMiddleware(limit: env.settings.int("server.body_limit_bytes")))
+        router.add(middleware: BodyLimitMiddleware(limit: env.settings.snapshot.int("server.body_limit_bytes")))
         HealthRoutes(store: env.store).register(on: router)
+        JWKSRoute(auth: env.auth).register(on: router)
+
+        let authenticate = AuthenticationMiddleware(auth: env.auth)
+        AuthRoutes(auth: env.auth).register(
+            public: router.group("/api/auth"),
+            protected: router.group("/api/auth").add(middleware: authenticate))
+        let admin = router.group("/api/admin").add(middleware: authenticate).add(middleware: AdminOnlyMiddleware())
+        AdminUserRoutes(auth: env.auth, audit: AuditRepository(store: env.store)).register(on: admin)
+
         AssetRoutes().register(on: router)
         return router
     }
@@ -42,10 +54,11 @@ public enum CairnApplication {
         _ env: ServerEnvironment,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        Application(
+        let settings = env.settings.snapshot
+        return Application(
             router: makeRouter(env),
             configuration: .init(
-                address: .hostname(env.settings.string("server.host"), port: env.settings.int("server.port")),
+                address: .hostname(settings.string("server.host"), port: settings.int("server.port")),
                 serverName: nil
             ),
             onServerRunning: onServerRunning,
@@ -65,7 +78,7 @@ public enum CairnApplication {
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: env.logger
         )
-        config.maximumGracefulShutdownDuration = .seconds(env.settings.int("server.shutdown_grace_seconds"))
+        config.maximumGracefulShutdownDuration = .seconds(env.settings.snapshot.int("server.shutdown_grace_seconds"))
         config.maximumCancellationDuration = .seconds(5)
         try await ServiceGroup(configuration: config).run()
     }

@@ -11,7 +11,7 @@ struct Cairn: AsyncParsableCommand {
         commandName: "cairn",
         abstract: "A self-hosted, multi-user AI agent server in one binary.",
         version: BuildInfo.version,
-        subcommands: [Serve.self, Version.self, ConfigCommand.self],
+        subcommands: [Serve.self, Version.self, ConfigCommand.self, AdminCommand.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -19,6 +19,10 @@ struct Cairn: AsyncParsableCommand {
 /// Writes one line to standard error (the global `stderr` is not concurrency-safe).
 func printError(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+enum CairnVersion {
+    static var string: String { "\(BuildInfo.version) (\(BuildInfo.commit))" }
 }
 
 struct Version: ParsableCommand {

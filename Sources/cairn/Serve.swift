@@ -6,7 +6,7 @@ import Foundation
 import Logging
 
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the HTTP and WebSocket server.")
+    static let configuration = CommandConfiguration(abstract: "Run the HTTP server.")
 
     @OptionGroup var options: SettingsOptions
 
@@ -16,16 +16,14 @@ struct Serve: AsyncParsableCommand {
             format: LogFormat(rawValue: staticSettings.string("log.format")) ?? .text,
             level: Logger.Level(rawValue: staticSettings.string("log.level")) ?? .info)
         let store = try openStore(staticSettings)
-        let settings: EffectiveSettings
-        do {
-            settings = try options.load(runtime: try SettingsRepository(store: store).all())
-        } catch let error as ConfigurationError {
-            printError(error.description)
-            throw ExitCode(2)
-        }
+        let settings = try options.loadWithRuntimeOrExit(store)
         let logger = Logger(label: "cairn")
-        logger.info("starting", metadata: ["database": .string(store.path)])
-        let env = ServerEnvironment(settings: settings, store: store, logger: logger)
+        logger.info("starting", metadata: ["database": .string(store.path), "version": .string(CairnVersion.string)])
+        let env = try await ServerEnvironment.boot(settings: settings, store: store, logger: logger)
+        if let token = try await env.auth.issueSetupTokenIfNeeded() {
+            logger.notice("no administrator exists yet: open /admin/ and enter this one-time setup token (valid 1 hour), or run `cairn admin create`",
+                          metadata: ["setup_token": .string(token)])
+        }
         try await CairnApplication.run(env) { channel in
             let port = channel.localAddress?.port ?? 0
             logger.info("listening", metadata: ["url": .string("http://\(settings.string("server.host")):\(port)")])

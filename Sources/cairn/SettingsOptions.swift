@@ -64,6 +64,18 @@ struct SettingsOptions: ParsableArguments {
     }
 }
 
+extension SettingsOptions {
+    /// Settings including the database's runtime layer, or exit 2 on an invalid stored value.
+    func loadWithRuntimeOrExit(_ store: Store) throws -> EffectiveSettings {
+        do {
+            return try load(runtime: try SettingsRepository(store: store).all())
+        } catch let error as ConfigurationError {
+            printError(error.description)
+            throw ExitCode(2)
+        }
+    }
+}
+
 /// Opens the database in the configured data directory, creating the directory when absent.
 func openStore(_ settings: EffectiveSettings) throws -> Store {
     let dataDir = settings.string("data.dir")

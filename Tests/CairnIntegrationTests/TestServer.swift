@@ -1,3 +1,4 @@
+import CairnAuth
 import CairnCore
 import CairnServer
 import CairnStore
@@ -13,9 +14,9 @@ struct TestServer {
     let directory: URL
     let overrides: [String: String]
 
-    init(_ overrides: [String: String] = [:]) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-it-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    init(_ overrides: [String: String] = [:], directory: URL? = nil) throws {
+        self.directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("cairn-it-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
         self.overrides = overrides
     }
 
@@ -28,14 +29,14 @@ struct TestServer {
     }
 
     /// Opens the database, serves the app for the duration of `body`, then closes the database.
-    func run<T: Sendable>(_ body: @Sendable (any TestClientProtocol, Store) async throws -> T) async throws -> T {
+    func run<T: Sendable>(clock: any WallClock = SystemClock(), _ body: @Sendable (any TestClientProtocol, ServerEnvironment) async throws -> T) async throws -> T {
         let store = try Store(path: databasePath)
         defer { try? store.close() }
         var logger = Logger(label: "cairn-test")
         logger.logLevel = .warning
-        let env = ServerEnvironment(settings: try settings(), store: store, logger: logger)
+        let env = try await ServerEnvironment.boot(settings: try settings(), store: store, logger: logger, clock: clock)
         let app = CairnApplication.makeApplication(env)
-        return try await app.test(.live) { client in try await body(client, store) }
+        return try await app.test(.live) { client in try await body(client, env) }
     }
 }
 
@@ -62,4 +63,24 @@ func headers(_ pairs: [String: String]) -> HTTPFields {
     var fields = HTTPFields()
     for (name, value) in pairs { fields[HTTPField.Name(name)!] = value }
     return fields
+}
+
+extension TestClientProtocol {
+    /// Sends JSON (optionally with a bearer token) and returns the response.
+    func call(_ method: HTTPRequest.Method, _ uri: String, json: [String: Any]? = nil, token: String? = nil,
+              extraHeaders: [String: String] = [:]) async throws -> TestResponse {
+        var fields = headers(extraHeaders)
+        if json != nil { fields[.contentType] = "application/json" }
+        if let token { fields[.authorization] = "Bearer \(token)" }
+        return try await execute(uri: uri, method: method, headers: fields, body: json.map(jsonBody))
+    }
+
+    /// Registers an account and returns `(access, refresh, user id)`.
+    func registerUser(_ email: String, password: String = "correct horse battery") async throws -> (access: String, refresh: String, userID: String) {
+        let response = try await call(.post, "/api/auth/register", json: ["email": email, "password": password, "name": "Test"])
+        guard response.status == .created else { throw CairnError(.internal, "register failed: \(response.status) \(response.text)") }
+        let body = try response.json()
+        let user = body["user"] as? [String: Any]
+        return (body["access_token"] as! String, body["refresh_token"] as! String, user?["id"] as! String)
+    }
 }

@@ -33,6 +33,9 @@ enum ErrorResponse {
         if let retryAfter = error.retryAfter {
             headers[.retryAfter] = String(retryAfter)
         }
+        if error.code == .unauthenticated {
+            headers[.wwwAuthenticate] = "Bearer"
+        }
         let body = Body(error: .init(code: error.code.rawValue, message: error.message, details: error.details))
         return (try? APIJSON.response(body, status: status(for: error.code), headers: headers))
             ?? Response(status: .internalServerError)

@@ -1,0 +1,218 @@
+import CairnCore
+import CairnStore
+import Foundation
+import Logging
+
+/// Tokens handed to a client after login, registration or refresh.
+public struct TokenPair: Sendable {
+    public let accessToken: String
+    public let refreshToken: String
+    public let expiresIn: Int
+    public let sessionID: SessionID
+}
+
+/// A signed-in user and their tokens.
+public struct AuthSuccess: Sendable {
+    public let user: UserRecord
+    public let tokens: TokenPair
+}
+
+/// What registration produced.
+public enum RegistrationResult: Sendable {
+    case active(AuthSuccess)
+    /// Registration needs approval: the account exists but cannot sign in yet.
+    case pending(UserRecord)
+}
+
+/// Accounts, sessions and tokens. Every piece of security state lives in the database.
+public final class AuthService: Sendable {
+    let users: UserRepository
+    let sessions: SessionRepository
+    let setupTokens: SetupTokenRepository
+    public let tokens: TokenService
+    public let audit: AuditTrail
+    let hasher: PasswordHasher
+    let limiter: RateLimiter
+    let settings: LiveSettings
+    let clock: any WallClock
+    let logger: Logger
+    /// A real bcrypt hash to verify against when the email is unknown, so both paths cost the same.
+    let decoyHash: DecoyHash
+
+    public init(store: Store, settings: LiveSettings, clock: any WallClock = SystemClock(), logger: Logger) {
+        let snapshot = settings.snapshot
+        users = UserRepository(store: store)
+        sessions = SessionRepository(store: store)
+        setupTokens = SetupTokenRepository(store: store)
+        tokens = TokenService(
+            repository: SigningKeyRepository(store: store), clock: clock,
+            options: .init(issuer: snapshot.string("auth.issuer"), audience: snapshot.string("auth.audience"),
+                           leeway: TimeInterval(snapshot.int("auth.leeway_seconds")),
+                           maximumLifetime: TimeInterval(SettingsCatalog.maximum("auth.refresh_ttl_seconds"))))
+        audit = AuditTrail(repository: AuditRepository(store: store), clock: clock, logger: logger)
+        hasher = PasswordHasher(cost: snapshot.int("auth.bcrypt_cost"))
+        limiter = RateLimiter(clock: clock)
+        self.settings = settings
+        self.clock = clock
+        self.logger = logger
+        decoyHash = DecoyHash(hasher: hasher)
+    }
+
+    /// Loads or creates signing keys; call once before serving.
+    public func prepare() async throws {
+        try await tokens.prepare()
+    }
+
+    // MARK: Registration and login
+
+    public func register(email rawEmail: String, password: String, name: String?, origin: RequestOrigin) async throws -> RegistrationResult {
+        let config = settings.snapshot
+        let mode = config.string("auth.registration")
+        if mode == "closed" { throw CairnError(.forbidden, "registration is closed") }
+        try limit("register:ip:\(origin.ip ?? "-")", config.int("ratelimit.register_per_ip_per_minute"), 60)
+        let email = EmailAddress.normalize(rawEmail)
+        let name = (name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        var problems: [String: String] = [:]
+        if !EmailAddress.isValid(email) { problems["email"] = "is not a valid email address" }
+        if let problem = PasswordPolicy.problem(with: password, email: email) { problems["password"] = problem }
+        if name.count > 200 { problems["name"] = "must be at most 200 characters" }
+        if !problems.isEmpty { throw CairnError.validation(problems) }
+
+        let now = clock.now()
+        let user = UserRecord(id: .generate(now: now), email: email, name: name, passwordHash: try await hasher.hash(password),
+                              role: Role.user.rawValue, status: mode == "approval" ? .pending : .active, createdAt: now)
+        try await users.create(user, emailNormalized: email)
+        await audit.record("auth.register", actor: user.id.rawValue, target: user.id.rawValue, origin: origin,
+                           details: ["status": user.status.rawValue])
+        if user.status == .pending { return .pending(user) }
+        return .active(try await startSession(for: user, origin: origin))
+    }
+
+    public func login(email rawEmail: String, password: String, origin: RequestOrigin) async throws -> AuthSuccess {
+        let config = settings.snapshot
+        let email = EmailAddress.normalize(rawEmail)
+        try limit("login:ip:\(origin.ip ?? "-")", config.int("ratelimit.login_per_ip_per_minute"), 60)
+        try limit("login:account:\(email)", config.int("ratelimit.login_per_account_per_minute"), 60)
+        let rejected = CairnError(.invalidCredentials, "invalid email or password")
+        let now = clock.now()
+        let threshold = config.int("auth.lockout_threshold")
+        let window = TimeInterval(config.int("auth.lockout_window_seconds"))
+        let lockFor = TimeInterval(config.int("auth.lockout_duration_seconds"))
+
+        guard let user = try await users.find(emailNormalized: email), let hash = user.passwordHash else {
+            // Unknown email: spend the same bcrypt and lock the same way, so nothing tells them apart.
+            _ = try await hasher.verify(password, against: await decoyHash.value())
+            let key = "lockout:unknown:\(email)"
+            if limiter.count(key, window: lockFor) >= threshold {
+                throw CairnError(.rateLimited, "too many failed attempts; try again later", retryAfter: Int(lockFor))
+            }
+            _ = limiter.attempt(key, limit: Int.max, window: window)
+            await audit.record("auth.login_failed", actor: nil, target: email, origin: origin, details: ["reason": "unknown_email"])
+            throw rejected
+        }
+        if let lockedUntil = user.lockedUntil, lockedUntil > now {
+            _ = try await hasher.verify(password, against: hash)
+            throw CairnError(.rateLimited, "too many failed attempts; try again later",
+                             retryAfter: max(1, Int(lockedUntil.timeIntervalSince(now).rounded(.up))))
+        }
+        guard try await hasher.verify(password, against: hash) else {
+            let failures = try await users.recordFailedLogin(id: user.id, at: now, window: window)
+            await audit.record("auth.login_failed", actor: user.id.rawValue, target: user.id.rawValue, origin: origin,
+                               details: ["reason": "wrong_password", "failures": String(failures)])
+            if failures >= threshold {
+                try await users.lock(id: user.id, until: now.addingTimeInterval(lockFor))
+                await audit.record("auth.lockout", actor: nil, target: user.id.rawValue, origin: origin,
+                                   details: ["until": ISO8601DateFormatter().string(from: now.addingTimeInterval(lockFor))])
+            }
+            throw rejected
+        }
+        guard user.status == .active else {
+            await audit.record("auth.login_failed", actor: user.id.rawValue, target: user.id.rawValue, origin: origin,
+                               details: ["reason": "status_\(user.status.rawValue)"])
+            throw rejected
+        }
+        try await users.recordSuccessfulLogin(id: user.id, at: now)
+        let success = try await startSession(for: user, origin: origin)
+        await audit.record("auth.login_succeeded", actor: user.id.rawValue, target: success.tokens.sessionID.rawValue, origin: origin)
+        return success
+    }
+
+    // MARK: Tokens
+
+    /// Rotates a refresh token. Presenting one that was already rotated revokes the whole session.
+    public func refresh(_ refreshToken: String, origin: RequestOrigin) async throws -> AuthSuccess {
+        let verified = try await tokens.verify(refreshToken, as: .refresh)
+        try limit("refresh:session:\(verified.sessionID.rawValue)", settings.snapshot.int("ratelimit.refresh_per_session_per_minute"), 60)
+        let newJTI = TokenID.generate().rawValue
+        let outcome = try await sessions.rotate(sessionID: verified.sessionID, presentedJTI: verified.jti, newJTI: newJTI,
+                                                presentedExpiresAt: verified.expiresAt, now: clock.now())
+        switch outcome {
+        case .invalid:
+            throw CairnError(.unauthenticated, "invalid or expired token")
+        case .reuseDetected(let userID):
+            await audit.record("auth.refresh_reuse_detected", actor: userID.rawValue, target: verified.sessionID.rawValue, origin: origin)
+            logger.warning("refresh token reuse; session revoked", metadata: ["session": .string(verified.sessionID.rawValue)])
+            throw CairnError(.unauthenticated, "invalid or expired token")
+        case .rotated(let userID):
+            guard let user = try await users.find(id: userID), user.status == .active else {
+                throw CairnError(.unauthenticated, "invalid or expired token")
+            }
+            let pair = try await issuePair(for: user, sessionID: verified.sessionID, refreshJTI: newJTI)
+            return AuthSuccess(user: user, tokens: pair)
+        }
+    }
+
+    /// Turns a bearer credential into a principal, or throws `unauthenticated`.
+    public func authenticate(bearer token: String) async throws -> Principal {
+        let verified = try await tokens.verify(token, as: .access)
+        guard let state = try await sessions.accessState(userID: verified.userID, sessionID: verified.sessionID, jti: verified.jti, now: clock.now()),
+              state.userActive, state.sessionLive, !state.tokenRevoked,
+              let role = Role(rawValue: state.role) else {
+            throw CairnError(.unauthenticated, "invalid or expired token")
+        }
+        return Principal(userID: verified.userID, sessionID: verified.sessionID, role: role, authMethod: .accessToken,
+                         tokenID: verified.jti, tokenExpiresAt: verified.expiresAt.timeIntervalSince1970)
+    }
+
+    // MARK: Internals
+
+    func startSession(for user: UserRecord, origin: RequestOrigin) async throws -> AuthSuccess {
+        let now = clock.now()
+        let sessionID = SessionID.generate(now: now)
+        let refreshJTI = TokenID.generate(now: now).rawValue
+        let ttl = TimeInterval(settings.snapshot.int("auth.refresh_ttl_seconds"))
+        try await sessions.create(SessionRecord(id: sessionID, userID: user.id, refreshJTI: refreshJTI, createdAt: now,
+                                                expiresAt: now.addingTimeInterval(ttl), ip: origin.ip, userAgent: origin.userAgent))
+        return AuthSuccess(user: user, tokens: try await issuePair(for: user, sessionID: sessionID, refreshJTI: refreshJTI))
+    }
+
+    func issuePair(for user: UserRecord, sessionID: SessionID, refreshJTI: String) async throws -> TokenPair {
+        let config = settings.snapshot
+        let accessTTL = config.int("auth.access_ttl_seconds")
+        let access = try await tokens.issue(.access, userID: user.id, sessionID: sessionID, role: user.role, lifetime: TimeInterval(accessTTL))
+        let refresh = try await tokens.issue(.refresh, userID: user.id, sessionID: sessionID, role: user.role,
+                                             lifetime: TimeInterval(config.int("auth.refresh_ttl_seconds")), jti: refreshJTI)
+        return TokenPair(accessToken: access.token, refreshToken: refresh.token, expiresIn: accessTTL, sessionID: sessionID)
+    }
+
+    func limit(_ key: String, _ limit: Int, _ window: TimeInterval) throws {
+        if let retryAfter = limiter.attempt(key, limit: limit, window: window) {
+            throw CairnError(.rateLimited, "too many requests; slow down", retryAfter: retryAfter)
+        }
+    }
+}
+
+/// Computes one throwaway bcrypt hash on first use and keeps it.
+actor DecoyHash {
+    let hasher: PasswordHasher
+    var cached: String?
+
+    init(hasher: PasswordHasher) { self.hasher = hasher }
+
+    func value() async throws -> String {
+        if let cached { return cached }
+        let hash = try await hasher.hash(Base64URL.random(bytes: 16))
+        cached = hash
+        return hash
+    }
+}

@@ -1,0 +1,103 @@
+import CairnAuth
+import CairnCore
+import CairnStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// `/api/auth/*`: registration, login, token refresh, logout, sessions, password, first-run setup.
+struct AuthRoutes {
+    let auth: AuthService
+
+    struct Credentials: Decodable { let email: String; let password: String; let name: String? }
+    struct RefreshBody: Decodable { let refreshToken: String }
+    struct PasswordBody: Decodable { let currentPassword: String; let newPassword: String }
+    struct SetupBody: Decodable { let setupToken: String; let email: String; let password: String; let name: String? }
+    struct PendingBody: Encodable { let user: UserBody; let status = "pending" }
+    struct SessionBody: Encodable {
+        let id: String
+        let createdAt: Date
+        let lastUsedAt: Date
+        let expiresAt: Date
+        let ip: String?
+        let userAgent: String?
+        let current: Bool
+    }
+    struct ProviderBody: Encodable { let id: String; let name: String }
+
+    func register(public group: RouterGroup<CairnRequestContext>, protected authed: RouterGroup<CairnRequestContext>) {
+        group.post("/register") { request, context in
+            let body = try await APIJSON.decode(Credentials.self, from: request, context: context)
+            switch try await auth.register(email: body.email, password: body.password, name: body.name, origin: request.origin(context)) {
+            case .active(let success):
+                return try APIJSON.response(AuthBody(success), status: .created)
+            case .pending(let user):
+                return try APIJSON.response(PendingBody(user: UserBody(user)), status: .accepted)
+            }
+        }
+        group.post("/login") { request, context in
+            let body = try await APIJSON.decode(Credentials.self, from: request, context: context)
+            let success = try await auth.login(email: body.email, password: body.password, origin: request.origin(context))
+            return try APIJSON.response(AuthBody(success))
+        }
+        group.post("/refresh") { request, context in
+            let body = try await APIJSON.decode(RefreshBody.self, from: request, context: context)
+            return try APIJSON.response(AuthBody(try await auth.refresh(body.refreshToken, origin: request.origin(context))))
+        }
+        group.get("/providers") { _, _ in
+            // OAuth/OIDC providers are configured by a later capability; none exist yet.
+            try APIJSON.response([ProviderBody]())
+        }
+        group.post("/setup") { request, context in
+            let body = try await APIJSON.decode(SetupBody.self, from: request, context: context)
+            let success = try await auth.completeSetup(token: body.setupToken, email: body.email, password: body.password,
+                                                       name: body.name, origin: request.origin(context))
+            return try APIJSON.response(AuthBody(success), status: .created)
+        }
+
+        authed.post("/logout") { request, context in
+            try await auth.logout(try context.requirePrincipal(), origin: request.origin(context))
+            return Response(status: .noContent)
+        }
+        authed.post("/logout-all") { request, context in
+            try await auth.logoutAll(try context.requirePrincipal(), origin: request.origin(context))
+            return Response(status: .noContent)
+        }
+        authed.get("/me") { _, context in
+            try APIJSON.response(UserBody(try await auth.currentUser(try context.requirePrincipal())))
+        }
+        authed.get("/sessions") { _, context in
+            let principal = try context.requirePrincipal()
+            let items = try await auth.liveSessions(of: principal).map {
+                SessionBody(id: $0.id.rawValue, createdAt: $0.createdAt, lastUsedAt: $0.lastUsedAt, expiresAt: $0.expiresAt,
+                            ip: $0.ip, userAgent: $0.userAgent, current: $0.id == principal.sessionID)
+            }
+            return try APIJSON.response(Page(items: items, nextCursor: nil))
+        }
+        authed.delete("/sessions/:id") { request, context in
+            let principal = try context.requirePrincipal()
+            guard let id = context.parameters.get("id").flatMap(SessionID.init) else { throw CairnError.notFound("session") }
+            try await auth.revokeSession(id, by: principal, origin: request.origin(context))
+            return Response(status: .noContent)
+        }
+        authed.post("/password") { request, context in
+            let body = try await APIJSON.decode(PasswordBody.self, from: request, context: context)
+            try await auth.changePassword(try context.requirePrincipal(), current: body.currentPassword, new: body.newPassword,
+                                          origin: request.origin(context))
+            return Response(status: .noContent)
+        }
+    }
+}
+
+/// `/.well-known/jwks.json`: the public keys that verify access tokens.
+struct JWKSRoute {
+    let auth: AuthService
+
+    func register(on router: Router<CairnRequestContext>) {
+        router.get("/.well-known/jwks.json") { _, _ in
+            let data = try await auth.tokens.jwks()
+            return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "public, max-age=300"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+    }
+}

@@ -1,0 +1,167 @@
+import CairnCore
+import Foundation
+import GRDB
+
+/// A login: the server-side anchor of a refresh token.
+public struct SessionRecord: Sendable, Equatable {
+    public var id: SessionID
+    public var userID: UserID
+    public var refreshJTI: String
+    public var createdAt: Date
+    public var lastUsedAt: Date
+    public var expiresAt: Date
+    public var revokedAt: Date?
+    public var revokedReason: String?
+    public var ip: String?
+    public var userAgent: String?
+
+    public init(id: SessionID, userID: UserID, refreshJTI: String, createdAt: Date, expiresAt: Date, ip: String?, userAgent: String?) {
+        self.id = id
+        self.userID = userID
+        self.refreshJTI = refreshJTI
+        self.createdAt = createdAt
+        self.lastUsedAt = createdAt
+        self.expiresAt = expiresAt
+        self.ip = ip
+        self.userAgent = userAgent
+    }
+
+    init(row: Row) throws {
+        guard let id = SessionID(row["id"]), let userID = UserID(row["user_id"]) else {
+            throw CairnError(.internal, "corrupt session row")
+        }
+        self.id = id
+        self.userID = userID
+        refreshJTI = row["refresh_jti"]
+        createdAt = Date(millis: row["created_at"])
+        lastUsedAt = Date(millis: row["last_used_at"])
+        expiresAt = Date(millis: row["expires_at"])
+        revokedAt = (row["revoked_at"] as Int64?).map(Date.init(millis:))
+        revokedReason = row["revoked_reason"]
+        ip = row["ip"]
+        userAgent = row["user_agent"]
+    }
+}
+
+/// What presenting a refresh token did.
+public enum RefreshOutcome: Sendable, Equatable {
+    /// The token was current; it is now used and `newJTI` is current.
+    case rotated(userID: UserID)
+    /// The token had already been rotated away: the session is now revoked.
+    case reuseDetected(userID: UserID)
+    /// Unknown, revoked or expired session.
+    case invalid
+}
+
+/// The state a bearer token's session, user and token id are in, read in one query.
+public struct AccessState: Sendable, Equatable {
+    public let role: String
+    public let userActive: Bool
+    public let sessionLive: Bool
+    public let tokenRevoked: Bool
+}
+
+/// Sessions, refresh-token rotation and the access-token denylist.
+public struct SessionRepository: Sendable {
+    let store: Store
+    public init(store: Store) { self.store = store }
+
+    public func create(_ session: SessionRecord) async throws {
+        try await store.pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO sessions (id, user_id, refresh_jti, created_at, last_used_at, expires_at, ip, user_agent)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [session.id.rawValue, session.userID.rawValue, session.refreshJTI, session.createdAt.millis,
+                            session.lastUsedAt.millis, session.expiresAt.millis, session.ip, session.userAgent])
+        }
+    }
+
+    /// Atomically rotates the session's refresh token, or detects reuse of an old one.
+    public func rotate(sessionID: SessionID, presentedJTI: String, newJTI: String, presentedExpiresAt: Date, now: Date) async throws -> RefreshOutcome {
+        try await store.pool.write { db in
+            guard let session = try Row.fetchOne(db, sql: "SELECT * FROM sessions WHERE id = ?", arguments: [sessionID.rawValue]).map(SessionRecord.init(row:)) else {
+                return .invalid
+            }
+            if session.revokedAt != nil || session.expiresAt <= now { return .invalid }
+            if session.refreshJTI == presentedJTI {
+                try db.execute(sql: "INSERT OR IGNORE INTO used_refresh_tokens (jti, session_id, used_at, expires_at) VALUES (?, ?, ?, ?)",
+                               arguments: [presentedJTI, sessionID.rawValue, now.millis, presentedExpiresAt.millis])
+                try db.execute(sql: "UPDATE sessions SET refresh_jti = ?, last_used_at = ? WHERE id = ?",
+                               arguments: [newJTI, now.millis, sessionID.rawValue])
+                return .rotated(userID: session.userID)
+            }
+            let used = try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM used_refresh_tokens WHERE jti = ? AND session_id = ?)",
+                                         arguments: [presentedJTI, sessionID.rawValue]) ?? false
+            guard used else { return .invalid }
+            try db.execute(sql: "UPDATE sessions SET revoked_at = ?, revoked_reason = 'refresh_reuse' WHERE id = ?",
+                           arguments: [now.millis, sessionID.rawValue])
+            return .reuseDetected(userID: session.userID)
+        }
+    }
+
+    public func find(id: SessionID) async throws -> SessionRecord? {
+        try await store.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM sessions WHERE id = ?", arguments: [id.rawValue]).map(SessionRecord.init(row:))
+        }
+    }
+
+    /// The user's sessions that are neither revoked nor expired, newest first.
+    public func listLive(userID: UserID, now: Date) async throws -> [SessionRecord] {
+        try await store.pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM sessions WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? ORDER BY id DESC
+                """, arguments: [userID.rawValue, now.millis]).map(SessionRecord.init(row:))
+        }
+    }
+
+    /// Revokes one of the user's sessions; false when it is not theirs or already ended.
+    @discardableResult
+    public func revoke(id: SessionID, userID: UserID, reason: String, now: Date) async throws -> Bool {
+        try await store.pool.write { db in
+            try db.execute(sql: "UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
+                           arguments: [now.millis, reason, id.rawValue, userID.rawValue])
+            return db.changesCount > 0
+        }
+    }
+
+    /// Revokes every live session of the user except `keep`; returns how many ended.
+    @discardableResult
+    public func revokeAll(userID: UserID, except keep: SessionID? = nil, reason: String, now: Date) async throws -> Int {
+        try await store.pool.write { db in
+            try db.execute(sql: "UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE user_id = ? AND revoked_at IS NULL AND id IS NOT ?",
+                           arguments: [now.millis, reason, userID.rawValue, keep?.rawValue])
+            return db.changesCount
+        }
+    }
+
+    /// Denylists an access token until it would have expired anyway.
+    public func revokeToken(jti: String, expiresAt: Date) async throws {
+        try await store.pool.write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO revoked_tokens (jti, expires_at) VALUES (?, ?)", arguments: [jti, expiresAt.millis])
+        }
+    }
+
+    /// Everything needed to accept or reject an access token, in one read.
+    public func accessState(userID: UserID, sessionID: SessionID?, jti: String, now: Date) async throws -> AccessState? {
+        try await store.pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT u.role, u.status,
+                       (SELECT COUNT(*) FROM sessions s WHERE s.id = ? AND s.user_id = u.id AND s.revoked_at IS NULL AND s.expires_at > ?) AS live,
+                       EXISTS(SELECT 1 FROM revoked_tokens WHERE jti = ?) AS revoked
+                FROM users u WHERE u.id = ?
+                """, arguments: [sessionID?.rawValue, now.millis, jti, userID.rawValue]) else { return nil }
+            return AccessState(role: row["role"], userActive: (row["status"] as String) == "active",
+                               sessionLive: (row["live"] as Int) > 0, tokenRevoked: row["revoked"])
+        }
+    }
+
+    /// Deletes denylist and used-token rows that can no longer matter.
+    public func prune(now: Date) async throws {
+        try await store.pool.write { db in
+            try db.execute(sql: "DELETE FROM revoked_tokens WHERE expires_at < ?", arguments: [now.millis])
+            try db.execute(sql: "DELETE FROM used_refresh_tokens WHERE expires_at < ?", arguments: [now.millis])
+        }
+    }
+}

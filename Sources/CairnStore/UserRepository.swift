@@ -1,0 +1,169 @@
+import CairnCore
+import Foundation
+import GRDB
+
+/// A stored account.
+public struct UserRecord: Sendable, Equatable {
+    public enum Status: String, Sendable { case active, pending, disabled }
+
+    public var id: UserID
+    public var email: String
+    public var name: String
+    public var passwordHash: String?
+    public var role: String
+    public var status: Status
+    public var authProvider: String
+    public var failedLogins: Int
+    public var firstFailedAt: Date?
+    public var lockedUntil: Date?
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var lastLoginAt: Date?
+
+    public init(id: UserID, email: String, name: String, passwordHash: String?, role: String, status: Status,
+                authProvider: String = "password", createdAt: Date) {
+        self.id = id
+        self.email = email
+        self.name = name
+        self.passwordHash = passwordHash
+        self.role = role
+        self.status = status
+        self.authProvider = authProvider
+        self.failedLogins = 0
+        self.createdAt = createdAt
+        self.updatedAt = createdAt
+    }
+
+    init(row: Row) throws {
+        guard let id = UserID(row["id"]), let status = Status(rawValue: row["status"]) else {
+            throw CairnError(.internal, "corrupt user row")
+        }
+        self.id = id
+        email = row["email"]
+        name = row["name"]
+        passwordHash = row["password_hash"]
+        role = row["role"]
+        self.status = status
+        authProvider = row["auth_provider"]
+        failedLogins = row["failed_logins"]
+        firstFailedAt = (row["first_failed_at"] as Int64?).map(Date.init(millis:))
+        lockedUntil = (row["locked_until"] as Int64?).map(Date.init(millis:))
+        createdAt = Date(millis: row["created_at"])
+        updatedAt = Date(millis: row["updated_at"])
+        lastLoginAt = (row["last_login_at"] as Int64?).map(Date.init(millis:))
+    }
+}
+
+/// Users, looked up by id or by normalized email. The only place user SQL lives.
+public struct UserRepository: Sendable {
+    let store: Store
+    public init(store: Store) { self.store = store }
+
+    /// Inserts a user; a taken email is a `conflict`.
+    public func create(_ user: UserRecord, emailNormalized: String) async throws {
+        do {
+            try await store.pool.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO users (id, email, email_normalized, name, password_hash, role, status, auth_provider, created_at, updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [user.id.rawValue, user.email, emailNormalized, user.name, user.passwordHash, user.role,
+                                user.status.rawValue, user.authProvider, user.createdAt.millis, user.updatedAt.millis])
+            }
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            throw CairnError(.conflict, "an account with this email already exists")
+        }
+    }
+
+    public func find(id: UserID) async throws -> UserRecord? {
+        try await store.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id.rawValue]).map(UserRecord.init(row:))
+        }
+    }
+
+    public func find(emailNormalized: String) async throws -> UserRecord? {
+        try await store.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE email_normalized = ?", arguments: [emailNormalized]).map(UserRecord.init(row:))
+        }
+    }
+
+    /// Users ordered by id (creation), optionally filtered by an email/name substring.
+    public func list(search: String?, after: UserID?, limit: Int) async throws -> [UserRecord] {
+        try await store.pool.read { db in
+            var sql = "SELECT * FROM users WHERE 1 = 1"
+            var arguments: StatementArguments = []
+            if let search, !search.isEmpty {
+                sql += " AND (email_normalized LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\')"
+                let pattern = "%" + search.replacingOccurrences(of: "\\", with: "\\\\")
+                    .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+                arguments += [pattern.lowercased(), pattern]
+            }
+            if let after {
+                sql += " AND id > ?"
+                arguments += [after.rawValue]
+            }
+            sql += " ORDER BY id LIMIT ?"
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(UserRecord.init(row:))
+        }
+    }
+
+    public func adminExists() async throws -> Bool {
+        try await store.pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM users WHERE role = 'admin' AND status = 'active')") ?? false
+        }
+    }
+
+    /// Counts a failed login inside a sliding window; returns the failures in the current window.
+    public func recordFailedLogin(id: UserID, at now: Date, window: TimeInterval) async throws -> Int {
+        try await store.pool.write { db in
+            let windowStart = now.addingTimeInterval(-window).millis
+            try db.execute(
+                sql: """
+                    UPDATE users SET
+                        failed_logins = CASE WHEN first_failed_at IS NULL OR first_failed_at < ? THEN 1 ELSE failed_logins + 1 END,
+                        first_failed_at = CASE WHEN first_failed_at IS NULL OR first_failed_at < ? THEN ? ELSE first_failed_at END
+                    WHERE id = ?
+                    """,
+                arguments: [windowStart, windowStart, now.millis, id.rawValue])
+            return try Int.fetchOne(db, sql: "SELECT failed_logins FROM users WHERE id = ?", arguments: [id.rawValue]) ?? 0
+        }
+    }
+
+    public func lock(id: UserID, until: Date) async throws {
+        try await store.pool.write { db in
+            try db.execute(sql: "UPDATE users SET locked_until = ?, failed_logins = 0, first_failed_at = NULL WHERE id = ?",
+                           arguments: [until.millis, id.rawValue])
+        }
+    }
+
+    public func recordSuccessfulLogin(id: UserID, at now: Date) async throws {
+        try await store.pool.write { db in
+            try db.execute(
+                sql: "UPDATE users SET failed_logins = 0, first_failed_at = NULL, locked_until = NULL, last_login_at = ? WHERE id = ?",
+                arguments: [now.millis, id.rawValue])
+        }
+    }
+
+    public func setPassword(id: UserID, hash: String, at now: Date) async throws {
+        try await store.pool.write { db in
+            try db.execute(sql: "UPDATE users SET password_hash = ?, updated_at = ?, failed_logins = 0, locked_until = NULL WHERE id = ?",
+                           arguments: [hash, now.millis, id.rawValue])
+        }
+    }
+
+    /// Changes role and/or status; returns the user before and after, or nil when absent.
+    public func update(id: UserID, role: String?, status: UserRecord.Status?, at now: Date) async throws -> (before: UserRecord, after: UserRecord)? {
+        try await store.pool.write { db in
+            guard let before = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id.rawValue]).map(UserRecord.init(row:)) else {
+                return nil
+            }
+            try db.execute(
+                sql: "UPDATE users SET role = COALESCE(?, role), status = COALESCE(?, status), updated_at = ? WHERE id = ?",
+                arguments: [role, status?.rawValue, now.millis, id.rawValue])
+            let after = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id.rawValue]).map(UserRecord.init(row:))!
+            return (before, after)
+        }
+    }
+}
