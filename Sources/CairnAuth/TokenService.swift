@@ -60,6 +60,7 @@ public actor TokenService {
 
     static let algorithm = "EdDSA"
     static let maximumTokenLength = 8192
+    static let reloadInterval: TimeInterval = 5
 
     private let repository: any SigningKeyStore
     private let clock: any WallClock
@@ -94,7 +95,7 @@ public actor TokenService {
     }
 
     public func issue(_ type: TokenType, userID: UserID, sessionID: SessionID, role: String, lifetime: TimeInterval, jti: String? = nil) async throws -> IssuedToken {
-        if signingKid == nil || clock.now().timeIntervalSince(lastReload) > 60 { try await reload() }
+        try await reloadIfStale()
         guard let kid = signingKid else { throw CairnError(.internal, "no signing key") }
         let now = clock.now()
         let jti = jti ?? TokenID.generate(now: now).rawValue
@@ -116,9 +117,7 @@ public actor TokenService {
         guard let headerData = Base64URL.decode(segments[0]),
               let header = try? JSONDecoder().decode(Header.self, from: headerData),
               header.alg == Self.algorithm, let kid = header.kid else { throw invalid }
-        if trusted[kid] == nil, clock.now().timeIntervalSince(lastReload) > 5 {
-            try? await reload()
-        }
+        if trusted[kid] == nil { try? await reloadIfStale() }
         guard let key = trusted[kid] else { throw invalid }
         let now = clock.now()
         if let retired = key.retiredAt, now.timeIntervalSince(retired) > options.maximumLifetime + options.leeway { throw invalid }
@@ -144,7 +143,7 @@ public actor TokenService {
 
     /// The public keys that verify Cairn tokens, as a JWK Set document.
     public func jwks() async throws -> Data {
-        if trusted.isEmpty { try await reload() }
+        try await reloadIfStale()
         let jwks = try trusted.values.sorted { $0.createdAt < $1.createdAt }.map { record in
             let key = try EdDSA.PrivateKey(d: Base64URL.encode(record.privateKey), curve: .ed25519)
             return JWK.octetKeyPair(.eddsa, identifier: JWKIdentifier(string: record.kid),
@@ -153,6 +152,11 @@ public actor TokenService {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return try encoder.encode(JWKS(keys: jwks))
+    }
+
+    /// Keys may be rotated by another process (`cairn admin rotate-keys`); look again at most every few seconds.
+    private func reloadIfStale() async throws {
+        if signingKid == nil || clock.now().timeIntervalSince(lastReload) > Self.reloadInterval { try await reload() }
     }
 
     private func reload() async throws {
