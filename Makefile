@@ -42,8 +42,8 @@ test-e2e: deps
 	CAIRN_BINARY=$(CURDIR)/$(BIN_DEBUG) $(SWIFT) test --skip-build --filter CairnE2ETests
 
 bench: deps
-	$(SWIFT) build -c release --product cairn-bench
-	.build/release/cairn-bench
+	$(SWIFT) build $(RELEASE_FLAGS) --scratch-path $(RELEASE_DIR) --product cairn-bench
+	$(RELEASE_DIR)/release/cairn-bench
 
 clean:
 	rm -rf .build $(RELEASE_DIR)
