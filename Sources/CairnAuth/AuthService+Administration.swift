@@ -6,11 +6,7 @@ import Foundation
 extension AuthService {
     /// Creates an active administrator (command line, or first-run setup).
     public func createAdmin(email rawEmail: String, password: String, name: String?, origin: RequestOrigin, actor: String?) async throws -> UserRecord {
-        let email = EmailAddress.normalize(rawEmail)
-        var problems: [String: String] = [:]
-        if !EmailAddress.isValid(email) { problems["email"] = "is not a valid email address" }
-        if let problem = PasswordPolicy.problem(with: password, email: email) { problems["password"] = problem }
-        if !problems.isEmpty { throw CairnError.validation(problems) }
+        let email = try Self.validatedAccount(email: rawEmail, password: password)
         let now = clock.now()
         let user = UserRecord(id: .generate(now: now), email: email, name: name ?? "", passwordHash: try await hasher.hash(password),
                               role: Role.admin.rawValue, status: .active, createdAt: now)
@@ -53,6 +49,11 @@ extension AuthService {
     public func completeSetup(token: String, email: String, password: String, name: String?, origin: RequestOrigin) async throws -> AuthSuccess {
         try limit("setup:ip:\(origin.ip ?? "-")", 10, 60)
         guard try await !users.adminExists() else { throw CairnError(.forbidden, "an administrator already exists") }
+        // Check everything that can be wrong with the request before spending the single-use token.
+        let normalized = try Self.validatedAccount(email: email, password: password)
+        if try await users.find(emailNormalized: normalized) != nil {
+            throw CairnError(.conflict, "an account with this email already exists")
+        }
         guard try await setupTokens.consume(hash: Self.digest(token), now: clock.now()) else {
             throw CairnError(.forbidden, "setup token is invalid, used or expired")
         }
@@ -68,7 +69,7 @@ extension AuthService {
 
     /// Changes a user's role and/or status (approve, disable, enable). Disabling ends their sessions.
     public func updateUser(_ id: UserID, role: Role?, status: UserRecord.Status?, by admin: Principal, origin: RequestOrigin) async throws -> UserRecord {
-        if id == admin.userID, (role == .user || status == .disabled) {
+        if id == admin.userID, role == .user || (status != nil && status != .active) {
             throw CairnError(.conflict, "administrators cannot demote or disable themselves")
         }
         let now = clock.now()
@@ -91,6 +92,16 @@ extension AuthService {
         await audit.record("admin.sessions_revoked", actor: admin.userID.rawValue, target: id.rawValue, origin: origin,
                            details: ["sessions": String(count)])
         return count
+    }
+
+    /// The normalized email when email and password are acceptable for a new account.
+    static func validatedAccount(email rawEmail: String, password: String) throws -> String {
+        let email = EmailAddress.normalize(rawEmail)
+        var problems: [String: String] = [:]
+        if !EmailAddress.isValid(email) { problems["email"] = "is not a valid email address" }
+        if let problem = PasswordPolicy.problem(with: password, email: email) { problems["password"] = problem }
+        if !problems.isEmpty { throw CairnError.validation(problems) }
+        return email
     }
 
     static func digest(_ token: String) -> String {

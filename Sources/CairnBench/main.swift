@@ -2,15 +2,12 @@ import CairnCore
 import CairnServer
 import CairnStore
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Hummingbird
 import Logging
 import NIOCore
 
 // `make bench`: runs the real application on a loopback port over a real database file and
-// drives it with concurrent HTTP clients. Prints percentiles and rates; asserts nothing.
+// drives it from client threads over real sockets. Prints percentiles and rates; asserts nothing.
 
 struct Stats {
     var samples: [Double] = []
@@ -25,102 +22,84 @@ struct Stats {
     }
 }
 
-actor Recorder {
-    var stats = Stats()
-    func add(_ millis: Double) { stats.add(millis) }
-}
-
 func millis(since start: ContinuousClock.Instant) -> Double {
     let elapsed = ContinuousClock.now - start
     return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
 }
 
-let session: URLSession = {
-    let config = URLSessionConfiguration.ephemeral
-    config.httpMaximumConnectionsPerHost = 64
-    return URLSession(configuration: config)
-}()
-
-func request(_ base: String, _ method: String, _ path: String, json: [String: Any]? = nil, token: String? = nil) async throws -> (Int, [String: Any]) {
-    var request = URLRequest(url: URL(string: base + path)!)
-    request.httpMethod = method
-    if let json {
-        request.httpBody = try JSONSerialization.data(withJSONObject: json)
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-    }
-    if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-    let (data, response) = try await session.data(for: request)
-    let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
-    return ((response as! HTTPURLResponse).statusCode, object)
-}
-
-/// Runs `body` from `workers` concurrent loops until `duration` passes; returns completed operations.
-func load(workers: Int, duration: Duration, _ body: @escaping @Sendable (Int) async throws -> Void) async -> Int {
-    let deadline = ContinuousClock.now + duration
-    return await withTaskGroup(of: Int.self) { group in
-        for worker in 0..<workers {
-            group.addTask {
-                var done = 0
-                while ContinuousClock.now < deadline {
-                    if (try? await body(worker)) != nil { done += 1 }
-                }
-                return done
+/// Runs `body` on `workers` threads, each with its own connection, for `seconds`.
+/// Returns the completed operations and their latencies.
+func load(port: Int, workers: Int, seconds: Double, _ body: @escaping @Sendable (Int, BlockingHTTPClient) throws -> Void) -> (Int, Stats) {
+    let lock = NSLock()
+    nonisolated(unsafe) var stats = Stats()
+    let group = DispatchGroup()
+    let deadline = Date().addingTimeInterval(seconds)
+    for worker in 0..<workers {
+        group.enter()
+        Thread.detachNewThread {
+            let client = BlockingHTTPClient(port: port)
+            var local = Stats()
+            while Date() < deadline {
+                let start = ContinuousClock.now
+                if (try? body(worker, client)) != nil { local.add(millis(since: start)) }
             }
+            lock.withLock { stats.samples += local.samples }
+            group.leave()
         }
-        return await group.reduce(0, +)
     }
+    group.wait()
+    return (stats.samples.count, stats)
 }
 
-func benchAuth(base: String) async throws {
+func benchAuth(port: Int) throws {
     let password = "benchmark password 1"
+    let setup = BlockingHTTPClient(port: port)
     for index in 0..<16 {
-        let (status, _) = try await request(base, "POST", "/api/auth/register", json: ["email": "bench\(index)@example.com", "password": password])
-        precondition(status == 201, "register failed: \(status)")
+        let reply = try setup.send("POST", "/api/auth/register", json: ["email": "bench\(index)@example.com", "password": password])
+        guard reply.status == 201 else { throw BenchError("register failed: \(reply.status)") }
     }
 
-    // 1. Login latency, one at a time, at the default bcrypt cost.
     var sequential = Stats()
     for index in 0..<40 {
         let start = ContinuousClock.now
-        let (status, _) = try await request(base, "POST", "/api/auth/login", json: ["email": "bench\(index % 16)@example.com", "password": password])
-        precondition(status == 200, "login failed: \(status)")
+        let reply = try setup.send("POST", "/api/auth/login", json: ["email": "bench\(index % 16)@example.com", "password": password])
+        guard reply.status == 200 else { throw BenchError("login failed: \(reply.status)") }
         sequential.add(millis(since: start))
     }
     print("login latency (sequential, bcrypt cost 12): \(sequential.summary)")
 
-    // 2. Login throughput with 8 concurrent clients while /healthz is probed every 20 ms.
-    let health = Recorder()
-    let probe = Task {
-        while !Task.isCancelled {
+    // Logins from 8 clients while a probe asks /healthz every 20 ms: bcrypt must not stall the server.
+    let healthLock = NSLock()
+    nonisolated(unsafe) var health = Stats()
+    nonisolated(unsafe) var probing = true
+    let probeDone = DispatchSemaphore(value: 0)
+    Thread.detachNewThread {
+        let client = BlockingHTTPClient(port: port)
+        while healthLock.withLock({ probing }) {
             let start = ContinuousClock.now
-            _ = try? await request(base, "GET", "/healthz")
-            await health.add(millis(since: start))
-            try? await Task.sleep(for: .milliseconds(20))
+            _ = try? client.send("GET", "/healthz")
+            let elapsed = millis(since: start)
+            healthLock.withLock { health.add(elapsed) }
+            Thread.sleep(forTimeInterval: 0.02)
         }
+        probeDone.signal()
     }
-    let loginLatency = Recorder()
     let seconds = 10.0
-    let logins = await load(workers: 8, duration: .seconds(seconds)) { worker in
-        let start = ContinuousClock.now
-        let (status, _) = try await request(base, "POST", "/api/auth/login", json: ["email": "bench\(worker)@example.com", "password": password])
-        guard status == 200 else { throw CairnError(.internal, "status \(status)") }
-        await loginLatency.add(millis(since: start))
+    let (logins, loginStats) = load(port: port, workers: 8, seconds: seconds) { worker, client in
+        let reply = try client.send("POST", "/api/auth/login", json: ["email": "bench\(worker)@example.com", "password": password])
+        guard reply.status == 200 else { throw BenchError("status \(reply.status)") }
     }
-    probe.cancel()
-    print(String(format: "login throughput (8 clients, %.0f s): %.1f logins/s; latency %@", seconds, Double(logins) / seconds, await loginLatency.stats.summary))
-    print("healthz while logins run: \(await health.stats.summary)")
+    healthLock.withLock { probing = false }
+    probeDone.wait()
+    print(String(format: "login throughput (8 clients, %.0f s): %.1f logins/s; latency %@", seconds, Double(logins) / seconds, loginStats.summary))
+    print("healthz while logins run: \(healthLock.withLock { health.summary })")
 
-    // 3. Authenticated requests: every one verifies the JWT and checks session, user and denylist.
-    let (_, body) = try await request(base, "POST", "/api/auth/login", json: ["email": "bench0@example.com", "password": password])
-    let token = body["access_token"] as! String
-    let meLatency = Recorder()
-    let meCount = await load(workers: 16, duration: .seconds(5)) { _ in
-        let start = ContinuousClock.now
-        let (status, _) = try await request(base, "GET", "/api/auth/me", token: token)
-        guard status == 200 else { throw CairnError(.internal, "status \(status)") }
-        await meLatency.add(millis(since: start))
+    let token = try setup.send("POST", "/api/auth/login", json: ["email": "bench0@example.com", "password": password]).json["access_token"] as! String
+    let (count, meStats) = load(port: port, workers: 16, seconds: 5) { _, client in
+        let reply = try client.send("GET", "/api/auth/me", token: token)
+        guard reply.status == 200 else { throw BenchError("status \(reply.status)") }
     }
-    print(String(format: "GET /api/auth/me (16 clients, 5 s): %.0f req/s; latency %@", Double(meCount) / 5, await meLatency.stats.summary))
+    print(String(format: "GET /api/auth/me (16 clients, 5 s): %.0f req/s; latency %@", Double(count) / 5, meStats.summary))
 }
 
 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-bench-\(UUID().uuidString)")
@@ -138,8 +117,9 @@ let port = PortBox()
 let app = CairnApplication.makeApplication(env) { channel in port.set(channel.localAddress?.port ?? 0) }
 let server = Task { try await app.run() }
 while port.value == 0 { try await Task.sleep(for: .milliseconds(10)) }
-print("cairn-bench: server on 127.0.0.1:\(port.value), database \(directory.path)")
-try await benchAuth(base: "http://127.0.0.1:\(port.value)")
+print("cairn-bench: server on 127.0.0.1:\(port.value), 2 cores shared by server and clients")
+let boundPort = port.value
+try await Task.detached { try benchAuth(port: boundPort) }.value
 server.cancel()
 try? FileManager.default.removeItem(at: directory)
 
