@@ -54,7 +54,7 @@ let package = Package(
         ),
         .target(
             name: "CairnAgents",
-            dependencies: ["CairnCore", "CairnStore"],
+            dependencies: ["CairnCore", "CairnStore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

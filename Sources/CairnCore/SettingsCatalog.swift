@@ -24,6 +24,14 @@ public enum SettingsCatalog {
         .init("ratelimit.register_per_ip_per_minute", "20", .integer(1...100_000), runtime: true, "registrations per client IP"),
         .init("ratelimit.refresh_per_session_per_minute", "30", .integer(1...100_000), runtime: true, "token refreshes per session"),
         .init("metrics.token", "", .string, secret: true, "bearer token that may read /metrics"),
+        .init("runs.max_concurrent", "64", .integer(1...10_000), "runs executing at once, all users together"),
+        .init("runs.max_per_user", "2", .integer(1...1_000), runtime: true, "runs executing at once per user"),
+        .init("runs.queue_per_user", "10", .integer(0...10_000), runtime: true, "runs waiting per user before 429"),
+        .init("runs.timeout_seconds", "600", .integer(1...86_400), runtime: true, "deadline of a whole run"),
+        .init("agents.step_timeout_seconds", "300", .integer(1...86_400), runtime: true, "deadline of one agent (pipeline step)"),
+        .init("tools.timeout_seconds", "30", .integer(1...3_600), runtime: true, "deadline of one tool call"),
+        .init("messages.max_bytes", "32768", .integer(1...1_048_576), runtime: true, "largest accepted user message"),
+        .init("agents.offline_chunk_delay_ms", "15", .integer(0...60_000), runtime: true, "delay between streamed words of the offline model"),
     ]
 
     /// The largest value an integer setting may take (used to bound how long keys stay trusted).

@@ -86,6 +86,89 @@ enum Migrations {
                 ) STRICT;
                 """)
         }
+        migrator.registerMigration("v3-engine") { db in
+            try db.execute(sql: """
+                CREATE TABLE threads (
+                    id TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    title TEXT NOT NULL DEFAULT '',
+                    agent TEXT NOT NULL,
+                    archived INTEGER NOT NULL DEFAULT 0,
+                    message_count INTEGER NOT NULL DEFAULT 0,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                ) STRICT;
+                CREATE INDEX threads_user ON threads(user_id, archived, updated_at);
+                CREATE TABLE messages (
+                    id TEXT NOT NULL UNIQUE,
+                    thread_id TEXT NOT NULL REFERENCES threads(id) ON DELETE CASCADE,
+                    user_id TEXT NOT NULL,
+                    role TEXT NOT NULL CHECK (role IN ('user', 'assistant', 'tool')),
+                    content TEXT NOT NULL,
+                    run_id TEXT,
+                    created_at INTEGER NOT NULL
+                ) STRICT;
+                CREATE INDEX messages_thread ON messages(thread_id, id);
+                CREATE VIRTUAL TABLE messages_fts USING fts5(content, content='messages', content_rowid='rowid', tokenize='unicode61');
+                CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN
+                    INSERT INTO messages_fts(rowid, content) VALUES (new.rowid, new.content);
+                END;
+                CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN
+                    INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.rowid, old.content);
+                END;
+                CREATE TABLE runs (
+                    id TEXT PRIMARY KEY,
+                    thread_id TEXT NOT NULL REFERENCES threads(id) ON DELETE CASCADE,
+                    user_id TEXT NOT NULL,
+                    agent TEXT NOT NULL,
+                    agent_version INTEGER NOT NULL,
+                    status TEXT NOT NULL,
+                    input TEXT NOT NULL,
+                    error_code TEXT,
+                    error_message TEXT,
+                    input_tokens INTEGER NOT NULL DEFAULT 0,
+                    output_tokens INTEGER NOT NULL DEFAULT 0,
+                    resumed_from TEXT,
+                    created_at INTEGER NOT NULL,
+                    started_at INTEGER,
+                    finished_at INTEGER
+                ) STRICT;
+                CREATE INDEX runs_user ON runs(user_id, id);
+                CREATE INDEX runs_status ON runs(status);
+                CREATE TABLE run_events (
+                    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                    seq INTEGER NOT NULL,
+                    type TEXT NOT NULL,
+                    agent TEXT,
+                    payload TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    PRIMARY KEY (run_id, seq)
+                ) STRICT, WITHOUT ROWID;
+                CREATE TABLE run_steps (
+                    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                    step INTEGER NOT NULL,
+                    agent TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    output TEXT,
+                    PRIMARY KEY (run_id, step)
+                ) STRICT, WITHOUT ROWID;
+                CREATE TABLE agents (
+                    name TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    definition TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    created_by TEXT,
+                    PRIMARY KEY (name, version)
+                ) STRICT;
+                CREATE TABLE notes (
+                    id INTEGER PRIMARY KEY,
+                    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    content TEXT NOT NULL,
+                    created_at INTEGER NOT NULL
+                ) STRICT;
+                CREATE INDEX notes_user ON notes(user_id, id);
+                """)
+        }
         return migrator
     }()
 }

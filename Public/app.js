@@ -1,0 +1,537 @@
+// The chat page: sign-in and registration, the thread list, sending a message and following
+// its run over Server-Sent Events read with fetch() (EventSource cannot send a bearer token).
+(() => {
+  'use strict';
+
+  const A = window.CairnAuth;
+  const $ = (id) => document.getElementById(id);
+  const NOT_AVAILABLE = 'Chat is not available on this server yet.';
+  const PENDING = 'Thanks! Your account is pending approval by an administrator. You can sign in once it is approved.';
+  const ACTIVE = new Set(['queued', 'running']);
+
+  const ui = {
+    who: $('who'), adminLink: $('admin-link'), signOut: $('sign-out'),
+    signinView: $('signin-view'), form: $('signin-form'), title: $('signin-title'),
+    status: $('signin-status'), error: $('signin-error'), nameField: $('name-field'),
+    name: $('name'), email: $('email'), password: $('password'), passwordHint: $('password-hint'),
+    signIn: $('signin-button'), create: $('create-button'),
+    chatView: $('chat-view'), newThread: $('new-thread'), threadList: $('thread-list'),
+    threadsNote: $('threads-note'), log: $('log'), composer: $('composer'), message: $('message'),
+    send: $('send'), stop: $('stop'),
+  };
+
+  const state = { threadId: null, run: null, sending: false, view: 0 };
+
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs)) {
+      if (value === undefined || value === null || value === false) continue;
+      if (key === 'class') node.className = value;
+      else if (key === 'text') node.textContent = value;
+      else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value === true ? '' : value);
+    }
+    node.append(...children.filter((child) => child !== null && child !== undefined));
+    return node;
+  }
+
+  const enc = encodeURIComponent;
+  const itemsOf = (data) => (Array.isArray(data) ? data : (data && Array.isArray(data.items) ? data.items : []));
+  const errorText = (error) => (typeof error === 'string' ? error : (error && (error.message || error.code)) || 'unknown error');
+  const duration = (ms) => (typeof ms === 'number' ? (ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`) : '');
+  const routeMissing = (error) => error instanceof A.ApiError && error.status === 404 && /no route/i.test(error.message);
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  // ---- views ----
+
+  function showSignIn(message) {
+    detachRun();
+    state.threadId = null;
+    ui.log.replaceChildren();
+    ui.threadList.replaceChildren();
+    ui.chatView.hidden = true;
+    ui.signOut.hidden = true;
+    ui.adminLink.hidden = true;
+    ui.who.textContent = '';
+    ui.signinView.hidden = false;
+    ui.status.textContent = message || '';
+    A.clearError(ui.error);
+    setMode('signin');
+    ui.email.focus();
+  }
+
+  function showChat(user) {
+    ui.signinView.hidden = true;
+    ui.status.textContent = '';
+    ui.password.value = '';
+    ui.who.textContent = user ? (user.name || user.email) : '';
+    ui.adminLink.hidden = !(user && user.role === 'admin');
+    ui.signOut.hidden = false;
+    ui.chatView.hidden = false;
+    startNewThread();
+    loadThreads();
+  }
+
+  // ---- sign-in and registration share one form so each label names exactly one field ----
+
+  let mode = 'signin';
+  function setMode(next) {
+    mode = next;
+    const register = next === 'register';
+    ui.nameField.hidden = !register;
+    ui.passwordHint.hidden = !register;
+    ui.title.textContent = register ? 'Create a Cairn account' : 'Sign in to Cairn';
+    // The default button (what Enter presses) is the one action the mode is about.
+    ui.signIn.type = register ? 'button' : 'submit';
+    ui.create.type = register ? 'submit' : 'button';
+    ui.signIn.classList.toggle('primary', !register);
+    ui.create.classList.toggle('primary', register);
+    ui.password.autocomplete = register ? 'new-password' : 'current-password';
+  }
+
+  ui.create.addEventListener('click', (event) => {
+    if (mode === 'register') return; // it is the submit button now
+    event.preventDefault();
+    setMode('register');
+    A.clearError(ui.error);
+    ui.status.textContent = '';
+    ui.name.focus();
+  });
+
+  ui.signIn.addEventListener('click', (event) => {
+    if (mode === 'signin') return;
+    event.preventDefault();
+    setMode('signin');
+    ui.form.requestSubmit(ui.signIn);
+  });
+
+  ui.form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    A.clearError(ui.error);
+    ui.status.textContent = '';
+    ui.signIn.disabled = ui.create.disabled = true;
+    const email = ui.email.value.trim();
+    try {
+      if (mode === 'register') {
+        const result = await A.register(email, ui.password.value, ui.name.value.trim());
+        if (result.pending) {
+          setMode('signin');
+          ui.password.value = '';
+          ui.status.textContent = PENDING;
+        } else {
+          showChat(result.user);
+        }
+      } else {
+        showChat(await A.login(email, ui.password.value));
+      }
+    } catch (error) {
+      A.showError(ui.error, error);
+    } finally {
+      ui.signIn.disabled = ui.create.disabled = false;
+    }
+  });
+
+  ui.signOut.addEventListener('click', async () => {
+    ui.signOut.disabled = true;
+    await A.logout();
+    ui.signOut.disabled = false;
+    showSignIn('You are signed out.');
+  });
+
+  A.onSignedOut((message) => showSignIn(message));
+
+  // ---- the log ----
+
+  function append(node) {
+    const log = ui.log;
+    const nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+    log.append(node);
+    if (nearBottom) log.scrollTop = log.scrollHeight;
+    return node;
+  }
+
+  function keepScrolled() {
+    const log = ui.log;
+    if (log.scrollHeight - log.scrollTop - log.clientHeight < 160) log.scrollTop = log.scrollHeight;
+  }
+
+  function bubble(role, text) {
+    const speaker = { user: 'You', assistant: 'Cairn', tool: 'Tool' }[role] || role;
+    const body = el('span', { class: 'text' });
+    body.append(text || '');
+    const node = el('div', { class: `bubble ${role === 'user' || role === 'tool' ? role : 'assistant'}` },
+      el('span', { class: 'visually-hidden', text: `${speaker}: ` }), body);
+    return { node, body };
+  }
+
+  function note(text, kind = 'note') {
+    return append(el('p', { class: `line ${kind}`, text }));
+  }
+
+  // Said once: an older copy moves down rather than repeating.
+  function noteUnavailable() {
+    for (const old of ui.log.querySelectorAll('.unavailable')) old.remove();
+    return note(NOT_AVAILABLE, 'notice unavailable');
+  }
+
+  function noteError(error) {
+    return append(el('div', { class: 'line error' }, ...A.errorLines(error).map((line) => el('div', { text: line }))));
+  }
+
+  // A turn groups a run's status lines above the assistant's streamed answer.
+  function addTurn() {
+    const events = el('ul', { class: 'events' });
+    const answer = bubble('assistant', '');
+    answer.node.classList.add('pending');
+    append(el('div', { class: 'turn' }, events, answer.node));
+    return { events, answer, text: '' };
+  }
+
+  function statusLine(turn, text, kind) {
+    turn.events.append(el('li', { class: kind || null, text }));
+    keepScrolled();
+  }
+
+  // ---- threads ----
+
+  async function loadThreads() {
+    const view = state.view;
+    try {
+      const threads = itemsOf(await A.api('GET', '/api/threads'));
+      if (view !== state.view) return;
+      renderThreads(threads);
+    } catch (error) {
+      if (view !== state.view || (error instanceof A.ApiError && error.status === 401)) return;
+      ui.threadList.replaceChildren();
+      if (error instanceof A.ApiError && error.status === 404) {
+        ui.threadsNote.textContent = 'No threads.';
+        noteUnavailable();
+      } else {
+        ui.threadsNote.textContent = A.errorLines(error).join(' ');
+      }
+    }
+  }
+
+  function renderThreads(threads) {
+    ui.threadsNote.textContent = threads.length ? '' : 'No threads yet.';
+    ui.threadList.replaceChildren(...threads.map((thread) => {
+      const when = thread.updated_at || thread.created_at;
+      return el('li', {},
+        el('button', {
+          type: 'button', class: 'thread',
+          'aria-current': thread.id === state.threadId ? 'true' : null,
+          'data-id': thread.id,
+          onclick: () => openThread(thread.id),
+        },
+        el('span', { class: 'thread-title', text: thread.title || 'Untitled thread' }),
+        when ? el('span', { class: 'hint', text: new Date(when).toLocaleString() }) : null));
+    }));
+  }
+
+  function markCurrentThread() {
+    for (const button of ui.threadList.querySelectorAll('button.thread')) {
+      if (button.dataset.id === state.threadId) button.setAttribute('aria-current', 'true');
+      else button.removeAttribute('aria-current');
+    }
+  }
+
+  function startNewThread() {
+    detachRun();
+    state.view += 1;
+    state.threadId = null;
+    markCurrentThread();
+    ui.log.replaceChildren();
+    ui.message.focus();
+  }
+
+  async function openThread(id) {
+    detachRun();
+    const view = ++state.view;
+    state.threadId = id;
+    markCurrentThread();
+    ui.log.replaceChildren(el('p', { class: 'line note', text: 'Loading…' }));
+    try {
+      const messages = itemsOf(await A.api('GET', `/api/threads/${enc(id)}/messages`));
+      if (view !== state.view) return;
+      ui.log.replaceChildren();
+      for (const message of messages) {
+        const content = typeof message.content === 'string' ? message.content : JSON.stringify(message.content);
+        append(bubble(message.role, content).node);
+      }
+      if (!messages.length) note('No messages in this thread yet.');
+      ui.log.scrollTop = ui.log.scrollHeight;
+      await resumeIfRunning(messages, view);
+    } catch (error) {
+      if (view !== state.view) return;
+      ui.log.replaceChildren();
+      if (routeMissing(error)) noteUnavailable();
+      else noteError(error);
+    }
+  }
+
+  // A thread whose last message is the user's may still have its run going: follow it again.
+  async function resumeIfRunning(messages, view) {
+    const last = messages[messages.length - 1];
+    if (!last || last.role !== 'user' || !last.run_id) return;
+    try {
+      const run = await A.api('GET', `/api/runs/${enc(last.run_id)}`);
+      if (view === state.view && !state.run && ACTIVE.has(run.status)) startRun(run.id);
+    } catch {
+      // Only a convenience: without it the answer shows when the thread is opened again.
+    }
+  }
+
+  // ---- sending and following a run ----
+
+  async function send() {
+    const input = ui.message.value.trim();
+    if (!input || state.run || state.sending) return;
+    state.sending = true;
+    ui.send.disabled = true;
+    ui.message.value = '';
+    const view = state.view;
+    let created = false;
+    const sent = append(bubble('user', input).node);
+    try {
+      if (!state.threadId) {
+        let thread;
+        try {
+          thread = await A.api('POST', '/api/threads', {});
+        } catch (error) {
+          if (error instanceof A.ApiError && error.status === 404) error.chatMissing = true;
+          throw error;
+        }
+        if (view !== state.view) return;
+        state.threadId = thread.id;
+        created = true;
+      }
+      const run = await A.api('POST', `/api/threads/${enc(state.threadId)}/runs`, { input });
+      if (view !== state.view) return;
+      startRun(run.id);
+    } catch (error) {
+      if (view !== state.view) return;
+      if (!ui.message.value) {
+        ui.message.value = input; // nothing typed is lost: it goes back to the field
+        sent.remove();
+      }
+      if (error.chatMissing || routeMissing(error)) noteUnavailable();
+      else if (!(error instanceof A.ApiError && error.status === 401)) noteError(error);
+    } finally {
+      state.sending = false;
+      if (!state.run) ui.send.disabled = false;
+      if (created || state.run) loadThreads();
+    }
+  }
+
+  function startRun(id) {
+    const run = { id, controller: new AbortController(), turn: addTurn(), finished: false, status: null, messageId: null };
+    state.run = run;
+    ui.send.disabled = true;
+    ui.stop.disabled = false;
+    ui.log.setAttribute('aria-busy', 'true');
+    follow(run);
+  }
+
+  // Stops watching the current run (on a thread switch or sign-out); the run itself goes on.
+  function detachRun() {
+    const run = state.run;
+    if (!run) return;
+    state.run = null;
+    run.controller.abort();
+    resetComposer();
+  }
+
+  function resetComposer() {
+    ui.send.disabled = false;
+    ui.stop.disabled = true;
+    ui.log.removeAttribute('aria-busy');
+  }
+
+  async function follow(run) {
+    const signal = run.controller.signal;
+    let lastSeq = 0;
+    let failures = 0;
+    while (!run.finished && !signal.aborted) {
+      let received = false;
+      try {
+        const headers = { Accept: 'text/event-stream' };
+        if (lastSeq) headers['Last-Event-ID'] = String(lastSeq);
+        const response = await A.authFetch(`/api/runs/${enc(run.id)}/stream`, { headers, signal, cache: 'no-store' });
+        if (response.status === 404) {
+          statusLine(run.turn, 'Live updates are not available on this server yet.', 'warn');
+          break;
+        }
+        if (response.status === 401) break; // signed out; the sign-in form is showing
+        if (!response.ok) throw await A.errorFrom(response);
+        await readEvents(response.body, signal, (envelope, id) => {
+          const seq = typeof envelope.seq === 'number' ? envelope.seq : Number(id) || 0;
+          if (seq && seq <= lastSeq) return; // replayed after a reconnect
+          if (seq) lastSeq = seq;
+          received = true;
+          handleEvent(run, envelope);
+        });
+      } catch (error) {
+        if (signal.aborted) break;
+        if (error instanceof A.ApiError && error.status < 500 && error.status !== 429) {
+          A.errorLines(error).forEach((line) => statusLine(run.turn, line, 'bad'));
+          break;
+        }
+      }
+      if (run.finished || signal.aborted) break;
+      failures = received ? 0 : failures + 1;
+      if (failures > 5) {
+        statusLine(run.turn, 'Lost the connection to this run. Open the thread again to see its result.', 'warn');
+        break;
+      }
+      await sleep(500 * 2 ** Math.min(failures, 4));
+    }
+    finishRun(run);
+  }
+
+  // Minimal SSE parser: `field: value` lines, a blank line ends an event, `:` starts a comment.
+  async function readEvents(body, signal, onEvent) {
+    const reader = body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    let data = [];
+    let id = null;
+    const dispatch = () => {
+      if (data.length) {
+        try {
+          onEvent(JSON.parse(data.join('\n')), id);
+        } catch (error) {
+          if (!(error instanceof SyntaxError)) throw error; // a malformed event is skipped
+        }
+      }
+      data = [];
+    };
+    try {
+      for (;;) {
+        const { value: chunk, done } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(chunk, { stream: true });
+        let newline;
+        while ((newline = buffer.indexOf('\n')) >= 0) {
+          const line = buffer.slice(0, newline).replace(/\r$/, '');
+          buffer = buffer.slice(newline + 1);
+          if (line === '') { dispatch(); continue; }
+          if (line.startsWith(':')) continue;
+          const colon = line.indexOf(':');
+          const field = colon < 0 ? line : line.slice(0, colon);
+          let value = colon < 0 ? '' : line.slice(colon + 1);
+          if (value.startsWith(' ')) value = value.slice(1);
+          if (field === 'data') data.push(value);
+          else if (field === 'id') id = value;
+        }
+        if (signal.aborted) break;
+      }
+    } finally {
+      reader.cancel().catch(() => {});
+    }
+  }
+
+  function handleEvent(run, envelope) {
+    if (run !== state.run) return;
+    const turn = run.turn;
+    const p = envelope.payload || {};
+    const agent = p.agent || envelope.agent || 'Agent';
+    switch (envelope.type) {
+      case 'message_delta':
+        if (typeof p.text === 'string') {
+          turn.text += p.text;
+          turn.answer.body.append(p.text);
+          keepScrolled();
+        }
+        break;
+      case 'run_status':
+        if (p.status === 'queued') statusLine(turn, 'Queued…');
+        break;
+      case 'agent_started':
+        statusLine(turn, `${agent} started${p.step !== undefined && p.step !== null ? ` (step ${p.step})` : ''}`);
+        break;
+      case 'agent_completed':
+        statusLine(turn, `${agent} ${p.status || 'finished'}${p.duration_ms !== undefined ? ` in ${duration(p.duration_ms)}` : ''}${p.error ? `: ${errorText(p.error)}` : ''}`,
+          p.status && p.status !== 'succeeded' ? 'warn' : null);
+        break;
+      case 'tool_executing':
+        statusLine(turn, `Running tool ${p.tool || ''}…`);
+        break;
+      case 'tool_completed':
+        if (p.ok === false) statusLine(turn, `Tool ${p.tool || ''} failed${p.error ? `: ${errorText(p.error)}` : ''}`, 'warn');
+        else statusLine(turn, `Tool ${p.tool || ''} done${p.duration_ms !== undefined ? ` in ${duration(p.duration_ms)}` : ''}`);
+        break;
+      case 'notice':
+        statusLine(turn, p.message || p.code || 'Notice', 'warn');
+        break;
+      case 'run_completed':
+        run.finished = true;
+        run.status = p.status || 'succeeded';
+        run.messageId = p.message_id || null;
+        if (run.status !== 'succeeded') {
+          statusLine(turn, `Run ${run.status}${p.error ? `: ${errorText(p.error)}` : ''}`, run.status === 'cancelled' ? 'warn' : 'bad');
+        }
+        run.controller.abort(); // the server closes the stream too; do not wait for it
+        break;
+      default:
+        break; // agent_thinking and future event types need no line of their own
+    }
+  }
+
+  function finishRun(run) {
+    run.turn.answer.node.classList.remove('pending');
+    if (!run.turn.text) run.turn.answer.node.remove();
+    if (state.run !== run) return;
+    state.run = null;
+    resetComposer();
+    // A server that stores the answer without streaming deltas still gets it shown.
+    if (run.status === 'succeeded' && !run.turn.text && run.messageId && state.threadId) openThread(state.threadId);
+    else loadThreads();
+  }
+
+  async function stop() {
+    const run = state.run;
+    if (!run) return;
+    ui.stop.disabled = true;
+    try {
+      await A.api('POST', `/api/runs/${enc(run.id)}/cancel`);
+      statusLine(run.turn, 'Stopping…');
+      // The stream normally ends with run_completed; do not leave the page waiting forever.
+      setTimeout(() => { if (!run.finished) run.controller.abort(); }, 10000);
+    } catch (error) {
+      if (state.run === run) ui.stop.disabled = false;
+      if (routeMissing(error)) statusLine(run.turn, 'Stopping runs is not available on this server yet.', 'warn');
+      else A.errorLines(error).forEach((line) => statusLine(run.turn, line, 'bad'));
+    }
+  }
+
+  ui.composer.addEventListener('submit', (event) => {
+    event.preventDefault();
+    send();
+  });
+  ui.message.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      send();
+    }
+  });
+  ui.stop.addEventListener('click', stop);
+  ui.newThread.addEventListener('click', startNewThread);
+
+  // ---- start ----
+
+  async function start() {
+    if (!A.hasTokens()) {
+      showSignIn();
+      return;
+    }
+    try {
+      showChat(await A.api('GET', '/api/auth/me'));
+    } catch (error) {
+      if (error instanceof A.ApiError && error.status === 401) return; // onSignedOut showed the form
+      showSignIn();
+      A.showError(ui.error, error);
+    }
+  }
+
+  start();
+})();

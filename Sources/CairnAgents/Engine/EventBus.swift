@@ -1,0 +1,42 @@
+import CairnCore
+import Foundation
+import Synchronization
+
+/// Publishes committed run events to the owning user's subscribers only. Each subscription has
+/// a bounded buffer that keeps the newest events: a slow reader sees a gap in `seq` and reads the
+/// missing events from the log, so nothing is lost and the run never waits for a reader.
+public final class EventBus: Sendable {
+    private let subscribers = Mutex<[UserID: [UUID: AsyncStream<RunEvent>.Continuation]]>([:])
+
+    public init() {}
+
+    public struct Subscription: Sendable {
+        public let id: UUID
+        public let userID: UserID
+        public let events: AsyncStream<RunEvent>
+    }
+
+    public func subscribe(userID: UserID, buffer: Int = 256) -> Subscription {
+        let (stream, continuation) = AsyncStream<RunEvent>.makeStream(bufferingPolicy: .bufferingNewest(buffer))
+        let id = UUID()
+        subscribers.withLock { $0[userID, default: [:]][id] = continuation }
+        continuation.onTermination = { [weak self] _ in self?.unsubscribe(id, userID: userID) }
+        return Subscription(id: id, userID: userID, events: stream)
+    }
+
+    public func unsubscribe(_ id: UUID, userID: UserID) {
+        let continuation = subscribers.withLock { all -> AsyncStream<RunEvent>.Continuation? in
+            let removed = all[userID]?.removeValue(forKey: id)
+            if all[userID]?.isEmpty == true { all.removeValue(forKey: userID) }
+            return removed
+        }
+        continuation?.finish()
+    }
+
+    public func publish(_ event: RunEvent) {
+        let targets = subscribers.withLock { Array(($0[event.userID] ?? [:]).values) }
+        for continuation in targets { continuation.yield(event) }
+    }
+
+    public var subscriberCount: Int { subscribers.withLock { $0.values.reduce(0) { $0 + $1.count } } }
+}

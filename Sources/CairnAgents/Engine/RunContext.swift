@@ -1,0 +1,38 @@
+import CairnCore
+import Foundation
+
+/// Everything one run knows about who and what it serves. Created per run and passed
+/// explicitly to agents, tools and the emitter; nothing global holds a current user.
+public struct RunContext: Sendable {
+    public let userID: UserID
+    public let threadID: ThreadID
+    public let runID: RunID
+    public let requestID: String?
+    /// When the whole run must have finished.
+    public let deadline: ContinuousClock.Instant
+    /// Why the run is being stopped, set before its task is cancelled.
+    public let stop: StopReason
+
+    public init(userID: UserID, threadID: ThreadID, runID: RunID, requestID: String?, deadline: ContinuousClock.Instant, stop: StopReason) {
+        self.userID = userID
+        self.threadID = threadID
+        self.runID = runID
+        self.requestID = requestID
+        self.deadline = deadline
+        self.stop = stop
+    }
+}
+
+/// Records why a run's task was cancelled, so the run ends with the right status.
+public final class StopReason: Sendable {
+    public enum Reason: Sendable, Equatable { case cancelledByUser, timeout, shutdown }
+    private let reason = Mutex<Reason?>(nil)
+
+    public init() {}
+
+    /// Keeps the first reason given; later ones do not overwrite it.
+    public func set(_ value: Reason) { reason.withLock { if $0 == nil { $0 = value } } }
+    public var value: Reason? { reason.withLock { $0 } }
+}
+
+import Synchronization

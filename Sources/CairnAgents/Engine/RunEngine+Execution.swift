@@ -1,0 +1,121 @@
+import CairnCore
+import CairnStore
+import Foundation
+
+extension RunEngine {
+    /// One run from `running` to its single `run_completed`, whatever happens in between.
+    func execute(run: RunRecord, definition: AgentDefinition, context: RunContext, emitter: RunEmitter) async {
+        let usage = UsageCounter()
+        let config = settings.snapshot
+        let toolContext = ToolContext(run: context, conversations: conversations, notes: notes, now: { [clock] in clock.now() })
+        let runner = AgentRunner(
+            registry: agents, providers: providers,
+            dispatcher: ToolDispatcher(tools: BuiltinTools.all, timeout: .seconds(config.int("tools.timeout_seconds"))),
+            emitter: emitter, toolContext: toolContext, runs: runs,
+            stepTimeout: .seconds(config.int("agents.step_timeout_seconds")), usage: usage)
+        var outcome: (status: RunStatus, error: (code: String, message: String)?, output: String?)
+        do {
+            try Task.checkCancellation()
+            try await runs.markStarted(id: run.id, now: clock.now())
+            try await emitter.emit(.runStatus, agent: nil, payload: ["status": "running"])
+            let history = try await self.history(of: run)
+            var resumeFrom: [Int: (agent: String, status: String, output: String?)] = [:]
+            if let previous = run.resumedFrom { resumeFrom = try await runs.steps(runID: previous) }
+            let output = try await runner.run(definition, input: run.input, history: history, parent: nil, step: nil, streams: true, resumeFrom: resumeFrom)
+            outcome = (.succeeded, nil, output)
+        } catch let failure as AgentFailure {
+            outcome = (.failed, (failure.code, failure.message), nil)
+        } catch {
+            switch context.stop.value {
+            case .cancelledByUser?: outcome = (.cancelled, ("cancelled", "the run was cancelled"), nil)
+            case .timeout?: outcome = (.failed, ("timeout", "the run exceeded its deadline"), nil)
+            case .shutdown?: outcome = (.interrupted, ("interrupted", "the server stopped while this run was active"), nil)
+            case nil:
+                logger.error("run failed", metadata: ["run": .string(run.id.rawValue), "error": "\(error)"])
+                outcome = (.failed, ("internal_error", "the run failed unexpectedly"), nil)
+            }
+        }
+        await finish(run: run, emitter: emitter, status: outcome.status, error: outcome.error, output: outcome.output, usage: usage.value)
+    }
+
+    /// Writes the closing events, answer and status together, then publishes the events.
+    func finish(run: RunRecord, emitter: RunEmitter, status: RunStatus, error: (code: String, message: String)?, output: String?, usage: (Int, Int)) async {
+        let now = clock.now()
+        let message = output.map { MessageRecord(id: .generate(now: now), threadID: run.threadID, role: "assistant", content: $0, runID: run.id, createdAt: now) }
+        let closing = await emitter.closingEvents(status: status, error: error, messageID: message?.id, usage: usage)
+        do {
+            try await runs.finish(id: run.id, userID: run.userID,
+                                  outcome: RunOutcome(status: status, errorCode: error?.code, errorMessage: error?.message,
+                                                      inputTokens: usage.0, outputTokens: usage.1, assistantMessage: message),
+                                  closingEvents: closing, now: now)
+            await emitter.publish(closing)
+        } catch {
+            // The database refused the final write: the next start closes this run as interrupted.
+            logger.error("could not record the end of a run", metadata: ["run": .string(run.id.rawValue), "error": "\(error)"])
+        }
+    }
+
+    /// Earlier messages of the thread (before this run's own message), for the model's context.
+    func history(of run: RunRecord) async throws -> [ChatMessage] {
+        let messages = try await conversations.messages(threadID: run.threadID, userID: run.userID, after: nil, limit: 10_000)
+        return messages.suffix(41).filter { $0.runID != run.id }.suffix(40).compactMap { message in
+            switch message.role {
+            case "user": ChatMessage(role: .user, content: message.content)
+            case "assistant": ChatMessage(role: .assistant, content: message.content)
+            default: nil
+            }
+        }
+    }
+
+    // MARK: Control
+
+    /// Cancels the user's run; a finished run is a conflict and another user's run is not found.
+    public func cancel(runID: RunID, userID: UserID) async throws {
+        guard let run = try await runs.run(id: runID, userID: userID) else { throw CairnError.notFound("run") }
+        if run.status.isFinal { throw CairnError(.conflict, "the run already ended (\(run.status.rawValue))") }
+        let removedFromQueue = scheduler.withLock { $0.removeQueued(runID, user: userID) }
+        if removedFromQueue {
+            _ = launchersRemove(runID)
+            let emitter = RunEmitter(runID: run.id, threadID: run.threadID, userID: userID, writer: writer, bus: bus, clock: clock,
+                                     lastSeq: try await runs.events(runID: runID, userID: userID, after: 0)?.last?.seq ?? 0)
+            await finish(run: run, emitter: emitter, status: .cancelled, error: ("cancelled", "the run was cancelled"), output: nil, usage: (0, 0))
+            return
+        }
+        if let running = active.withLock({ $0[runID] }) {
+            running.stop.set(.cancelledByUser)
+            running.task.cancel()
+        }
+    }
+
+    /// Continues an interrupted or failed pipeline run from its first unfinished step, as a new run.
+    public func resume(runID: RunID, userID: UserID, requestID: String?) async throws -> RunRecord {
+        guard let old = try await runs.run(id: runID, userID: userID) else { throw CairnError.notFound("run") }
+        guard old.status == .interrupted || old.status == .failed else {
+            throw CairnError(.conflict, "only interrupted or failed runs can be resumed")
+        }
+        guard agents.definition(old.agent)?.kind == .pipeline else {
+            throw CairnError(.conflict, "only pipeline runs can be resumed")
+        }
+        return try await start(userID: userID, threadID: old.threadID, input: old.input, agent: old.agent, requestID: requestID, resumedFrom: old.id)
+    }
+
+    /// Graceful shutdown: no new runs; running ones end `interrupted` with their closing events.
+    public func shutdown() async {
+        accepting.withLock { $0 = false }
+        let running = active.withLock { Array($0.values) }
+        for run in running {
+            run.stop.set(.shutdown)
+            run.task.cancel()
+        }
+        for run in running { await run.task.value }
+    }
+
+    /// Counts for health pages: runs executing and waiting.
+    public var load: (running: Int, queued: Int) {
+        scheduler.withLock { ($0.runningCount, $0.queuedCount) }
+    }
+
+    func launchersRemove(_ runID: RunID) -> Bool {
+        removeLauncher(runID)
+    }
+}

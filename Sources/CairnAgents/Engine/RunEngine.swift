@@ -1,0 +1,186 @@
+import CairnCore
+import CairnStore
+import Foundation
+import Logging
+import Synchronization
+
+/// Starts, schedules, cancels and recovers runs. Per-run state lives in the run's own task and
+/// `RunContext`; the only shared maps are keyed by run id and hold no user data.
+public final class RunEngine: Sendable {
+    public let bus = EventBus()
+    public let agents: AgentRegistry
+    public let writer: EventWriter
+    let runs: RunRepository
+    let conversations: ConversationRepository
+    let notes: NoteRepository
+    let settings: LiveSettings
+    let clock: any WallClock
+    let logger: Logger
+    let providers: [String: any LLMProvider]
+    let scheduler: Mutex<SchedulerState>
+    let active = Mutex<[RunID: ActiveRun]>([:])
+    /// Launchers of queued runs, and runs the scheduler admitted before their launcher existed.
+    private let launchers = Mutex<(pending: [RunID: @Sendable () -> Void], admitted: Set<RunID>)>(([:], []))
+    let accepting = Mutex(true)
+
+    struct ActiveRun {
+        let task: Task<Void, Never>
+        let stop: StopReason
+        let userID: UserID
+    }
+
+    public init(store: Store, settings: LiveSettings, clock: any WallClock = SystemClock(), logger: Logger,
+                providers extra: [any LLMProvider] = []) {
+        runs = RunRepository(store: store)
+        conversations = ConversationRepository(store: store)
+        notes = NoteRepository(store: store)
+        writer = EventWriter(runs: runs)
+        agents = AgentRegistry(repository: AgentRepository(store: store), toolNames: Set(BuiltinTools.all.map(\.name)))
+        self.settings = settings
+        self.clock = clock
+        self.logger = logger
+        let offline = OfflineProvider(chunkDelay: { .milliseconds(settings.snapshot.int("agents.offline_chunk_delay_ms")) })
+        var providers: [String: any LLMProvider] = [offline.name: offline]
+        for provider in extra { providers[provider.name] = provider }
+        self.providers = providers
+        let snapshot = settings.snapshot
+        scheduler = Mutex(SchedulerState(limits: .init(global: snapshot.int("runs.max_concurrent"), perUser: snapshot.int("runs.max_per_user"),
+                                                       queuePerUser: snapshot.int("runs.queue_per_user"))))
+    }
+
+    /// Loads agent definitions and closes runs a crash left open, as `interrupted`.
+    public func prepare() async throws {
+        try await agents.load()
+        for (run, lastSeq) in try await runs.unfinished() {
+            let emitter = RunEmitter(runID: run.id, threadID: run.threadID, userID: run.userID, writer: writer, bus: bus, clock: clock, lastSeq: lastSeq)
+            let openAgents = try await openAgentsAfterCrash(run)
+            for agent in openAgents { await emitter.reopen(agent) }
+            let closing = await emitter.closingEvents(status: .interrupted, error: ("interrupted", "the server stopped while this run was active"),
+                                                      messageID: nil, usage: (run.inputTokens, run.outputTokens))
+            try await runs.finish(id: run.id, userID: run.userID, outcome: RunOutcome(status: .interrupted, errorCode: "interrupted",
+                                                                                       errorMessage: "the server stopped while this run was active"),
+                                  closingEvents: closing, now: clock.now())
+            logger.notice("closed run left open by a previous process", metadata: ["run": .string(run.id.rawValue)])
+        }
+    }
+
+    /// Agents started but never completed in a run's stored log, outermost first.
+    func openAgentsAfterCrash(_ run: RunRecord) async throws -> [String] {
+        var open: [String] = []
+        for event in try await runs.events(runID: run.id, userID: run.userID, after: 0) ?? [] {
+            if event.type == RunEventType.agentStarted.rawValue, let agent = event.agent { open.append(agent) }
+            if event.type == RunEventType.agentCompleted.rawValue, let agent = event.agent, let index = open.lastIndex(of: agent) { open.remove(at: index) }
+        }
+        return open
+    }
+
+    // MARK: Starting runs
+
+    /// Validates, stores the user's message and the queued run, then schedules it.
+    public func start(userID: UserID, threadID: ThreadID?, input: String, agent agentName: String?, requestID: String?,
+                      resumedFrom: RunID? = nil) async throws -> RunRecord {
+        guard accepting.withLock({ $0 }) else { throw CairnError(.unavailable, "the server is shutting down") }
+        let config = settings.snapshot
+        let trimmed = input.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty { throw CairnError.validation(["input": "must not be empty"]) }
+        if input.utf8.count > config.int("messages.max_bytes") {
+            throw CairnError.validation(["input": "must be at most \(config.int("messages.max_bytes")) bytes"])
+        }
+        var thread: ThreadRecord?
+        if let threadID {
+            guard let found = try await conversations.thread(id: threadID, userID: userID) else { throw CairnError.notFound("thread") }
+            thread = found
+        }
+        let name = agentName ?? thread?.agent ?? "assistant"
+        guard let definition = agents.definition(name) else { throw CairnError.validation(["agent": "unknown agent '\(name)'"]) }
+
+        let now = clock.now()
+        let runID = RunID.generate(now: now)
+        let newThreadID = threadID ?? ThreadID.generate(now: now)
+        let admission = scheduler.withLock { state -> SchedulerState.Admission in
+            state.limits = Self.limits(config)
+            return state.submit(runID, user: userID)
+        }
+        if admission == .rejected {
+            throw CairnError(.rateLimited, "too many runs waiting; try again when one finishes", retryAfter: 5)
+        }
+        let run: RunRecord
+        do {
+            run = try await runs.create(NewRun(runID: runID, threadID: newThreadID, userID: userID, agent: name, agentVersion: definition.version ?? 0,
+                                               input: input, messageID: .generate(now: now), resumedFrom: resumedFrom,
+                                               createThreadTitle: threadID == nil ? String(trimmed.prefix(80)) : nil), now: now)
+        } catch {
+            releaseSlot(runID: runID, userID: userID, admission: admission)
+            throw error
+        }
+        let stop = StopReason()
+        let context = RunContext(userID: userID, threadID: newThreadID, runID: runID, requestID: requestID,
+                                 deadline: .now + .seconds(config.int("runs.timeout_seconds")), stop: stop)
+        let emitter = RunEmitter(runID: runID, threadID: newThreadID, userID: userID, writer: writer, bus: bus, clock: clock)
+        try await emitter.emit(.runStatus, agent: nil, payload: ["status": "queued"])
+        let launch: @Sendable () -> Void = { [self] in self.launch(run: run, definition: definition, context: context, emitter: emitter) }
+        switch admission {
+        case .start:
+            launch()
+        case .queued(let position):
+            try await emitter.emit(.notice, agent: nil, payload: ["code": "queued_behind_n", "message": .string("waiting behind \(position - 1) of your runs"),
+                                                                   "position": .number(Double(position))])
+            let admittedMeanwhile = launchers.withLock { state -> Bool in
+                if state.admitted.remove(runID) != nil { return true }
+                state.pending[runID] = launch
+                return false
+            }
+            if admittedMeanwhile { launch() }
+        case .rejected:
+            break
+        }
+        return run
+    }
+
+    func removeLauncher(_ runID: RunID) -> Bool {
+        launchers.withLock { $0.pending.removeValue(forKey: runID) != nil }
+    }
+
+    static func limits(_ config: EffectiveSettings) -> SchedulerState.Limits {
+        .init(global: config.int("runs.max_concurrent"), perUser: config.int("runs.max_per_user"), queuePerUser: config.int("runs.queue_per_user"))
+    }
+
+    private func releaseSlot(runID: RunID, userID: UserID, admission: SchedulerState.Admission) {
+        let next = scheduler.withLock { state -> [(RunID, UserID)] in
+            if admission == .start { return state.finished(user: userID) }
+            _ = state.removeQueued(runID, user: userID)
+            return []
+        }
+        dispatch(next)
+    }
+
+    func dispatch(_ started: [(RunID, UserID)]) {
+        for (runID, _) in started {
+            let launch = launchers.withLock { state -> (@Sendable () -> Void)? in
+                if let launch = state.pending.removeValue(forKey: runID) { return launch }
+                // Admitted before `start` registered its launcher; `start` will launch it.
+                state.admitted.insert(runID)
+                return nil
+            }
+            launch?()
+        }
+    }
+
+    private func launch(run: RunRecord, definition: AgentDefinition, context: RunContext, emitter: RunEmitter) {
+        let task = Task { [self] in
+            await self.execute(run: run, definition: definition, context: context, emitter: emitter)
+            self.active.withLock { _ = $0.removeValue(forKey: run.id) }
+            let next = self.scheduler.withLock { $0.finished(user: run.userID) }
+            self.dispatch(next)
+        }
+        active.withLock { $0[run.id] = ActiveRun(task: task, stop: context.stop, userID: run.userID) }
+        // The run deadline: a watchdog that cancels the run's task with reason `timeout`.
+        Task { [self] in
+            try? await Task.sleep(until: context.deadline)
+            if let running = self.active.withLock({ $0[run.id] }) {
+                running.stop.set(.timeout)
+                running.task.cancel()
+            }
+        }
+    }
+}

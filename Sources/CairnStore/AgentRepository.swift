@@ -1,0 +1,55 @@
+import Foundation
+import GRDB
+
+/// Versioned agent definitions (JSON documents); every save makes a new version.
+public struct AgentRepository: Sendable {
+    let store: Store
+    public init(store: Store) { self.store = store }
+
+    /// Saves a new version of `name` and returns its number.
+    public func save(name: String, definition: String, by actor: String?, now: Date) async throws -> Int {
+        try await store.pool.write { db in
+            let current = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM agents WHERE name = ?", arguments: [name]) ?? 0
+            try db.execute(sql: "INSERT INTO agents (name, version, definition, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [name, current + 1, definition, now.millis, actor])
+            return current + 1
+        }
+    }
+
+    /// The newest version of every stored agent: name → (version, definition JSON).
+    public func latest() async throws -> [String: (version: Int, definition: String)] {
+        try await store.pool.read { db in
+            var result: [String: (Int, String)] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT a.name, a.version, a.definition FROM agents a
+                WHERE a.version = (SELECT MAX(version) FROM agents b WHERE b.name = a.name)
+                """) {
+                result[row["name"]] = (row["version"], row["definition"])
+            }
+            return result
+        }
+    }
+}
+
+/// Per-user notes written by the `remember` tool.
+public struct NoteRepository: Sendable {
+    let store: Store
+    public init(store: Store) { self.store = store }
+
+    public func add(userID: String, content: String, now: Date) async throws {
+        try await store.pool.write { db in
+            try db.execute(sql: "INSERT INTO notes (user_id, content, created_at) VALUES (?, ?, ?)", arguments: [userID, content, now.millis])
+        }
+    }
+
+    /// The user's notes, newest first, optionally containing `filter` (case-insensitive).
+    public func list(userID: String, filter: String?, limit: Int) async throws -> [String] {
+        try await store.pool.read { db in
+            if let filter, !filter.isEmpty {
+                return try String.fetchAll(db, sql: "SELECT content FROM notes WHERE user_id = ? AND instr(lower(content), lower(?)) > 0 ORDER BY id DESC LIMIT ?",
+                                           arguments: [userID, filter, limit])
+            }
+            return try String.fetchAll(db, sql: "SELECT content FROM notes WHERE user_id = ? ORDER BY id DESC LIMIT ?", arguments: [userID, limit])
+        }
+    }
+}

@@ -1,0 +1,150 @@
+import CairnCore
+import Foundation
+import GRDB
+
+/// A conversation owned by one user.
+public struct ThreadRecord: Sendable, Equatable {
+    public var id: ThreadID
+    public var userID: UserID
+    public var title: String
+    public var agent: String
+    public var archived: Bool
+    public var messageCount: Int
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    init(row: Row) throws {
+        guard let id = ThreadID(row["id"]), let userID = UserID(row["user_id"]) else { throw CairnError(.internal, "corrupt thread row") }
+        self.id = id
+        self.userID = userID
+        title = row["title"]
+        agent = row["agent"]
+        archived = row["archived"]
+        messageCount = row["message_count"]
+        createdAt = Date(millis: row["created_at"])
+        updatedAt = Date(millis: row["updated_at"])
+    }
+}
+
+/// One message in a thread.
+public struct MessageRecord: Sendable, Equatable {
+    public var id: MessageID
+    public var threadID: ThreadID
+    public var role: String
+    public var content: String
+    public var runID: RunID?
+    public var createdAt: Date
+
+    public init(id: MessageID, threadID: ThreadID, role: String, content: String, runID: RunID?, createdAt: Date) {
+        self.id = id
+        self.threadID = threadID
+        self.role = role
+        self.content = content
+        self.runID = runID
+        self.createdAt = createdAt
+    }
+
+    init(row: Row) throws {
+        guard let id = MessageID(row["id"]), let threadID = ThreadID(row["thread_id"]) else { throw CairnError(.internal, "corrupt message row") }
+        self.id = id
+        self.threadID = threadID
+        role = row["role"]
+        content = row["content"]
+        runID = (row["run_id"] as String?).flatMap(RunID.init)
+        createdAt = Date(millis: row["created_at"])
+    }
+}
+
+/// Threads and messages. Every query takes the owner: another user's thread is simply absent.
+public struct ConversationRepository: Sendable {
+    let store: Store
+    public init(store: Store) { self.store = store }
+
+    public func createThread(id: ThreadID, userID: UserID, title: String, agent: String, now: Date) async throws -> ThreadRecord {
+        try await store.pool.write { db in
+            try Self.insertThread(db, id: id, userID: userID, title: title, agent: agent, now: now)
+            return try Self.thread(db, id: id, userID: userID)!
+        }
+    }
+
+    static func insertThread(_ db: Database, id: ThreadID, userID: UserID, title: String, agent: String, now: Date) throws {
+        try db.execute(sql: "INSERT INTO threads (id, user_id, title, agent, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                       arguments: [id.rawValue, userID.rawValue, title, agent, now.millis, now.millis])
+    }
+
+    static func thread(_ db: Database, id: ThreadID, userID: UserID) throws -> ThreadRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM threads WHERE id = ? AND user_id = ? AND archived = 0",
+                         arguments: [id.rawValue, userID.rawValue]).map(ThreadRecord.init(row:))
+    }
+
+    public func thread(id: ThreadID, userID: UserID) async throws -> ThreadRecord? {
+        try await store.pool.read { db in try Self.thread(db, id: id, userID: userID) }
+    }
+
+    /// The user's unarchived threads, most recently active first; `before` pages by (updated_at, id).
+    public func threads(userID: UserID, limit: Int, before: (Date, ThreadID)?) async throws -> [ThreadRecord] {
+        try await store.pool.read { db in
+            var sql = "SELECT * FROM threads WHERE user_id = ? AND archived = 0"
+            var arguments: StatementArguments = [userID.rawValue]
+            if let (updated, id) = before {
+                sql += " AND (updated_at < ? OR (updated_at = ? AND id < ?))"
+                arguments += [updated.millis, updated.millis, id.rawValue]
+            }
+            sql += " ORDER BY updated_at DESC, id DESC LIMIT ?"
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(ThreadRecord.init(row:))
+        }
+    }
+
+    public func rename(id: ThreadID, userID: UserID, title: String, now: Date) async throws -> ThreadRecord? {
+        try await store.pool.write { db in
+            try db.execute(sql: "UPDATE threads SET title = ?, updated_at = ? WHERE id = ? AND user_id = ? AND archived = 0",
+                           arguments: [title, now.millis, id.rawValue, userID.rawValue])
+            return try Self.thread(db, id: id, userID: userID)
+        }
+    }
+
+    public func archive(id: ThreadID, userID: UserID, now: Date) async throws -> Bool {
+        try await store.pool.write { db in
+            try db.execute(sql: "UPDATE threads SET archived = 1, updated_at = ? WHERE id = ? AND user_id = ? AND archived = 0",
+                           arguments: [now.millis, id.rawValue, userID.rawValue])
+            return db.changesCount > 0
+        }
+    }
+
+    static func insertMessage(_ db: Database, _ message: MessageRecord, userID: UserID) throws {
+        try db.execute(sql: "INSERT INTO messages (id, thread_id, user_id, role, content, run_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       arguments: [message.id.rawValue, message.threadID.rawValue, userID.rawValue, message.role, message.content,
+                                   message.runID?.rawValue, message.createdAt.millis])
+        try db.execute(sql: "UPDATE threads SET message_count = message_count + 1, updated_at = ? WHERE id = ?",
+                       arguments: [message.createdAt.millis, message.threadID.rawValue])
+    }
+
+    /// Messages of the user's thread, oldest first, after `after` when paging.
+    public func messages(threadID: ThreadID, userID: UserID, after: MessageID?, limit: Int) async throws -> [MessageRecord] {
+        try await store.pool.read { db in
+            var sql = "SELECT m.* FROM messages m JOIN threads t ON t.id = m.thread_id WHERE m.thread_id = ? AND t.user_id = ?"
+            var arguments: StatementArguments = [threadID.rawValue, userID.rawValue]
+            if let after { sql += " AND m.id > ?"; arguments += [after.rawValue] }
+            sql += " ORDER BY m.id LIMIT ?"
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(MessageRecord.init(row:))
+        }
+    }
+
+    /// Full-text search over the user's own messages, best match first.
+    public func search(userID: UserID, query: String, limit: Int) async throws -> [MessageRecord] {
+        let terms = query.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).prefix(16)
+        guard !terms.isEmpty else { return [] }
+        // Each term quoted, so user input can never be FTS5 syntax.
+        let match = terms.map { "\"\($0)\"" }.joined(separator: " ")
+        return try await store.pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT m.* FROM messages_fts f JOIN messages m ON m.rowid = f.rowid
+                JOIN threads t ON t.id = m.thread_id
+                WHERE messages_fts MATCH ? AND m.user_id = ? AND t.archived = 0
+                ORDER BY f.rank LIMIT ?
+                """, arguments: [match, userID.rawValue, limit]).map(MessageRecord.init(row:))
+        }
+    }
+}

@@ -1,0 +1,208 @@
+import CairnCore
+import Foundation
+import GRDB
+
+/// A run: one agent answering one user message.
+public struct RunRecord: Sendable, Equatable {
+    public var id: RunID
+    public var threadID: ThreadID
+    public var userID: UserID
+    public var agent: String
+    public var agentVersion: Int
+    public var status: RunStatus
+    public var input: String
+    public var errorCode: String?
+    public var errorMessage: String?
+    public var inputTokens: Int
+    public var outputTokens: Int
+    public var resumedFrom: RunID?
+    public var createdAt: Date
+    public var startedAt: Date?
+    public var finishedAt: Date?
+
+    init(row: Row) throws {
+        guard let id = RunID(row["id"]), let threadID = ThreadID(row["thread_id"]), let userID = UserID(row["user_id"]),
+              let status = RunStatus(rawValue: row["status"]) else { throw CairnError(.internal, "corrupt run row") }
+        self.id = id
+        self.threadID = threadID
+        self.userID = userID
+        agent = row["agent"]
+        agentVersion = row["agent_version"]
+        self.status = status
+        input = row["input"]
+        errorCode = row["error_code"]
+        errorMessage = row["error_message"]
+        inputTokens = row["input_tokens"]
+        outputTokens = row["output_tokens"]
+        resumedFrom = (row["resumed_from"] as String?).flatMap(RunID.init)
+        createdAt = Date(millis: row["created_at"])
+        startedAt = (row["started_at"] as Int64?).map(Date.init(millis:))
+        finishedAt = (row["finished_at"] as Int64?).map(Date.init(millis:))
+    }
+}
+
+/// What a new run needs stored before it is scheduled.
+public struct NewRun: Sendable {
+    public let runID: RunID
+    public let threadID: ThreadID
+    public let userID: UserID
+    public let agent: String
+    public let agentVersion: Int
+    public let input: String
+    public let messageID: MessageID
+    public let resumedFrom: RunID?
+    /// Create the thread with this title when it does not exist yet.
+    public let createThreadTitle: String?
+
+    public init(runID: RunID, threadID: ThreadID, userID: UserID, agent: String, agentVersion: Int, input: String,
+                messageID: MessageID, resumedFrom: RunID? = nil, createThreadTitle: String? = nil) {
+        self.runID = runID
+        self.threadID = threadID
+        self.userID = userID
+        self.agent = agent
+        self.agentVersion = agentVersion
+        self.input = input
+        self.messageID = messageID
+        self.resumedFrom = resumedFrom
+        self.createThreadTitle = createThreadTitle
+    }
+}
+
+/// How a run ended.
+public struct RunOutcome: Sendable {
+    public let status: RunStatus
+    public let errorCode: String?
+    public let errorMessage: String?
+    public let inputTokens: Int
+    public let outputTokens: Int
+    public let assistantMessage: MessageRecord?
+
+    public init(status: RunStatus, errorCode: String? = nil, errorMessage: String? = nil, inputTokens: Int = 0, outputTokens: Int = 0,
+                assistantMessage: MessageRecord? = nil) {
+        self.status = status
+        self.errorCode = errorCode
+        self.errorMessage = errorMessage
+        self.inputTokens = inputTokens
+        self.outputTokens = outputTokens
+        self.assistantMessage = assistantMessage
+    }
+}
+
+/// Runs, their event log and pipeline step outputs.
+public struct RunRepository: Sendable {
+    let store: Store
+    public init(store: Store) { self.store = store }
+
+    /// Stores the user's message and the queued run together (creating the thread if asked).
+    public func create(_ new: NewRun, now: Date) async throws -> RunRecord {
+        try await store.pool.write { db in
+            if let title = new.createThreadTitle {
+                try ConversationRepository.insertThread(db, id: new.threadID, userID: new.userID, title: title, agent: new.agent, now: now)
+            }
+            guard try ConversationRepository.thread(db, id: new.threadID, userID: new.userID) != nil else {
+                throw CairnError.notFound("thread")
+            }
+            try ConversationRepository.insertMessage(db, MessageRecord(id: new.messageID, threadID: new.threadID, role: "user",
+                                                                       content: new.input, runID: new.runID, createdAt: now), userID: new.userID)
+            try db.execute(sql: """
+                INSERT INTO runs (id, thread_id, user_id, agent, agent_version, status, input, resumed_from, created_at)
+                VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?)
+                """, arguments: [new.runID.rawValue, new.threadID.rawValue, new.userID.rawValue, new.agent, new.agentVersion,
+                                 new.input, new.resumedFrom?.rawValue, now.millis])
+            return try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [new.runID.rawValue]).map(RunRecord.init(row:))!
+        }
+    }
+
+    public func run(id: RunID, userID: UserID) async throws -> RunRecord? {
+        try await store.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ? AND user_id = ?", arguments: [id.rawValue, userID.rawValue]).map(RunRecord.init(row:))
+        }
+    }
+
+    public func markStarted(id: RunID, now: Date) async throws {
+        try await store.pool.write { db in
+            try db.execute(sql: "UPDATE runs SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'", arguments: [now.millis, id.rawValue])
+        }
+    }
+
+    /// Appends events in one transaction (the emitter batches many runs' events together).
+    public func append(_ events: [RunEvent]) async throws {
+        guard !events.isEmpty else { return }
+        try await store.pool.write { db in try Self.insert(db, events) }
+    }
+
+    static func insert(_ db: Database, _ events: [RunEvent]) throws {
+        let statement = try db.cachedStatement(sql: "INSERT INTO run_events (run_id, seq, type, agent, payload, at) VALUES (?, ?, ?, ?, ?, ?)")
+        for event in events {
+            try statement.execute(arguments: [event.runID.rawValue, event.seq, event.type, event.agent, event.payload.jsonText, event.at.millis])
+        }
+    }
+
+    /// Writes the closing events, the assistant message and the final status in one transaction,
+    /// so `run_completed` and the answer exist together or not at all.
+    public func finish(id: RunID, userID: UserID, outcome: RunOutcome, closingEvents: [RunEvent], now: Date) async throws {
+        try await store.pool.write { db in
+            try Self.insert(db, closingEvents)
+            if let message = outcome.assistantMessage {
+                try ConversationRepository.insertMessage(db, message, userID: userID)
+            }
+            try db.execute(sql: """
+                UPDATE runs SET status = ?, error_code = ?, error_message = ?, input_tokens = ?, output_tokens = ?, finished_at = ?
+                WHERE id = ?
+                """, arguments: [outcome.status.rawValue, outcome.errorCode, outcome.errorMessage, outcome.inputTokens,
+                                 outcome.outputTokens, now.millis, id.rawValue])
+        }
+    }
+
+    /// Stored events of the user's run with `seq > after`, in order.
+    public func events(runID: RunID, userID: UserID, after: Int, limit: Int = 10_000) async throws -> [RunEvent]? {
+        try await store.pool.read { db in
+            guard let run = try Row.fetchOne(db, sql: "SELECT thread_id FROM runs WHERE id = ? AND user_id = ?",
+                                             arguments: [runID.rawValue, userID.rawValue]),
+                  let threadID = ThreadID(run["thread_id"]) else { return nil }
+            return try Row.fetchAll(db, sql: "SELECT * FROM run_events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                                    arguments: [runID.rawValue, after, limit]).map { row in
+                RunEvent(runID: runID, threadID: threadID, userID: userID, seq: row["seq"], type: row["type"], agent: row["agent"],
+                         payload: (try? JSONValue.parse(row["payload"])) ?? .null, at: Date(millis: row["at"]))
+            }
+        }
+    }
+
+    /// Runs left `queued` or `running` (after a crash), with their last event seq.
+    public func unfinished() async throws -> [(RunRecord, Int)] {
+        try await store.pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT r.*, COALESCE((SELECT MAX(seq) FROM run_events e WHERE e.run_id = r.id), 0) AS last_seq
+                FROM runs r WHERE r.status IN ('queued', 'running')
+                """).map { (try RunRecord(row: $0), $0["last_seq"] as Int) }
+        }
+    }
+
+    /// The user's runs, newest first.
+    public func runs(userID: UserID, limit: Int) async throws -> [RunRecord] {
+        try await store.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE user_id = ? ORDER BY id DESC LIMIT ?",
+                             arguments: [userID.rawValue, limit]).map(RunRecord.init(row:))
+        }
+    }
+
+    // MARK: Pipeline steps
+
+    public func recordStep(runID: RunID, step: Int, agent: String, status: String, output: String?) async throws {
+        try await store.pool.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO run_steps (run_id, step, agent, status, output) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [runID.rawValue, step, agent, status, output])
+        }
+    }
+
+    /// Finished steps of a run: step index → (agent, status, output).
+    public func steps(runID: RunID) async throws -> [Int: (agent: String, status: String, output: String?)] {
+        try await store.pool.read { db in
+            var result: [Int: (String, String, String?)] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM run_steps WHERE run_id = ?", arguments: [runID.rawValue]) {
+                result[row["step"]] = (row["agent"], row["status"], row["output"])
+            }
+            return result
+        }
+    }
+}
