@@ -1,3 +1,4 @@
+import CairnAgents
 import CairnAuth
 import CairnCore
 import CairnStore
@@ -15,13 +16,17 @@ public struct ServerEnvironment: Sendable {
     public let logger: Logger
     public let clock: any WallClock
     public let auth: AuthService
+    public let engine: RunEngine
 
-    /// Wires the services over an open store and loads (or creates) the signing keys.
+    /// Wires the services over an open store, loads (or creates) the signing keys and closes
+    /// runs a previous process left open.
     public static func boot(settings: EffectiveSettings, store: Store, logger: Logger, clock: any WallClock = SystemClock()) async throws -> ServerEnvironment {
         let live = LiveSettings(settings)
         let auth = AuthService(store: store, settings: live, clock: clock, logger: logger)
         try await auth.prepare()
-        return ServerEnvironment(settings: live, store: store, logger: logger, clock: clock, auth: auth)
+        let engine = RunEngine(store: store, settings: live, clock: clock, logger: logger)
+        try await engine.prepare()
+        return ServerEnvironment(settings: live, store: store, logger: logger, clock: clock, auth: auth, engine: engine)
     }
 }
 
@@ -45,6 +50,11 @@ public enum CairnApplication {
             protected: router.group("/api/auth").add(middleware: authenticate))
         let admin = router.group("/api/admin").add(middleware: authenticate).add(middleware: AdminOnlyMiddleware())
         AdminUserRoutes(auth: env.auth, audit: AuditRepository(store: env.store)).register(on: admin)
+        AdminAgentRoutes(engine: env.engine, auth: env.auth, clock: env.clock).register(on: admin)
+
+        let api = router.group("/api").add(middleware: authenticate)
+        ConversationRoutes(engine: env.engine, conversations: ConversationRepository(store: env.store), clock: env.clock).register(on: api)
+        RunRoutes(engine: env.engine, runs: RunRepository(store: env.store)).register(on: api)
 
         AssetRoutes().register(on: router)
         return router
@@ -74,6 +84,9 @@ public enum CairnApplication {
             services: [
                 .init(service: StoreCloser(store: env.store, logger: env.logger)),
                 .init(service: app),
+                // Last in, first to stop: runs end `interrupted` and their streams close before
+                // the server drains, then the database closes.
+                .init(service: EngineStopper(engine: env.engine)),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: env.logger
@@ -98,5 +111,15 @@ struct StoreCloser: Service {
         } catch {
             logger.error("closing database failed", metadata: ["error": "\(error)"])
         }
+    }
+}
+
+/// Stops the run engine on graceful shutdown.
+struct EngineStopper: Service {
+    let engine: RunEngine
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await engine.shutdown()
     }
 }

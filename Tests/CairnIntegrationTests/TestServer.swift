@@ -36,7 +36,9 @@ struct TestServer {
         logger.logLevel = .warning
         let env = try await ServerEnvironment.boot(settings: try settings(), store: store, logger: logger, clock: clock)
         let app = CairnApplication.makeApplication(env)
-        return try await app.test(.live) { client in try await body(client, env) }
+        let result = try await app.test(.live) { client in try await body(client, env) }
+        await env.engine.shutdown()
+        return result
     }
 }
 

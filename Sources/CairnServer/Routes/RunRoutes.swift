@@ -1,0 +1,120 @@
+import CairnAgents
+import CairnCore
+import CairnStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// `/api/threads/{id}/runs` and `/api/runs/*`: starting, inspecting, cancelling and following runs.
+struct RunRoutes {
+    let engine: RunEngine
+    let runs: RunRepository
+
+    struct RunBody: Encodable {
+        struct Failure: Encodable { let code: String; let message: String }
+        struct Usage: Encodable { let inputTokens: Int; let outputTokens: Int }
+        let id: String, threadId: String, agent: String, agentVersion: Int, status: String
+        let error: Failure?
+        let usage: Usage
+        let resumedFrom: String?
+        let createdAt: Date, startedAt: Date?, finishedAt: Date?
+        init(_ run: RunRecord) {
+            id = run.id.rawValue; threadId = run.threadID.rawValue; agent = run.agent; agentVersion = run.agentVersion
+            status = run.status.rawValue
+            error = run.errorCode.map { Failure(code: $0, message: run.errorMessage ?? $0) }
+            usage = Usage(inputTokens: run.inputTokens, outputTokens: run.outputTokens)
+            resumedFrom = run.resumedFrom?.rawValue
+            createdAt = run.createdAt; startedAt = run.startedAt; finishedAt = run.finishedAt
+        }
+    }
+    struct NewRunBody: Decodable { let input: String; let agent: String? }
+
+    func register(on api: RouterGroup<CairnRequestContext>) {
+        api.post("/threads/:id/runs") { request, context in
+            let principal = try context.requirePrincipal()
+            guard let threadID = context.parameters.get("id").flatMap(ThreadID.init) else { throw CairnError.notFound("thread") }
+            let body = try await APIJSON.decode(NewRunBody.self, from: request, context: context)
+            let run = try await engine.start(userID: principal.userID, threadID: threadID, input: body.input, agent: body.agent,
+                                             requestID: context.requestID)
+            return try APIJSON.response(RunBody(run), status: .accepted)
+        }
+        api.get("/runs/:id") { _, context in
+            try APIJSON.response(RunBody(try await ownRun(context)))
+        }
+        api.post("/runs/:id/cancel") { _, context in
+            let principal = try context.requirePrincipal()
+            try await engine.cancel(runID: try runID(context), userID: principal.userID)
+            return try APIJSON.response(RunBody(try await ownRun(context)), status: .accepted)
+        }
+        api.post("/runs/:id/resume") { _, context in
+            let principal = try context.requirePrincipal()
+            let run = try await engine.resume(runID: try runID(context), userID: principal.userID, requestID: context.requestID)
+            return try APIJSON.response(RunBody(run), status: .accepted)
+        }
+        api.get("/runs/:id/events") { request, context in
+            let principal = try context.requirePrincipal()
+            let after = try afterSeq(request.uri.queryParameters["after"].map(String.init))
+            guard let events = try await runs.events(runID: try runID(context), userID: principal.userID, after: after) else {
+                throw CairnError.notFound("run")
+            }
+            let body: JSONValue = ["items": .array(events.map(EventEnvelope.json))]
+            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: body.jsonText)))
+        }
+        api.get("/runs/:id/stream") { request, context in
+            let principal = try context.requirePrincipal()
+            let id = try runID(context)
+            let after = try afterSeq(request.headers[HTTPField.Name("Last-Event-ID")!] ?? request.uri.queryParameters["after"].map(String.init))
+            guard try await runs.run(id: id, userID: principal.userID) != nil else { throw CairnError.notFound("run") }
+            let engine = self.engine
+            let runs = self.runs
+            let body = ResponseBody { writer in
+                try await Self.stream(runID: id, userID: principal.userID, after: after, engine: engine, runs: runs, writer: &writer)
+                try await writer.finish(nil)
+            }
+            return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"], body: body)
+        }
+    }
+
+    /// Replays stored events after `after`, then follows live ones; a gap in the live feed is
+    /// filled from the log, so the client sees every seq exactly once, in order.
+    static func stream(runID: RunID, userID: UserID, after: Int, engine: RunEngine, runs: RunRepository,
+                       writer: inout any ResponseBodyWriter) async throws {
+        let subscription = engine.bus.subscribe(userID: userID)
+        defer { engine.bus.unsubscribe(subscription.id, userID: userID) }
+        var last = after
+        func send(_ events: [RunEvent], _ writer: inout any ResponseBodyWriter) async throws -> Bool {
+            for event in events where event.seq > last {
+                try await writer.write(ByteBuffer(string: EventEnvelope.sse(event)))
+                last = event.seq
+                if event.type == RunEventType.runCompleted.rawValue { return true }
+            }
+            return false
+        }
+        if try await send(runs.events(runID: runID, userID: userID, after: last) ?? [], &writer) { return }
+        for await event in subscription.events where event.runID == runID {
+            if event.seq <= last { continue }
+            let batch = event.seq == last + 1 ? [event] : (try await runs.events(runID: runID, userID: userID, after: last) ?? [])
+            if try await send(batch, &writer) { return }
+        }
+    }
+
+    func afterSeq(_ raw: String?) throws -> Int {
+        guard let raw else { return 0 }
+        guard let value = Int(raw), value >= 0 else { throw CairnError.validation(["after": "must be a non-negative integer"]) }
+        return value
+    }
+
+    func runID(_ context: CairnRequestContext) throws -> RunID {
+        guard let id = context.parameters.get("id").flatMap(RunID.init) else { throw CairnError.notFound("run") }
+        return id
+    }
+
+    func ownRun(_ context: CairnRequestContext) async throws -> RunRecord {
+        guard let run = try await runs.run(id: try runID(context), userID: try context.requirePrincipal().userID) else {
+            throw CairnError.notFound("run")
+        }
+        return run
+    }
+}
