@@ -10,15 +10,13 @@ struct SchedulerTests {
     @Test func perUserAndGlobalLimitsQueueFIFO() {
         var state = SchedulerState(limits: .init(global: 3, perUser: 2, queuePerUser: 3))
         let runs = (0..<5).map { _ in RunID.generate() }
-        #expect(state.submit(runs[0], user: alice) == .start)
-        #expect(state.submit(runs[1], user: alice) == .start)
-        #expect(state.submit(runs[2], user: alice) == .queued(position: 1))
-        #expect(state.submit(runs[3], user: alice) == .queued(position: 2))
-        #expect(state.submit(runs[4], user: bob) == .start)
+        let admissions = [state.submit(runs[0], user: alice), state.submit(runs[1], user: alice), state.submit(runs[2], user: alice),
+                          state.submit(runs[3], user: alice), state.submit(runs[4], user: bob)]
+        #expect(admissions == [.start, .start, .queued(position: 1), .queued(position: 2), .start])
         #expect(state.runningCount == 3)
         // Global limit reached: Bob's next run waits too.
-        let bobQueued = RunID.generate()
-        #expect(state.submit(bobQueued, user: bob) == .queued(position: 1))
+        let bobQueued = state.submit(RunID.generate(), user: bob)
+        #expect(bobQueued == .queued(position: 1))
         // Alice finishes one: her queue is FIFO.
         let started = state.finished(user: alice)
         #expect(started.map(\.0) == [runs[2]])
@@ -26,18 +24,17 @@ struct SchedulerTests {
 
     @Test func queueBoundRejects() {
         var state = SchedulerState(limits: .init(global: 10, perUser: 1, queuePerUser: 2))
-        #expect(state.submit(RunID.generate(), user: alice) == .start)
-        #expect(state.submit(RunID.generate(), user: alice) == .queued(position: 1))
-        #expect(state.submit(RunID.generate(), user: alice) == .queued(position: 2))
-        #expect(state.submit(RunID.generate(), user: alice) == .rejected)
+        let admissions = (0..<4).map { _ in state.submit(RunID.generate(), user: alice) }
+        #expect(admissions == [.start, .queued(position: 1), .queued(position: 2), .rejected])
         // Another user is unaffected.
-        #expect(state.submit(RunID.generate(), user: bob) == .start)
+        let other = state.submit(RunID.generate(), user: bob)
+        #expect(other == .start)
     }
 
     @Test func freedSlotsAreSharedFairlyAcrossUsers() {
         var state = SchedulerState(limits: .init(global: 1, perUser: 5, queuePerUser: 10))
-        let first = RunID.generate()
-        #expect(state.submit(first, user: alice) == .start)
+        let first = state.submit(RunID.generate(), user: alice)
+        #expect(first == .start)
         let aliceRuns = (0..<3).map { _ in RunID.generate() }
         let bobRuns = (0..<3).map { _ in RunID.generate() }
         let carolRun = RunID.generate()
@@ -63,9 +60,12 @@ struct SchedulerTests {
         let queued = RunID.generate()
         _ = state.submit(queued, user: alice)
         #expect(state.position(of: queued, user: alice) == 1)
-        #expect(state.removeQueued(queued, user: alice))
-        #expect(!state.removeQueued(queued, user: alice))
-        #expect(state.finished(user: alice).isEmpty)
+        let removed = state.removeQueued(queued, user: alice)
+        let removedAgain = state.removeQueued(queued, user: alice)
+        let next = state.finished(user: alice)
+        #expect(removed)
+        #expect(!removedAgain)
+        #expect(next.isEmpty)
         #expect(state.runningCount == 0)
     }
 }
