@@ -43,11 +43,14 @@ extension RunEngine {
         let now = clock.now()
         let message = output.map { MessageRecord(id: .generate(now: now), threadID: run.threadID, role: "assistant", content: $0, runID: run.id, createdAt: now) }
         let closing = await emitter.closingEvents(status: status, error: error, messageID: message?.id, usage: usage)
+        let outcome = RunOutcome(status: status, errorCode: error?.code, errorMessage: error?.message,
+                                 inputTokens: usage.0, outputTokens: usage.1, assistantMessage: message)
         do {
-            try await runs.finish(id: run.id, userID: run.userID,
-                                  outcome: RunOutcome(status: status, errorCode: error?.code, errorMessage: error?.message,
-                                                      inputTokens: usage.0, outputTokens: usage.1, assistantMessage: message),
-                                  closingEvents: closing, now: now)
+            // A cancelled run's task is itself cancelled, and GRDB refuses database work in a
+            // cancelled task: the final write runs in a task of its own, which always completes.
+            try await Task { [runs] in
+                try await runs.finish(id: run.id, userID: run.userID, outcome: outcome, closingEvents: closing, now: now)
+            }.value
             await emitter.publish(closing)
         } catch {
             // The database refused the final write: the next start closes this run as interrupted.
