@@ -43,7 +43,7 @@ test-e2e: deps
 
 bench: deps
 	$(SWIFT) build $(RELEASE_FLAGS) --scratch-path $(RELEASE_DIR) --product cairn-bench
-	$(RELEASE_DIR)/release/cairn-bench
+	$(RELEASE_DIR)/release/cairn-bench $(BENCH) $(BENCH)
 
 clean:
 	rm -rf .build $(RELEASE_DIR)

@@ -96,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "cairn-bench",
             dependencies: [
-                "CairnServer", "CairnStore", "CairnCore",
+                "CairnServer", "CairnStore", "CairnCore", "CairnAgents", "CairnAgents",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

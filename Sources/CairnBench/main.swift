@@ -9,6 +9,11 @@ import NIOCore
 // `make bench`: runs the real application on a loopback port over a real database file and
 // drives it from client threads over real sockets. Prints percentiles and rates; asserts nothing.
 
+/// Writes a line straight to standard output, unbuffered, so progress shows in files and pipes.
+func report(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
 struct Stats {
     var samples: [Double] = []
     mutating func add(_ millis: Double) { samples.append(millis) }
@@ -66,7 +71,7 @@ func benchAuth(port: Int) throws {
         guard reply.status == 200 else { throw BenchError("login failed: \(reply.status)") }
         sequential.add(millis(since: start))
     }
-    print("login latency (sequential, bcrypt cost 12): \(sequential.summary)")
+    report("login latency (sequential, bcrypt cost 12): \(sequential.summary)")
 
     // Logins from 8 clients while a probe asks /healthz every 20 ms: bcrypt must not stall the server.
     let healthLock = NSLock()
@@ -91,15 +96,15 @@ func benchAuth(port: Int) throws {
     }
     healthLock.withLock { probing = false }
     probeDone.wait()
-    print(String(format: "login throughput (8 clients, %.0f s): %.1f logins/s; latency %@", seconds, Double(logins) / seconds, loginStats.summary))
-    print("healthz while logins run: \(healthLock.withLock { health.summary })")
+    report(String(format: "login throughput (8 clients, %.0f s): %.1f logins/s; latency %@", seconds, Double(logins) / seconds, loginStats.summary))
+    report("healthz while logins run: \(healthLock.withLock { health.summary })")
 
     let token = try setup.send("POST", "/api/auth/login", json: ["email": "bench0@example.com", "password": password]).json["access_token"] as! String
     let (count, meStats) = load(port: port, workers: 16, seconds: 5) { _, client in
         let reply = try client.send("GET", "/api/auth/me", token: token)
         guard reply.status == 200 else { throw BenchError("status \(reply.status)") }
     }
-    print(String(format: "GET /api/auth/me (16 clients, 5 s): %.0f req/s; latency %@", Double(count) / 5, meStats.summary))
+    report(String(format: "GET /api/auth/me (16 clients, 5 s): %.0f req/s; latency %@", Double(count) / 5, meStats.summary))
 }
 
 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-bench-\(UUID().uuidString)")
@@ -117,9 +122,16 @@ let port = PortBox()
 let app = CairnApplication.makeApplication(env) { channel in port.set(channel.localAddress?.port ?? 0) }
 let server = Task { try await app.run() }
 while port.value == 0 { try await Task.sleep(for: .milliseconds(10)) }
-print("cairn-bench: server on 127.0.0.1:\(port.value), 2 cores shared by server and clients")
+report("cairn-bench: server on 127.0.0.1:\(port.value), 2 cores shared by server and clients")
 let boundPort = port.value
-try await Task.detached { try benchAuth(port: boundPort) }.value
+let only = CommandLine.arguments.dropFirst().first
+if only == nil || only == "auth" {
+    try await Task.detached { try benchAuth(port: boundPort) }.value
+}
+if only == nil || only == "engine" {
+    try await benchEngine(env: env, directory: directory)
+}
+await env.engine.shutdown()
 server.cancel()
 try? FileManager.default.removeItem(at: directory)
 
