@@ -286,6 +286,31 @@ struct EngineTests {
         }
     }
 
+    @Test func deadlinesEndRunsAsFailedTimeout() async throws {
+        // A whole-run deadline.
+        try await TestServer(["agents.offline_chunk_delay_ms": "300", "runs.timeout_seconds": "1"]).run { client, _ in
+            let user = try await client.registerUser("deadline@example.com")
+            let (_, run, _) = try await client.startRun(user.access, input: "a long answer with many many words to stream back slowly")
+            let final = try await client.waitForRun(user.access, run, timeout: .seconds(5))
+            #expect(final["status"] as? String == "failed")
+            #expect((final["error"] as? [String: Any])?["code"] as? String == "timeout")
+            #expect(EventOrder.violations(typedEvents(try await client.events(user.access, run))).isEmpty)
+        }
+        // A per-step deadline inside a pipeline.
+        try await TestServer(["agents.offline_chunk_delay_ms": "300", "agents.step_timeout_seconds": "1"]).run { client, _ in
+            let user = try await client.registerUser("step@example.com")
+            let (_, run, _) = try await client.startRun(user.access, input: "Please review the quarterly revenue numbers for the board", agent: "supervisor")
+            let final = try await client.waitForRun(user.access, run, timeout: .seconds(10))
+            #expect(final["status"] as? String == "failed")
+            #expect((final["error"] as? [String: Any])?["code"] as? String == "timeout")
+            let events = try await client.events(user.access, run)
+            #expect(EventOrder.violations(typedEvents(events)).isEmpty)
+            let failedStep = events.first { $0["type"] as? String == "agent_completed" && ($0["payload"] as? [String: Any])?["status"] as? String == "failed" }
+            // Triage answers in one streamed token; the data step streams a sentence and overruns.
+            #expect(failedStep?["agent"] as? String == "data")
+        }
+    }
+
     @Test func runsLeftOpenByACrashAreClosedOnStart() async throws {
         let server = try TestServer()
         // A run that a killed process left `running`, with an agent and a tool call open.
