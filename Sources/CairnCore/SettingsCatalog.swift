@@ -30,6 +30,10 @@ public enum SettingsCatalog {
         .init("runs.timeout_seconds", "600", .integer(1...86_400), runtime: true, "deadline of a whole run"),
         .init("agents.step_timeout_seconds", "300", .integer(1...86_400), runtime: true, "deadline of one agent (pipeline step)"),
         .init("tools.timeout_seconds", "30", .integer(1...3_600), runtime: true, "deadline of one tool call"),
+        .init("tools.http_get.enabled", "false", .boolean, runtime: true, "let agents fetch web pages with http_get"),
+        .init("tools.http_get.allowed_hosts", "", .string, runtime: true, "comma-separated hosts http_get may reach; '.example.com' allows subdomains"),
+        .init("tools.http_get.allow_private", "false", .boolean, runtime: true, "let http_get reach loopback and private addresses"),
+        .init("tools.http_get.max_bytes", "262144", .integer(1...10_485_760), runtime: true, "largest response body http_get returns"),
         .init("messages.max_bytes", "32768", .integer(1...1_048_576), runtime: true, "largest accepted user message"),
         .init("agents.offline_chunk_delay_ms", "15", .integer(0...60_000), runtime: true, "delay between streamed words of the offline model"),
     ]

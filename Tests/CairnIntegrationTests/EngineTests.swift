@@ -137,6 +137,10 @@ struct EngineTests {
                 "description": "stops", "kind": "pipeline", "steps": [["agent": "looper"], ["agent": "reporting"]]], token: admin)
             #expect(strict.status == .created)
             #expect(try await client.call(.put, "/api/admin/agents/bad", json: ["description": "x", "kind": "pipeline", "steps": [["agent": "nope"]]], token: admin).status == .unprocessableContent)
+            // Pipelines may not loop back into themselves through other pipelines.
+            #expect(try await client.call(.put, "/api/admin/agents/outer", json: ["description": "x", "kind": "pipeline", "steps": [["agent": "strict"]]], token: admin).status == .created)
+            let loop = try await client.call(.put, "/api/admin/agents/strict", json: ["description": "x", "kind": "pipeline", "steps": [["agent": "outer"]]], token: admin)
+            #expect(loop.status == .unprocessableContent)
 
             let (_, okRun, _) = try await client.startRun(admin, input: "compute 1+1 please", agent: "tolerant")
             #expect(try await client.waitForRun(admin, okRun)["status"] as? String == "succeeded")
@@ -240,7 +244,7 @@ struct EngineTests {
         }
     }
 
-    @Test func sseResumesFromLastEventIDWithoutGapsOrDuplicates() async throws {
+    @Test func sseResumesWithoutGapsOrDuplicatesAndClosesWhenDone() async throws {
         try await TestServer(["agents.offline_chunk_delay_ms": "5"]).run { client, _ in
             let user = try await client.registerUser("sse@example.com")
             let (_, run, _) = try await client.startRun(user.access, input: "stream this sentence back to me word by word")
@@ -256,6 +260,11 @@ struct EngineTests {
             let resumedIDs = resumed.text.split(separator: "\n").filter { $0.hasPrefix("id: ") }.compactMap { Int($0.dropFirst(4)) }
             #expect(resumedIDs == Array(6...ids.count))
             #expect(try await client.call(.get, "/api/runs/\(run)/stream?after=-1", token: user.access).status == .unprocessableContent)
+            // Asking from the last event (or beyond) of a finished run closes at once with nothing.
+            let atEnd = try await client.execute(uri: "/api/runs/\(run)/stream", method: .get,
+                                                 headers: headers(["Authorization": "Bearer \(user.access)", "Last-Event-ID": "\(ids.count)"]))
+            #expect(atEnd.status == .ok)
+            #expect(atEnd.body.readableBytes == 0)
         }
     }
 

@@ -15,7 +15,7 @@ public final class AgentRegistry: Sendable {
     }
 
     public static let builtins: [AgentDefinition] = {
-        let allTools = BuiltinTools.all.map(\.name)
+        let allTools = BuiltinTools.all.map(\.name).filter { $0 != "http_get" }.filter { $0 != "http_get" }
         func step(_ name: String, _ job: String) -> AgentDefinition {
             AgentDefinition(name: name, description: "Supervisor step: \(job).", kind: .chat,
                             systemPrompt: "Pipeline step '\(name)': \(job). Answer with a short structured summary.", maxSteps: 2, version: 0)
@@ -56,10 +56,27 @@ public final class AgentRegistry: Sendable {
         return merged.values.sorted { $0.name < $1.name }
     }
 
+    /// A path of pipeline steps that leads back to `definition`, if saving it would create one.
+    func cycle(through definition: AgentDefinition) -> [String]? {
+        func visit(_ name: String, _ path: [String]) -> [String]? {
+            if name == definition.name, !path.isEmpty { return path + [name] }
+            if path.contains(name) { return nil }
+            let steps = name == definition.name ? definition.steps : self.definition(name)?.steps
+            for step in steps ?? [] {
+                if let found = visit(step.agent, path + [name]) { return found }
+            }
+            return nil
+        }
+        return visit(definition.name, [])
+    }
+
     /// Validates and stores a new version; returns it with its version number.
     public func save(_ definition: AgentDefinition, by actor: String?, now: Date) async throws -> AgentDefinition {
         let known = Set(all.map(\.name)).union([definition.name])
-        let problems = definition.problems(knownAgents: known, knownTools: toolNames)
+        var problems = definition.problems(knownAgents: known, knownTools: toolNames)
+        if problems.isEmpty, let cycle = cycle(through: definition) {
+            problems["steps"] = "steps would loop: " + cycle.joined(separator: " → ")
+        }
         if !problems.isEmpty { throw CairnError.validation(problems) }
         var stored = definition
         stored.version = nil

@@ -7,7 +7,7 @@ extension RunEngine {
     func execute(run: RunRecord, definition: AgentDefinition, context: RunContext, emitter: RunEmitter) async {
         let usage = UsageCounter()
         let config = settings.snapshot
-        let toolContext = ToolContext(run: context, conversations: conversations, notes: notes, now: { [clock] in clock.now() })
+        let toolContext = ToolContext(run: context, conversations: conversations, notes: notes, settings: config, now: { [clock] in clock.now() })
         let runner = AgentRunner(
             registry: agents, providers: providers,
             dispatcher: ToolDispatcher(tools: BuiltinTools.all, timeout: .seconds(config.int("tools.timeout_seconds"))),

@@ -73,6 +73,9 @@ public struct OfflineProvider: LLMProvider {
         if let note = match(#"^\s*remember(?: that)?[:,]?\s+(.+)$"#, in: text, options: [.caseInsensitive, .dotMatchesLineSeparators])?.first {
             return call("remember", ["note": .string(note.trimmingCharacters(in: .whitespacesAndNewlines))])
         }
+        if let url = match(#"\b(?:fetch|download|get)\s+(https?://\S+)"#, in: text, options: [.caseInsensitive])?.first {
+            return call("http_get", ["url": .string(url)])
+        }
         if lower.contains("what do you remember") || lower.hasPrefix("recall") {
             return call("recall", [:])
         }
@@ -113,6 +116,10 @@ public struct OfflineProvider: LLMProvider {
             case "recall":
                 let notes = result["notes"]?.arrayValue?.compactMap(\.stringValue) ?? []
                 sentences.append(notes.isEmpty ? "You have not asked me to remember anything yet." : "You asked me to remember: " + notes.joined(separator: "; ") + ".")
+            case "http_get":
+                let status = Int(result["status"]?.numberValue ?? 0)
+                let body = result["body"]?.stringValue ?? ""
+                sentences.append("The page answered \(status) with \(body.utf8.count) bytes: \"\(String(body.prefix(120)))\".")
             case "search_messages":
                 let matches = result["matches"]?.arrayValue ?? []
                 let first = matches.first?["content"]?.stringValue.map { " The first: \"\(String($0.prefix(120)))\"." } ?? ""

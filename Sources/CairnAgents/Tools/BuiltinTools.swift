@@ -81,8 +81,7 @@ public struct RecallTool: Tool {
     }
 }
 
-/// The tools every deployment has. (`http_get` needs an HTTP client that links statically; it
-/// arrives with the provider work.)
+/// The tools every deployment has (`http_get` refuses to run until an admin enables it).
 public enum BuiltinTools {
-    public static let all: [any Tool] = [CalculatorTool(), CurrentTimeTool(), SearchMessagesTool(), RememberTool(), RecallTool()]
+    public static let all: [any Tool] = [CalculatorTool(), CurrentTimeTool(), SearchMessagesTool(), RememberTool(), RecallTool(), HTTPGetTool()]
 }

@@ -16,9 +16,13 @@ public struct ToolContext: Sendable {
     public let conversations: ConversationRepository
     public let notes: NoteRepository
     public let now: @Sendable () -> Date
+    /// The settings in force when the run started.
+    public let settings: EffectiveSettings
 
-    public init(run: RunContext, conversations: ConversationRepository, notes: NoteRepository, now: @escaping @Sendable () -> Date) {
+    public init(run: RunContext, conversations: ConversationRepository, notes: NoteRepository, settings: EffectiveSettings,
+                now: @escaping @Sendable () -> Date) {
         self.run = run
+        self.settings = settings
         self.conversations = conversations
         self.notes = notes
         self.now = now

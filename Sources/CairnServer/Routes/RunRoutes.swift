@@ -93,6 +93,12 @@ struct RunRoutes {
             return false
         }
         if try await send(runs.events(runID: runID, userID: userID, after: last) ?? [], &writer) { return }
+        // Already over (the client asked from its last event or beyond): the final status and the
+        // closing events commit together, so one more read sends whatever is left, then close.
+        if let run = try await runs.run(id: runID, userID: userID), run.status.isFinal {
+            _ = try await send(runs.events(runID: runID, userID: userID, after: last) ?? [], &writer)
+            return
+        }
         for await event in subscription.events where event.runID == runID {
             if event.seq <= last { continue }
             let batch = event.seq == last + 1 ? [event] : (try await runs.events(runID: runID, userID: userID, after: last) ?? [])

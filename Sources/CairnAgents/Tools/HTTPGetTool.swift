@@ -1,0 +1,113 @@
+import AsyncHTTPClient
+import CairnCore
+import Foundation
+import NIOCore
+import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `http_get`: fetches a URL from an allowlisted host. Off unless `tools.http_get.enabled`; private,
+/// loopback and link-local addresses are refused unless `tools.http_get.allow_private`; redirects
+/// are not followed (they could lead anywhere); the body is capped at `tools.http_get.max_bytes`.
+public struct HTTPGetTool: Tool {
+    public let name = "http_get"
+    public let description = "Fetches a web page or JSON document (GET) from an allowed host."
+    public let parameters: JSONValue = [
+        "type": "object",
+        "properties": ["url": ["type": "string", "minLength": 8, "maxLength": 2000]],
+        "required": ["url"],
+        "additionalProperties": false,
+    ]
+
+    static let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+                                   configuration: .init(redirectConfiguration: .disallow))
+
+    public init() {}
+
+    public func execute(_ arguments: [String: JSONValue], context: ToolContext) async throws -> JSONValue {
+        let settings = context.settings
+        guard settings.bool("tools.http_get.enabled") else { throw ToolFailure("http_get is disabled on this server") }
+        guard let url = URL(string: arguments["url"]?.stringValue ?? ""), let scheme = url.scheme?.lowercased(),
+              scheme == "http" || scheme == "https", let host = url.host?.lowercased(), !host.isEmpty else {
+            throw ToolFailure("url must be an absolute http or https URL")
+        }
+        guard Self.hostAllowed(host, allowlist: settings.string("tools.http_get.allowed_hosts")) else {
+            throw ToolFailure("host \(host) is not on the allowlist")
+        }
+        if !settings.bool("tools.http_get.allow_private") {
+            let addresses = try await NIOThreadPool.singleton.runIfActive { Self.resolve(host) }
+            guard !addresses.isEmpty else { throw ToolFailure("cannot resolve \(host)") }
+            if let blocked = addresses.first(where: Self.isPrivate) {
+                throw ToolFailure("\(host) resolves to a private or local address (\(blocked))")
+            }
+        }
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = .GET
+        request.headers.add(name: "User-Agent", value: "cairn-http_get")
+        let response = try await Self.client.execute(request, timeout: .seconds(Int64(settings.int("tools.timeout_seconds"))))
+        let limit = settings.int("tools.http_get.max_bytes")
+        var body = ByteBuffer()
+        var truncated = false
+        for try await chunk in response.body {
+            let room = limit - body.readableBytes
+            if chunk.readableBytes > room {
+                body.writeImmutableBuffer(chunk.getSlice(at: chunk.readerIndex, length: max(0, room)) ?? ByteBuffer())
+                truncated = true
+                break
+            }
+            body.writeImmutableBuffer(chunk)
+        }
+        return ["status": .number(Double(response.status.code)), "content_type": .string(response.headers.first(name: "content-type") ?? ""),
+                "body": .string(String(buffer: body)), "truncated": .bool(truncated)]
+    }
+
+    /// Exact host names, or `.example.com` for any subdomain; comma separated.
+    static func hostAllowed(_ host: String, allowlist: String) -> Bool {
+        allowlist.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.contains { entry in
+            !entry.isEmpty && (entry == host || (entry.hasPrefix(".") && host.hasSuffix(entry)))
+        }
+    }
+
+    static func resolve(_ host: String) -> [String] {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var result: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, nil, &hints, &result) == 0, let first = result else { return [] }
+        defer { freeaddrinfo(first) }
+        var addresses: [String] = []
+        var cursor: UnsafeMutablePointer<addrinfo>? = first
+        while let info = cursor {
+            var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+            if info.pointee.ai_family == AF_INET, let address = info.pointee.ai_addr {
+                var ipv4 = address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr }
+                inet_ntop(AF_INET, &ipv4, &buffer, socklen_t(buffer.count))
+                addresses.append(String(cString: buffer))
+            } else if info.pointee.ai_family == AF_INET6, let address = info.pointee.ai_addr {
+                var ipv6 = address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_addr }
+                inet_ntop(AF_INET6, &ipv6, &buffer, socklen_t(buffer.count))
+                addresses.append(String(cString: buffer))
+            }
+            cursor = info.pointee.ai_next
+        }
+        return addresses
+    }
+
+    /// Loopback, private, link-local, carrier-grade NAT, unspecified, multicast and broadcast.
+    static func isPrivate(_ address: String) -> Bool {
+        let lower = address.lowercased()
+        if lower.contains(":") {
+            if lower.hasPrefix("::ffff:") { return isPrivate(String(lower.dropFirst(7))) }
+            return lower == "::1" || lower == "::" || lower.hasPrefix("fc") || lower.hasPrefix("fd") || lower.hasPrefix("fe8")
+                || lower.hasPrefix("fe9") || lower.hasPrefix("fea") || lower.hasPrefix("feb") || lower.hasPrefix("ff")
+        }
+        let octets = lower.split(separator: ".").compactMap { Int($0) }
+        guard octets.count == 4 else { return true }
+        switch (octets[0], octets[1]) {
+        case (0, _), (10, _), (127, _), (169, 254), (192, 168): return true
+        case (172, 16...31), (100, 64...127): return true
+        case (224...255, _): return true
+        default: return false
+        }
+    }
+}
