@@ -82,15 +82,20 @@ public struct HTTPGetTool: Tool {
             if info.pointee.ai_family == AF_INET, let address = info.pointee.ai_addr {
                 var ipv4 = address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr }
                 inet_ntop(AF_INET, &ipv4, &buffer, socklen_t(buffer.count))
-                addresses.append(String(cString: buffer))
+                addresses.append(Self.text(buffer))
             } else if info.pointee.ai_family == AF_INET6, let address = info.pointee.ai_addr {
                 var ipv6 = address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_addr }
                 inet_ntop(AF_INET6, &ipv6, &buffer, socklen_t(buffer.count))
-                addresses.append(String(cString: buffer))
+                addresses.append(Self.text(buffer))
             }
             cursor = info.pointee.ai_next
         }
         return addresses
+    }
+
+    /// A NUL-terminated C string buffer as text.
+    static func text(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Loopback, private, link-local, carrier-grade NAT, unspecified, multicast and broadcast.

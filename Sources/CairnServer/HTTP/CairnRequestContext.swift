@@ -23,6 +23,12 @@ public struct CairnRequestContext: RequestContext {
         clientIP = source.channel.remoteAddress?.ipAddress
     }
 
+    /// The `:id` path parameter as a typed id; a wrong prefix or shape is `not_found`, never a 500.
+    public func pathID<Kind: IdentifierKind>(as _: Identifier<Kind>.Type, what: String) throws -> Identifier<Kind> {
+        guard let id = parameters.get("id").flatMap(Identifier<Kind>.init) else { throw CairnError.notFound(what) }
+        return id
+    }
+
     /// The principal, or 401 when a route forgot to require authentication.
     public func requirePrincipal() throws -> Principal {
         guard let principal else { throw CairnError.unauthenticated }

@@ -38,7 +38,7 @@ struct AdminUserRoutes {
             return try APIJSON.response(Page(items: users.map(UserBody.init), nextCursor: page.next(after: users.last?.id.rawValue, count: users.count)))
         }
         admin.patch("/users/:id") { request, context in
-            guard let id = context.parameters.get("id").flatMap(UserID.init) else { throw CairnError.notFound("user") }
+            let id = try context.pathID(as: UserID.self, what: "user")
             let patch = try await APIJSON.decode(UserPatch.self, from: request, context: context)
             var problems: [String: String] = [:]
             let role = patch.role.map { raw -> Role in
@@ -56,7 +56,7 @@ struct AdminUserRoutes {
             return try APIJSON.response(UserBody(updated))
         }
         admin.post("/users/:id/revoke-sessions") { request, context in
-            guard let id = context.parameters.get("id").flatMap(UserID.init) else { throw CairnError.notFound("user") }
+            let id = try context.pathID(as: UserID.self, what: "user")
             let count = try await auth.revokeAllSessions(of: id, by: try context.requirePrincipal(), origin: request.origin(context))
             return try APIJSON.response(RevokedBody(revoked: count))
         }

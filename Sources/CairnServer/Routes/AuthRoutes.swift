@@ -76,7 +76,7 @@ struct AuthRoutes {
         }
         authed.delete("/sessions/:id") { request, context in
             let principal = try context.requirePrincipal()
-            guard let id = context.parameters.get("id").flatMap(SessionID.init) else { throw CairnError.notFound("session") }
+            let id = try context.pathID(as: SessionID.self, what: "session")
             try await auth.revokeSession(id, by: principal, origin: request.origin(context))
             return Response(status: .noContent)
         }

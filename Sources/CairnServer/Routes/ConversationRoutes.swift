@@ -66,7 +66,7 @@ struct ConversationRoutes {
         }
         api.patch("/threads/:id") { request, context in
             let principal = try context.requirePrincipal()
-            let id = try threadID(context)
+            let id = try context.pathID(as: ThreadID.self, what: "thread")
             let body = try await APIJSON.decode(ThreadPatch.self, from: request, context: context)
             let title = body.title.trimmingCharacters(in: .whitespacesAndNewlines)
             if title.isEmpty || title.count > 200 { throw CairnError.validation(["title": "must be 1 to 200 characters"]) }
@@ -77,7 +77,7 @@ struct ConversationRoutes {
         }
         api.delete("/threads/:id") { _, context in
             let principal = try context.requirePrincipal()
-            guard try await conversations.archive(id: try threadID(context), userID: principal.userID, now: clock.now()) else {
+            guard try await conversations.archive(id: try context.pathID(as: ThreadID.self, what: "thread"), userID: principal.userID, now: clock.now()) else {
                 throw CairnError.notFound("thread")
             }
             return Response(status: .noContent)
@@ -106,13 +106,8 @@ struct ConversationRoutes {
         }
     }
 
-    func threadID(_ context: CairnRequestContext) throws -> ThreadID {
-        guard let id = context.parameters.get("id").flatMap(ThreadID.init) else { throw CairnError.notFound("thread") }
-        return id
-    }
-
     func ownThread(_ context: CairnRequestContext) async throws -> ThreadRecord {
-        guard let thread = try await conversations.thread(id: try threadID(context), userID: try context.requirePrincipal().userID) else {
+        guard let thread = try await conversations.thread(id: try context.pathID(as: ThreadID.self, what: "thread"), userID: try context.requirePrincipal().userID) else {
             throw CairnError.notFound("thread")
         }
         return thread

@@ -33,7 +33,7 @@ struct RunRoutes {
     func register(on api: RouterGroup<CairnRequestContext>) {
         api.post("/threads/:id/runs") { request, context in
             let principal = try context.requirePrincipal()
-            guard let threadID = context.parameters.get("id").flatMap(ThreadID.init) else { throw CairnError.notFound("thread") }
+            let threadID = try context.pathID(as: ThreadID.self, what: "thread")
             let body = try await APIJSON.decode(NewRunBody.self, from: request, context: context)
             let run = try await engine.start(userID: principal.userID, threadID: threadID, input: body.input, agent: body.agent,
                                              requestID: context.requestID)
@@ -44,18 +44,18 @@ struct RunRoutes {
         }
         api.post("/runs/:id/cancel") { _, context in
             let principal = try context.requirePrincipal()
-            try await engine.cancel(runID: try runID(context), userID: principal.userID)
+            try await engine.cancel(runID: try context.pathID(as: RunID.self, what: "run"), userID: principal.userID)
             return try APIJSON.response(RunBody(try await ownRun(context)), status: .accepted)
         }
         api.post("/runs/:id/resume") { _, context in
             let principal = try context.requirePrincipal()
-            let run = try await engine.resume(runID: try runID(context), userID: principal.userID, requestID: context.requestID)
+            let run = try await engine.resume(runID: try context.pathID(as: RunID.self, what: "run"), userID: principal.userID, requestID: context.requestID)
             return try APIJSON.response(RunBody(run), status: .accepted)
         }
         api.get("/runs/:id/events") { request, context in
             let principal = try context.requirePrincipal()
             let after = try afterSeq(request.uri.queryParameters["after"].map(String.init))
-            guard let events = try await runs.events(runID: try runID(context), userID: principal.userID, after: after) else {
+            guard let events = try await runs.events(runID: try context.pathID(as: RunID.self, what: "run"), userID: principal.userID, after: after) else {
                 throw CairnError.notFound("run")
             }
             let body: JSONValue = ["items": .array(events.map(EventEnvelope.json))]
@@ -64,7 +64,7 @@ struct RunRoutes {
         }
         api.get("/runs/:id/stream") { request, context in
             let principal = try context.requirePrincipal()
-            let id = try runID(context)
+            let id = try context.pathID(as: RunID.self, what: "run")
             let after = try afterSeq(request.headers[HTTPField.Name("Last-Event-ID")!] ?? request.uri.queryParameters["after"].map(String.init))
             guard try await runs.run(id: id, userID: principal.userID) != nil else { throw CairnError.notFound("run") }
             let engine = self.engine
@@ -112,13 +112,8 @@ struct RunRoutes {
         return value
     }
 
-    func runID(_ context: CairnRequestContext) throws -> RunID {
-        guard let id = context.parameters.get("id").flatMap(RunID.init) else { throw CairnError.notFound("run") }
-        return id
-    }
-
     func ownRun(_ context: CairnRequestContext) async throws -> RunRecord {
-        guard let run = try await runs.run(id: try runID(context), userID: try context.requirePrincipal().userID) else {
+        guard let run = try await runs.run(id: try context.pathID(as: RunID.self, what: "run"), userID: try context.requirePrincipal().userID) else {
             throw CairnError.notFound("run")
         }
         return run
