@@ -4,7 +4,7 @@
   'use strict';
 
   const A = window.CairnAuth;
-  const $ = (id) => document.getElementById(id);
+  const { $, el, enc, itemsOf } = window.CairnDOM;
   const NOT_AVAILABLE = 'Chat is not available on this server yet.';
   const PENDING = 'Thanks! Your account is pending approval by an administrator. You can sign in once it is approved.';
   const ACTIVE = new Set(['queued', 'running']);
@@ -22,25 +22,12 @@
 
   const state = { threadId: null, run: null, sending: false, view: 0 };
 
-  function el(tag, attrs = {}, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs)) {
-      if (value === undefined || value === null || value === false) continue;
-      if (key === 'class') node.className = value;
-      else if (key === 'text') node.textContent = value;
-      else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
-      else node.setAttribute(key, value === true ? '' : value);
-    }
-    node.append(...children.filter((child) => child !== null && child !== undefined));
-    return node;
-  }
-
-  const enc = encodeURIComponent;
-  const itemsOf = (data) => (Array.isArray(data) ? data : (data && Array.isArray(data.items) ? data.items : []));
   const errorText = (error) => (typeof error === 'string' ? error : (error && (error.message || error.code)) || 'unknown error');
   const duration = (ms) => (typeof ms === 'number' ? (ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`) : '');
   const routeMissing = (error) => error instanceof A.ApiError && error.status === 404 && /no route/i.test(error.message);
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  // A new thread is named after its first message, as the server names threads it creates itself.
+  const titleFrom = (text) => Array.from(text.replace(/\s+/g, ' ').trim()).slice(0, 80).join('');
 
   // ---- views ----
 
@@ -296,7 +283,7 @@
       if (!state.threadId) {
         let thread;
         try {
-          thread = await A.api('POST', '/api/threads', {});
+          thread = await A.api('POST', '/api/threads', { title: titleFrom(input) });
         } catch (error) {
           if (error instanceof A.ApiError && error.status === 404) error.chatMissing = true;
           throw error;
@@ -494,11 +481,14 @@
     ui.stop.disabled = true;
     try {
       await A.api('POST', `/api/runs/${enc(run.id)}/cancel`);
+      // The stream may already have said "Run cancelled" while the request was answered.
+      if (run.finished || state.run !== run) return;
       statusLine(run.turn, 'Stopping…');
       // The stream normally ends with run_completed; do not leave the page waiting forever.
       setTimeout(() => { if (!run.finished) run.controller.abort(); }, 10000);
     } catch (error) {
-      if (state.run === run) ui.stop.disabled = false;
+      if (run.finished || state.run !== run) return; // it ended first (409 "already ended"): nothing to stop
+      ui.stop.disabled = false;
       if (routeMissing(error)) statusLine(run.turn, 'Stopping runs is not available on this server yet.', 'warn');
       else A.errorLines(error).forEach((line) => statusLine(run.turn, line, 'bad'));
     }

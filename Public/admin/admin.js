@@ -4,7 +4,7 @@
   'use strict';
 
   const A = window.CairnAuth;
-  const $ = (id) => document.getElementById(id);
+  const { $, el, enc, itemsOf } = window.CairnDOM;
   const UNAVAILABLE = 'This section is not available on this server yet.';
 
   const ui = {
@@ -17,22 +17,7 @@
     navLinks: [...document.querySelectorAll('#console-view nav a')],
   };
 
-  function el(tag, attrs = {}, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs)) {
-      if (value === undefined || value === null || value === false) continue;
-      if (key === 'class') node.className = value;
-      else if (key === 'text') node.textContent = value;
-      else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
-      else node.setAttribute(key, value === true ? '' : value);
-    }
-    node.append(...children.filter((child) => child !== null && child !== undefined));
-    return node;
-  }
-
-  const enc = encodeURIComponent;
   const isObject = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
-  const itemsOf = (data) => (Array.isArray(data) ? data : (data && Array.isArray(data.items) ? data.items : []));
   const humanize = (key) => key.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
   const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
   const is404 = (error) => error instanceof A.ApiError && error.status === 404;
@@ -160,7 +145,9 @@
         ui.body.replaceChildren(el('p', { class: 'hint', text: 'Nothing here yet.' }));
         return;
       }
-      const columns = [...new Set(list.flatMap((item) => (isObject(item) ? Object.keys(item) : ['value'])))];
+      const keys = new Set(list.flatMap((item) => (isObject(item) ? Object.keys(item) : ['value'])));
+      // What names a row comes first; the server sends the other keys in alphabetical order.
+      const columns = [...['name', 'id'].filter((key) => keys.has(key)), ...[...keys].filter((key) => key !== 'name' && key !== 'id')];
       const tbody = el('tbody');
       const addRows = (items) => tbody.append(...items.map((item) =>
         el('tr', {}, ...columns.map((column) => el('td', {}, cell(isObject(item) ? item[column] : item))))));
@@ -299,7 +286,7 @@
       return [input, el('div', { class: 'field' }, el('label', { for: id, text: label }), input)];
     };
     const [actor, actorField] = field('audit-actor', 'Actor', 'usr_… (exact)');
-    const [action, actionField] = field('audit-action', 'Action', 'e.g. auth.login (exact)');
+    const [action, actionField] = field('audit-action', 'Action', 'e.g. auth.login_succeeded (exact)');
     const form = el('form', { class: 'toolbar' }, actorField, actionField, el('button', { type: 'submit', text: 'Filter' }));
     const error = el('div', { class: 'error', role: 'alert', hidden: true });
     const tbody = el('tbody');
