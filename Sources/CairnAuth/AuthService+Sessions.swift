@@ -13,6 +13,8 @@ extension AuthService {
             try await sessions.revoke(id: sessionID, userID: principal.userID, reason: "logout", now: now)
         }
         await audit.record("auth.logout", actor: principal.userID.rawValue, target: principal.sessionID?.rawValue, origin: origin)
+        // Logouts add denylist rows; this is the natural moment to drop the expired ones.
+        try? await sessions.prune(now: now)
     }
 
     /// Ends every session of the caller.

@@ -29,6 +29,7 @@ public final class AuthService: Sendable {
     let users: UserRepository
     let sessions: SessionRepository
     let setupTokens: SetupTokenRepository
+    let signingKeys: SigningKeyRepository
     public let tokens: TokenService
     public let audit: AuditTrail
     let hasher: PasswordHasher
@@ -44,8 +45,9 @@ public final class AuthService: Sendable {
         users = UserRepository(store: store)
         sessions = SessionRepository(store: store)
         setupTokens = SetupTokenRepository(store: store)
+        signingKeys = SigningKeyRepository(store: store)
         tokens = TokenService(
-            repository: SigningKeyRepository(store: store), clock: clock,
+            repository: signingKeys, clock: clock,
             options: .init(issuer: snapshot.string("auth.issuer"), audience: snapshot.string("auth.audience"),
                            leeway: TimeInterval(snapshot.int("auth.leeway_seconds")),
                            maximumLifetime: TimeInterval(SettingsCatalog.maximum("auth.refresh_ttl_seconds"))))
@@ -58,9 +60,17 @@ public final class AuthService: Sendable {
         decoyHash = DecoyHash(hasher: hasher)
     }
 
-    /// Loads or creates signing keys; call once before serving.
+    /// Loads or creates signing keys and drops security state that can no longer matter
+    /// (denylisted and rotated tokens past their expiry, keys retired longer than any token lives).
     public func prepare() async throws {
         try await tokens.prepare()
+        try await prune()
+    }
+
+    public func prune() async throws {
+        let now = clock.now()
+        try await sessions.prune(now: now)
+        try await signingKeys.prune(retiredBefore: now.addingTimeInterval(-TimeInterval(SettingsCatalog.maximum("auth.refresh_ttl_seconds"))))
     }
 
     // MARK: Registration and login

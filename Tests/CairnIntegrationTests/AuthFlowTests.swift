@@ -3,6 +3,7 @@ import CairnCore
 import CairnServer
 import CairnStore
 import Foundation
+import GRDB
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
@@ -302,6 +303,28 @@ struct AuthFlowTests {
                 #expect(response.headers[.wwwAuthenticate] == "Bearer")
             }
             #expect(try await client.execute(uri: "/api/auth/me", method: .get, headers: [.authorization: "bearer \(user.access)"]).status == .ok)
+        }
+    }
+
+    @Test func expiredSecurityStateIsPruned() async throws {
+        let clock = ManualClock(Date())
+        try await TestServer().run(clock: clock) { client, env in
+            let user = try await client.registerUser("prune@example.com")
+            _ = try await client.call(.post, "/api/auth/refresh", json: ["refresh_token": user.refresh])
+            let login = try await client.call(.post, "/api/auth/login", json: ["email": "prune@example.com", "password": "correct horse battery"])
+            let access = try #require(try login.json()["access_token"] as? String)
+            #expect(try await client.call(.post, "/api/auth/logout", token: access).status == .noContent)
+            func counts() async throws -> (Int, Int) {
+                try await env.store.pool.read { db in
+                    (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM revoked_tokens") ?? -1,
+                     try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM used_refresh_tokens") ?? -1)
+                }
+            }
+            #expect(try await counts() == (1, 1))
+            // Past every expiry, pruning removes the rows; nothing that could still verify is lost.
+            clock.advance(by: 15 * 86_400)
+            try await env.auth.prune()
+            #expect(try await counts() == (0, 0))
         }
     }
 

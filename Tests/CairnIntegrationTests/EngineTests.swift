@@ -185,6 +185,14 @@ struct EngineTests {
             try await Task.sleep(for: .milliseconds(500))
             #expect(try await client.events(user.access, run).count == events.count)
             #expect(try await client.call(.post, "/api/runs/\(run)/cancel", token: user.access).status == .conflict)
+            // The run keeps the part of the answer the user already saw, tied to the run.
+            let streamed = events.filter { $0["type"] as? String == "message_delta" }
+                .compactMap { ($0["payload"] as? [String: Any])?["text"] as? String }.joined()
+            let thread = try #require(final["thread_id"] as? String)
+            let messages = try #require(try await client.call(.get, "/api/threads/\(thread)/messages", token: user.access).json()["items"] as? [[String: Any]])
+            #expect(messages.last?["role"] as? String == "assistant")
+            #expect(messages.last?["content"] as? String == streamed)
+            #expect((events.last?["payload"] as? [String: Any])?["message_id"] as? String == messages.last?["id"] as? String)
         }
     }
 

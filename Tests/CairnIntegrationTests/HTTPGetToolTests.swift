@@ -1,5 +1,6 @@
 @testable import CairnAgents
 import CairnCore
+import CairnStore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -22,6 +23,41 @@ func withPageServer<T: Sendable>(_ body: @Sendable (Int) async throws -> T) asyn
     defer { server.cancel() }
     while port.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(5)) }
     return try await body(port.withLock { $0 })
+}
+
+@Suite("The tool dispatcher")
+struct ToolDispatcherTests {
+    @Test func malformedModelArgumentsBecomeFailedToolResults() async throws {
+        let server = try TestServer()
+        let store = try CairnStore.Store(path: server.databasePath)
+        defer { try? store.close() }
+        let context = ToolContext(
+            run: RunContext(userID: .generate(), threadID: .generate(), runID: .generate(), requestID: nil, deadline: .now + .seconds(60), stop: StopReason()),
+            conversations: ConversationRepository(store: store), notes: NoteRepository(store: store),
+            settings: try server.settings(), now: { Date() })
+        let dispatcher = ToolDispatcher(tools: BuiltinTools.all, timeout: .seconds(5))
+        let allowed: Set<String> = ["calculator"]
+        let cases: [(String, String, String)] = [
+            ("calculator", "{not json", "arguments must be a JSON object"),
+            ("calculator", "[1,2]", "arguments must be a JSON object"),
+            ("calculator", #"{"expression": 5}"#, "invalid arguments"),
+            ("calculator", #"{"expr": "1+1"}"#, "invalid arguments"),
+            ("calculator", #"{"expression": "1/0"}"#, "division by zero"),
+            ("current_time", "{}", "unknown tool"),
+            ("rm_rf", "{}", "unknown tool"),
+        ]
+        for (name, arguments, expected) in cases {
+            let outcome = try await dispatcher.run(ToolCall(id: "c", name: name, arguments: arguments), parsed: try? JSONValue.parse(arguments),
+                                                   allowed: allowed, context: context)
+            #expect(outcome.ok == false, "\(arguments)")
+            #expect(outcome.error?.contains(expected) == true, "\(arguments) → \(outcome.error ?? "")")
+            #expect(outcome.messageContent.contains("error"))
+        }
+        let good = try await dispatcher.run(ToolCall(id: "c", name: "calculator", arguments: #"{"expression":"2*21"}"#),
+                                            parsed: try JSONValue.parse(#"{"expression":"2*21"}"#), allowed: allowed, context: context)
+        #expect(good.ok)
+        #expect(good.result?["value"] == 42)
+    }
 }
 
 @Suite("The http_get tool")

@@ -20,6 +20,13 @@ final class UsageCounter: Sendable {
     var value: (Int, Int) { counts.withLock { ($0.input, $0.output) } }
 }
 
+/// The answer text streamed so far, kept so a stopped run still stores what the user saw.
+final class StreamedText: Sendable {
+    private let text = Mutex("")
+    func append(_ delta: String) { text.withLock { $0 += delta } }
+    var value: String { text.withLock { $0 } }
+}
+
 /// Executes one agent (chat tool loop or pipeline) inside a run, emitting its events.
 struct AgentRunner: Sendable {
     let registry: AgentRegistry
@@ -30,6 +37,7 @@ struct AgentRunner: Sendable {
     let runs: RunRepository
     let stepTimeout: Duration
     let usage: UsageCounter
+    let streamed: StreamedText
 
     /// Runs `agent` on `input` with earlier thread messages as context; returns its output.
     /// `streams` sends the output as `message_delta` events (the top-level answer only).
@@ -72,7 +80,10 @@ struct AgentRunner: Sendable {
                 switch chunk {
                 case .text(let delta):
                     text += delta
-                    if streams { try await emitter.emit(.messageDelta, agent: agent.name, payload: ["text": .string(delta)]) }
+                    if streams {
+                        streamed.append(delta)
+                        try await emitter.emit(.messageDelta, agent: agent.name, payload: ["text": .string(delta)])
+                    }
                 case .toolCall(let call):
                     calls.append(call)
                 case .usage(let input, let output):

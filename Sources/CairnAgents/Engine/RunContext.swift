@@ -1,5 +1,6 @@
 import CairnCore
 import Foundation
+import Synchronization
 
 /// Everything one run knows about who and what it serves. Created per run and passed
 /// explicitly to agents, tools and the emitter; nothing global holds a current user.
@@ -34,5 +35,3 @@ public final class StopReason: Sendable {
     public func set(_ value: Reason) { reason.withLock { if $0 == nil { $0 = value } } }
     public var value: Reason? { reason.withLock { $0 } }
 }
-
-import Synchronization

@@ -6,13 +6,14 @@ extension RunEngine {
     /// One run from `running` to its single `run_completed`, whatever happens in between.
     func execute(run: RunRecord, definition: AgentDefinition, context: RunContext, emitter: RunEmitter) async {
         let usage = UsageCounter()
+        let streamed = StreamedText()
         let config = settings.snapshot
         let toolContext = ToolContext(run: context, conversations: conversations, notes: notes, settings: config, now: { [clock] in clock.now() })
         let runner = AgentRunner(
             registry: agents, providers: providers,
             dispatcher: ToolDispatcher(tools: BuiltinTools.all, timeout: .seconds(config.int("tools.timeout_seconds"))),
             emitter: emitter, toolContext: toolContext, runs: runs,
-            stepTimeout: .seconds(config.int("agents.step_timeout_seconds")), usage: usage)
+            stepTimeout: .seconds(config.int("agents.step_timeout_seconds")), usage: usage, streamed: streamed)
         var outcome: (status: RunStatus, error: (code: String, message: String)?, output: String?)
         do {
             try Task.checkCancellation()
@@ -35,7 +36,10 @@ extension RunEngine {
                 outcome = (.failed, ("internal_error", "the run failed unexpectedly"), nil)
             }
         }
-        await finish(run: run, emitter: emitter, status: outcome.status, error: outcome.error, output: outcome.output, usage: usage.value)
+        // A stopped run keeps the part of the answer the user already saw.
+        let partial = streamed.value.trimmingCharacters(in: .whitespacesAndNewlines)
+        let answer = outcome.output ?? (partial.isEmpty ? nil : streamed.value)
+        await finish(run: run, emitter: emitter, status: outcome.status, error: outcome.error, output: answer, usage: usage.value)
     }
 
     /// Writes the closing events, answer and status together, then publishes the events.
@@ -78,7 +82,7 @@ extension RunEngine {
         if run.status.isFinal { throw CairnError(.conflict, "the run already ended (\(run.status.rawValue))") }
         let removedFromQueue = scheduler.withLock { $0.removeQueued(runID, user: userID) }
         if removedFromQueue {
-            _ = launchersRemove(runID)
+            _ = removeLauncher(runID)
             let emitter = RunEmitter(runID: run.id, threadID: run.threadID, userID: userID, writer: writer, bus: bus, clock: clock,
                                      lastSeq: try await runs.events(runID: runID, userID: userID, after: 0)?.last?.seq ?? 0)
             await finish(run: run, emitter: emitter, status: .cancelled, error: ("cancelled", "the run was cancelled"), output: nil, usage: (0, 0))
@@ -87,6 +91,13 @@ extension RunEngine {
         if let running = active.withLock({ $0[runID] }) {
             running.stop.set(.cancelledByUser)
             running.task.cancel()
+        } else {
+            // Leaving the queue but not yet running: `launch` sees the request and stops it.
+            cancelRequests.withLock { _ = $0.insert(runID) }
+            if let running = active.withLock({ $0[runID] }) {
+                running.stop.set(.cancelledByUser)
+                running.task.cancel()
+            }
         }
     }
 
@@ -116,9 +127,5 @@ extension RunEngine {
     /// Counts for health pages: runs executing and waiting.
     public var load: (running: Int, queued: Int) {
         scheduler.withLock { ($0.runningCount, $0.queuedCount) }
-    }
-
-    func launchersRemove(_ runID: RunID) -> Bool {
-        removeLauncher(runID)
     }
 }

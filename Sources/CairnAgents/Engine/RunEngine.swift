@@ -22,6 +22,8 @@ public final class RunEngine: Sendable {
     /// Launchers of queued runs, and runs the scheduler admitted before their launcher existed.
     private let launchers = Mutex<(pending: [RunID: @Sendable () -> Void], admitted: Set<RunID>)>(([:], []))
     let accepting = Mutex(true)
+    /// Cancels that arrived while a run was between the queue and its task; `launch` honours them.
+    let cancelRequests = Mutex<Set<RunID>>([])
 
     struct ActiveRun {
         let task: Task<Void, Never>
@@ -174,6 +176,10 @@ public final class RunEngine: Sendable {
             self.dispatch(next)
         }
         active.withLock { $0[run.id] = ActiveRun(task: task, stop: context.stop, userID: run.userID) }
+        if cancelRequests.withLock({ $0.remove(run.id) }) != nil {
+            context.stop.set(.cancelledByUser)
+            task.cancel()
+        }
         // The run deadline: a watchdog that cancels the run's task with reason `timeout`.
         Task { [self] in
             try? await Task.sleep(until: context.deadline)

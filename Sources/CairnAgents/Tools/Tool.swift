@@ -1,5 +1,6 @@
 import CairnCore
 import CairnStore
+import Foundation
 
 /// Something an agent can do. Arguments arrive already validated against `parameters`.
 public protocol Tool: Sendable {
@@ -34,5 +35,3 @@ public struct ToolFailure: Error, Sendable, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
-
-import Foundation
