@@ -37,9 +37,15 @@ test-integration: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --filter CairnIntegrationTests
 
-test-e2e: deps
+# The E2E tests drive the binary with a third-party WebSocket client (python `websockets`).
+E2E_VENV := .build/e2e-venv
+$(E2E_VENV)/bin/python:
+	python3 -m venv $(E2E_VENV)
+	$(E2E_VENV)/bin/pip install --quiet "websockets>=13,<18"
+
+test-e2e: deps $(E2E_VENV)/bin/python
 	$(SWIFT) build --build-tests
-	CAIRN_BINARY=$(CURDIR)/$(BIN_DEBUG) $(SWIFT) test --skip-build --filter CairnE2ETests
+	CAIRN_BINARY=$(CURDIR)/$(BIN_DEBUG) CAIRN_PYTHON=$(CURDIR)/$(E2E_VENV)/bin/python $(SWIFT) test --skip-build --filter CairnE2ETests
 
 bench: deps
 	$(SWIFT) build $(RELEASE_FLAGS) --scratch-path $(RELEASE_DIR) --product cairn-bench

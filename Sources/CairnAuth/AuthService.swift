@@ -30,6 +30,7 @@ public final class AuthService: Sendable {
     let sessions: SessionRepository
     let setupTokens: SetupTokenRepository
     let signingKeys: SigningKeyRepository
+    let tickets: TicketRepository
     public let tokens: TokenService
     public let audit: AuditTrail
     let hasher: PasswordHasher
@@ -46,6 +47,7 @@ public final class AuthService: Sendable {
         sessions = SessionRepository(store: store)
         setupTokens = SetupTokenRepository(store: store)
         signingKeys = SigningKeyRepository(store: store)
+        tickets = TicketRepository(store: store)
         tokens = TokenService(
             repository: signingKeys, clock: clock,
             options: .init(issuer: snapshot.string("auth.issuer"), audience: snapshot.string("auth.audience"),

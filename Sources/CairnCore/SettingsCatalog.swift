@@ -34,6 +34,12 @@ public enum SettingsCatalog {
         .init("tools.http_get.allowed_hosts", "", .string, runtime: true, "comma-separated hosts http_get may reach; '.example.com' allows subdomains"),
         .init("tools.http_get.allow_private", "false", .boolean, runtime: true, "let http_get reach loopback and private addresses"),
         .init("tools.http_get.max_bytes", "262144", .integer(1...10_485_760), runtime: true, "largest response body http_get returns"),
+        .init("ws.max_frame_bytes", "65536", .integer(1024...16_777_216), "largest WebSocket message accepted (close 1009 beyond)"),
+        .init("ws.messages_per_minute", "120", .integer(1...100_000), runtime: true, "client messages per connection per minute"),
+        .init("ws.max_connections_per_user", "20", .integer(1...10_000), runtime: true, "open sockets per user; beyond it the oldest is closed 4429"),
+        .init("ws.max_connections", "10000", .integer(1...1_000_000), "open sockets in total; beyond it a new socket is closed 1013"),
+        .init("ws.outbound_queue", "1024", .integer(16...1_000_000), "frames buffered for a slow client before it is closed 1013"),
+        .init("ws.ping_interval_seconds", "25", .integer(1...3_600), "WebSocket ping period; a peer that does not answer is closed"),
         .init("messages.max_bytes", "32768", .integer(1...1_048_576), runtime: true, "largest accepted user message"),
         .init("agents.offline_chunk_delay_ms", "15", .integer(0...60_000), runtime: true, "delay between streamed words of the offline model"),
     ]

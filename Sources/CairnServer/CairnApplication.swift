@@ -5,6 +5,8 @@ import CairnStore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdWSCompression
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -17,6 +19,8 @@ public struct ServerEnvironment: Sendable {
     public let clock: any WallClock
     public let auth: AuthService
     public let engine: RunEngine
+    /// Counters of `/ws`, shared by every connection.
+    public let gateway = GatewayCounters()
 
     /// Wires the services over an open store, loads (or creates) the signing keys and closes
     /// runs a previous process left open.
@@ -60,6 +64,25 @@ public enum CairnApplication {
         return router
     }
 
+    /// The upgrade router: only `/ws`, authenticated before the upgrade. A refused upgrade is
+    /// answered by hummingbird-websocket with a fixed 400 (see docs/API.md).
+    public static func makeWebSocketRouter(_ env: ServerEnvironment) -> Router<CairnRequestContext> {
+        let router = Router(context: CairnRequestContext.self)
+        let gateway = WebSocketGateway(engine: env.engine, auth: env.auth, runs: RunRepository(store: env.store),
+                                       settings: env.settings, counters: env.gateway, logger: env.logger)
+        router.add(middleware: RequestIDMiddleware())
+        router.group("/ws").add(middleware: WebSocketAuthMiddleware(auth: env.auth)).ws { request, _ in
+            // Answer `cairn.v1` when offered; never echo a `bearer.` subprotocol.
+            WebSocketAuthMiddleware.offersCairnProtocol(request.headers[.secWebSocketProtocol])
+                ? .upgrade([.secWebSocketProtocol: "cairn.v1"]) : .upgrade([:])
+        } onUpgrade: { inbound, outbound, context in
+            guard let principal = context.requestContext.principal else { return }
+            try await gateway.handle(inbound: inbound, outbound: outbound, principal: principal,
+                                     requestID: context.requestContext.requestID)
+        }
+        return router
+    }
+
     public static func makeApplication(
         _ env: ServerEnvironment,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
@@ -67,6 +90,12 @@ public enum CairnApplication {
         let settings = env.settings.snapshot
         return Application(
             router: makeRouter(env),
+            server: .http1WebSocketUpgrade(
+                webSocketRouter: makeWebSocketRouter(env),
+                configuration: .init(ws: .init(
+                    maxFrameSize: settings.int("ws.max_frame_bytes"),
+                    extensions: [.perMessageDeflate()],
+                    autoPing: .enabled(timePeriod: .seconds(settings.int("ws.ping_interval_seconds")))))),
             configuration: .init(
                 address: .hostname(settings.string("server.host"), port: settings.int("server.port")),
                 serverName: nil

@@ -169,6 +169,17 @@ enum Migrations {
                 CREATE INDEX notes_user ON notes(user_id, id);
                 """)
         }
+        migrator.registerMigration("v4-realtime") { db in
+            try db.execute(sql: """
+                CREATE TABLE ws_tickets (
+                    ticket_hash TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    session_id TEXT,
+                    expires_at INTEGER NOT NULL,
+                    used_at INTEGER
+                ) STRICT;
+                """)
+        }
         return migrator
     }()
 }

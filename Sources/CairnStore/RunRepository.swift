@@ -119,6 +119,13 @@ public struct RunRepository: Sendable {
         }
     }
 
+    /// The user message that started the run.
+    public func userMessageID(runID: RunID) async throws -> MessageID? {
+        try await store.pool.read { db in
+            try String.fetchOne(db, sql: "SELECT id FROM messages WHERE run_id = ? AND role = 'user' LIMIT 1", arguments: [runID.rawValue]).flatMap(MessageID.init)
+        }
+    }
+
     public func markStarted(id: RunID, now: Date) async throws {
         try await store.pool.write { db in
             try db.execute(sql: "UPDATE runs SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'", arguments: [now.millis, id.rawValue])

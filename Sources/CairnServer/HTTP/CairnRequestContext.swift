@@ -1,13 +1,13 @@
 import CairnAuth
 import CairnCore
-import CairnCore
 import HTTPTypes
 import Hummingbird
+import HummingbirdWebSocket
 import NIOCore
 
 /// Per-request state that travels through middleware to handlers. Identity lives here and only
 /// here: nothing global knows who the current user is.
-public struct CairnRequestContext: RequestContext {
+public struct CairnRequestContext: RequestContext, WebSocketRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Echoed as `X-Request-Id`.
     public var requestID: String = ""
@@ -17,6 +17,8 @@ public struct CairnRequestContext: RequestContext {
     public let clientIP: String?
     /// The authenticated caller, set by `AuthenticationMiddleware` on protected routes.
     public var principal: Principal?
+    /// Set when `/ws` accepts an upgrade.
+    public let webSocket = WebSocketHandlerReference<CairnRequestContext>()
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

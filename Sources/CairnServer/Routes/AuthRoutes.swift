@@ -55,6 +55,10 @@ struct AuthRoutes {
             return try APIJSON.response(AuthBody(success), status: .created)
         }
 
+        authed.post("/ws-ticket") { _, context in
+            let issued = try await auth.issueWebSocketTicket(for: try context.requirePrincipal())
+            return try APIJSON.response(TicketBody(ticket: issued.ticket, expiresIn: issued.expiresIn), status: .created)
+        }
         authed.post("/logout") { request, context in
             try await auth.logout(try context.requirePrincipal(), origin: request.origin(context))
             return Response(status: .noContent)
@@ -100,4 +104,11 @@ struct JWKSRoute {
                             body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
     }
+}
+
+/// `POST /api/auth/ws-ticket` answer.
+struct TicketBody: Encodable {
+    let ticket: String
+    let expiresIn: Int
+    enum CodingKeys: String, CodingKey { case ticket, expiresIn = "expires_in" }
 }

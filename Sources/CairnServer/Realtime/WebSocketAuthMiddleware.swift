@@ -1,0 +1,35 @@
+import CairnAuth
+import CairnCore
+import HTTPTypes
+import Hummingbird
+
+/// Authenticates a WebSocket upgrade before it happens: `Authorization: Bearer`, a single-use
+/// `?ticket=`, or the subprotocols `cairn.v1, bearer.<token>`. No principal, no socket.
+struct WebSocketAuthMiddleware: RouterMiddleware {
+    typealias Context = CairnRequestContext
+    let auth: AuthService
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        if let token = AuthenticationMiddleware.bearerToken(request.headers[.authorization]) {
+            context.principal = try await auth.authenticate(bearer: token)
+        } else if let ticket = request.uri.queryParameters["ticket"] {
+            context.principal = try await auth.authenticate(ticket: String(ticket))
+        } else if let token = Self.subprotocolToken(request.headers[.secWebSocketProtocol]) {
+            context.principal = try await auth.authenticate(bearer: token)
+        } else {
+            throw CairnError.unauthenticated
+        }
+        return try await next(request, context)
+    }
+
+    /// `bearer.<token>` among the offered subprotocols.
+    static func subprotocolToken(_ header: String?) -> String? {
+        header?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            .first { $0.hasPrefix("bearer.") }.map { String($0.dropFirst(7)) }
+    }
+
+    static func offersCairnProtocol(_ header: String?) -> Bool {
+        header?.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == "cairn.v1" } ?? false
+    }
+}

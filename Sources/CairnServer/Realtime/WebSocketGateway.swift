@@ -1,0 +1,197 @@
+import CairnAgents
+import CairnAuth
+import CairnCore
+import CairnStore
+import Foundation
+import HummingbirdWebSocket
+import Logging
+import NIOWebSocket
+import Synchronization
+
+/// Counters of the realtime gateway (served at `/metrics` once metrics exist).
+public final class GatewayCounters: Sendable {
+    let state = Mutex((open: 0, messagesIn: 0, messagesOut: 0, slowConsumersDropped: 0, resumes: 0, replaced: 0,
+                       perUser: [UserID: [GatewayConnection]]()))
+    public var open: Int { state.withLock { $0.open } }
+    public var snapshot: (open: Int, messagesIn: Int, messagesOut: Int, slowConsumersDropped: Int, resumes: Int, replaced: Int) {
+        state.withLock { ($0.open, $0.messagesIn, $0.messagesOut, $0.slowConsumersDropped, $0.resumes, $0.replaced) }
+    }
+}
+
+/// `/ws`: one socket per tab. Every connection of a user receives the events of that user's
+/// runs, and can start, cancel and resume runs. Events reach the socket through a bounded queue;
+/// a client that stops reading is closed with 1013 instead of holding memory or the run.
+struct WebSocketGateway: Sendable {
+    let engine: RunEngine
+    let auth: AuthService
+    let runs: RunRepository
+    let settings: LiveSettings
+    let counters: GatewayCounters
+    let logger: Logger
+
+    /// Close codes of our own, in the application range.
+    static let sessionRevoked = WebSocketErrorCode.unknown(4401)
+    static let tooManyConnections = WebSocketErrorCode.unknown(4429)
+    static let tryAgainLater = WebSocketErrorCode.unknown(1013)
+
+    func handle(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, principal: Principal, requestID: String) async throws {
+        let config = settings.snapshot
+        let connection = GatewayConnection(principal: principal, runs: runs, queueLimit: config.int("ws.outbound_queue"), counters: counters)
+        // Over the per-user limit the user's oldest socket gives way (close 4429), so a new tab
+        // always works; over the server-wide limit the new socket is closed with 1013.
+        let (admitted, replaced) = counters.state.withLock { state -> (Bool, GatewayConnection?) in
+            guard state.open < config.int("ws.max_connections") else { return (false, nil) }
+            var mine = state.perUser[principal.userID, default: []]
+            let replaced = mine.count >= config.int("ws.max_connections_per_user") ? mine.removeFirst() : nil
+            mine.append(connection)
+            state.perUser[principal.userID] = mine
+            state.open += 1
+            if replaced != nil { state.replaced += 1 }
+            return (true, replaced)
+        }
+        guard admitted else {
+            try? await outbound.close(Self.tryAgainLater, reason: "server is at its connection limit")
+            return
+        }
+        replaced?.close(Self.tooManyConnections, reason: "replaced by a newer connection")
+        defer {
+            counters.state.withLock { state in
+                state.open -= 1
+                state.perUser[principal.userID]?.removeAll { $0 === connection }
+                if state.perUser[principal.userID]?.isEmpty == true { state.perUser.removeValue(forKey: principal.userID) }
+            }
+        }
+        let subscription = engine.bus.subscribe(userID: principal.userID, buffer: config.int("ws.outbound_queue"))
+        defer { engine.bus.unsubscribe(subscription.id, userID: principal.userID) }
+        connection.send(Frame.envelope("connection_established", payload: [
+            "connection_id": .string(UUID().uuidString.lowercased()), "user_id": .string(principal.userID.rawValue),
+            "protocol": 1, "server_time": .string(Timestamp.format(Date())),
+        ]))
+
+        await withThrowingTaskGroup(of: Void.self) { group in
+            // The only writer of the socket.
+            group.addTask {
+                for await frame in connection.frames {
+                    try await outbound.write(.text(frame))
+                    counters.state.withLock { $0.messagesOut += 1 }
+                }
+                if let code = connection.closeCode {
+                    try? await outbound.close(code, reason: connection.closeReason)
+                }
+            }
+            // Live events of this user's runs, with gaps filled from the log.
+            group.addTask {
+                for await event in subscription.events {
+                    try await connection.deliver(event)
+                }
+            }
+            // A revoked session or disabled user loses its sockets within a second.
+            group.addTask {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: .seconds(1))
+                    if await !auth.isStillValid(principal) {
+                        connection.close(Self.sessionRevoked, reason: "session ended")
+                        return
+                    }
+                }
+            }
+            // Client messages, until the client closes or a limit closes the socket.
+            let limiter = RateLimiter(clock: SystemClock())
+            do {
+                var iterator = inbound.messages(maxSize: config.int("ws.max_frame_bytes")).makeAsyncIterator()
+                while let message = try await iterator.next() {
+                    counters.state.withLock { $0.messagesIn += 1 }
+                    if limiter.attempt("messages", limit: config.int("ws.messages_per_minute"), window: 60) != nil {
+                        connection.send(Frame.error("rate_limited", "too many messages; slow down"))
+                        continue
+                    }
+                    guard case .text(let text) = message else {
+                        connection.send(Frame.error("invalid_json", "messages must be JSON text frames"))
+                        continue
+                    }
+                    await handleClientMessage(text, connection: connection, principal: principal, requestID: requestID)
+                }
+            } catch {
+                logger.debug("websocket inbound ended", metadata: ["error": "\(error)"])
+            }
+            connection.finish()
+            group.cancelAll()
+        }
+    }
+
+    func handleClientMessage(_ text: String, connection: GatewayConnection, principal: Principal, requestID: String) async {
+        guard let message = try? JSONValue.parse(text), case .object(let fields) = message else {
+            connection.send(Frame.error("invalid_json", "message is not a JSON object"))
+            return
+        }
+        switch fields["type"]?.stringValue {
+        case "ping":
+            connection.send(Frame.envelope("pong", payload: [:]))
+        case "user_message":
+            guard let content = fields["content"]?.stringValue else {
+                connection.send(Frame.error("invalid_request", "content is required", details: ["field": "content"]))
+                return
+            }
+            let threadID = fields["thread_id"]?.stringValue
+            if let threadID, ThreadID(threadID) == nil {
+                connection.send(Frame.error("not_found", "thread not found"))
+                return
+            }
+            do {
+                // `message_accepted` is queued before any event of the run it starts.
+                try await connection.exclusively {
+                    let run = try await engine.start(userID: principal.userID, threadID: threadID.flatMap(ThreadID.init), input: content,
+                                                     agent: fields["agent"]?.stringValue, requestID: requestID)
+                    var payload: [String: JSONValue] = ["thread_id": .string(run.threadID.rawValue), "run_id": .string(run.id.rawValue)]
+                    if let message = try await runs.userMessageID(runID: run.id) { payload["message_id"] = .string(message.rawValue) }
+                    if let clientID = fields["client_msg_id"] { payload["client_msg_id"] = clientID }
+                    connection.send(Frame.envelope("message_accepted", payload: .object(payload)))
+                }
+            } catch {
+                connection.send(Frame.error(ErrorResponse.cairnError(from: error)))
+            }
+        case "cancel_run":
+            guard let runID = fields["run_id"]?.stringValue.flatMap(RunID.init) else {
+                connection.send(Frame.error("not_found", "run not found"))
+                return
+            }
+            do { try await engine.cancel(runID: runID, userID: principal.userID) } catch {
+                connection.send(Frame.error(ErrorResponse.cairnError(from: error)))
+            }
+        case "resume":
+            guard let runID = fields["run_id"]?.stringValue.flatMap(RunID.init) else {
+                connection.send(Frame.error("not_found", "run not found"))
+                return
+            }
+            let after = Int(fields["after_seq"]?.numberValue ?? 0)
+            counters.state.withLock { $0.resumes += 1 }
+            do {
+                guard try await connection.replay(runID: runID, after: max(0, after)) else {
+                    connection.send(Frame.error("not_found", "run not found"))
+                    return
+                }
+            } catch {
+                connection.send(Frame.error(ErrorResponse.cairnError(from: error)))
+            }
+        case let other:
+            connection.send(Frame.error("unknown_type", "unknown message type '\(other ?? "")'"))
+        }
+    }
+}
+
+/// Server → client frames in the one envelope shape.
+enum Frame {
+    static func envelope(_ type: String, payload: JSONValue) -> String {
+        (["type": .string(type), "ts": .string(Timestamp.format(Date())), "payload": payload] as JSONValue).jsonText
+    }
+
+    static func error(_ code: String, _ message: String, details: [String: String]? = nil) -> String {
+        var payload: [String: JSONValue] = ["code": .string(code), "message": .string(message)]
+        if let details { payload["details"] = .object(details.mapValues(JSONValue.string)) }
+        return envelope("error", payload: .object(payload))
+    }
+
+    static func error(_ error: CairnError) -> String {
+        Self.error(error.code.rawValue, error.message, details: error.details)
+    }
+}

@@ -1,0 +1,108 @@
+"""A real third-party WebSocket client (python `websockets`) against a running cairn binary.
+
+register -> ticket -> connect -> chat -> events -> disconnect mid-run -> resume.
+Prints one JSON summary line; exits non-zero with a message on the first broken promise.
+"""
+import asyncio
+import json
+import sys
+import urllib.request
+
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+
+BASE = sys.argv[1]  # http://127.0.0.1:PORT
+WS = BASE.replace("http://", "ws://") + "/ws"
+
+
+def post(path, body=None, token=None):
+    request = urllib.request.Request(BASE + path, data=json.dumps(body or {}).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    if token:
+        request.add_header("Authorization", "Bearer " + token)
+    with urllib.request.urlopen(request) as reply:
+        return reply.status, json.loads(reply.read() or b"{}")
+
+
+def check(condition, message):
+    if not condition:
+        print("FAILED: " + message, file=sys.stderr)
+        sys.exit(1)
+
+
+def ticket(token):
+    status, body = post("/api/auth/ws-ticket", token=token)
+    check(status == 201 and body["ticket"].startswith("wst_") and body["expires_in"] == 60, f"ticket: {status} {body}")
+    return body["ticket"]
+
+
+async def frames_until(ws, predicate, limit=2000):
+    seen = []
+    while len(seen) < limit:
+        frame = json.loads(await asyncio.wait_for(ws.recv(), timeout=20))
+        seen.append(frame)
+        if predicate(frame, seen):
+            return seen
+    raise AssertionError("no end")
+
+
+async def refused(uri, **kwargs):
+    try:
+        async with connect(uri, **kwargs):
+            return None
+    except InvalidStatus as error:
+        return error.response.status_code
+
+
+async def main():
+    _, registered = post("/api/auth/register", {"email": "py-ws@example.com", "password": "correct horse battery"})
+    token = registered["access_token"]
+    summary = {}
+
+    first = ticket(token)
+    async with connect(f"{WS}?ticket={first}", subprotocols=["cairn.v1"]) as ws:
+        check(ws.subprotocol == "cairn.v1", f"subprotocol {ws.subprotocol}")
+        hello = json.loads(await ws.recv())
+        check(hello["type"] == "connection_established" and hello["payload"]["protocol"] == 1, f"hello {hello}")
+        await ws.send(json.dumps({"type": "user_message", "content": "What is 6 * 7?", "client_msg_id": "py-1"}))
+        seen = await frames_until(ws, lambda f, _: f["type"] == "run_completed")
+        accepted = seen[0]
+        check(accepted["type"] == "message_accepted" and accepted["payload"]["client_msg_id"] == "py-1", f"accepted first: {accepted}")
+        run = [f for f in seen if f.get("run_id") == accepted["payload"]["run_id"]]
+        seqs = [f["seq"] for f in run]
+        check(seqs == list(range(1, len(seqs) + 1)), f"seqs {seqs}")
+        kinds = [f["type"] for f in run if f["type"] != "message_delta"]
+        check(kinds[-1] == "run_completed" and run[-1]["payload"]["status"] == "succeeded", f"kinds {kinds}")
+        check("tool_executing" in kinds and "tool_completed" in kinds, f"kinds {kinds}")
+        answer = "".join(f["payload"]["text"] for f in run if f["type"] == "message_delta")
+        check("42" in answer, f"answer {answer}")
+        summary["chat_events"] = len(run)
+        await ws.send("{oops")
+        error = json.loads(await ws.recv())
+        check(error["type"] == "error" and error["payload"]["code"] == "invalid_json", f"error {error}")
+
+    summary["reused_ticket_status"] = await refused(f"{WS}?ticket={first}")
+    summary["no_credentials_status"] = await refused(WS)
+    check(summary["reused_ticket_status"] is not None and summary["no_credentials_status"] is not None, "upgrade not refused")
+
+    # A long answer: disconnect after a few events, then resume on a new socket.
+    async with connect(f"{WS}?ticket={ticket(token)}", subprotocols=["cairn.v1"]) as ws:
+        await ws.recv()
+        await ws.send(json.dumps({"type": "user_message", "content": "Tell me a long story about a cairn on a hill"}))
+        seen = await frames_until(ws, lambda f, all_: sum(1 for x in all_ if "seq" in x) >= 4
+                                  and any(x["type"] == "message_accepted" for x in all_))
+        run_id = next(f for f in seen if f["type"] == "message_accepted")["payload"]["run_id"]
+        before = [f["seq"] for f in seen if f.get("run_id") == run_id]
+    async with connect(WS, additional_headers={"Authorization": "Bearer " + token}) as ws:
+        await ws.recv()
+        await ws.send(json.dumps({"type": "resume", "run_id": run_id, "after_seq": before[-1]}))
+        seen = await frames_until(ws, lambda f, _: f["type"] == "run_completed" and f.get("run_id") == run_id)
+        after = [f["seq"] for f in seen if f.get("run_id") == run_id]
+    total = before + after
+    check(total == list(range(1, len(total) + 1)), f"resume gap or duplicate: {before} + {after}")
+    summary["resumed_from"] = before[-1]
+    summary["resumed_events"] = len(after)
+    print(json.dumps(summary))
+
+
+asyncio.run(main())

@@ -1,0 +1,41 @@
+import Foundation
+import Testing
+
+@Suite("The cairn binary's /ws with a third-party client")
+struct WebSocketE2ETests {
+    /// The interpreter with `websockets` installed (`make test-e2e` prepares it).
+    static var python: String { ProcessInfo.processInfo.environment["CAIRN_PYTHON"] ?? "python3" }
+
+    @Test func pythonWebsocketsClientChatsAndResumes() async throws {
+        let dataDir = temporaryDirectory("ws")
+        let server = try CairnProcess(["serve", "--port", "0", "--data-dir", dataDir.path, "--set", "auth.bcrypt_cost=4",
+                                       "--set", "agents.offline_chunk_delay_ms=20"])
+        defer { server.terminate() }
+        let port = try await server.waitForPort()
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Clients/ws_chat.py").path
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [Self.python, script, "http://127.0.0.1:\(port)"]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(errors)")
+
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any], "\(output) \(errors)")
+        #expect(summary["chat_events"] as? Int ?? 0 >= 9)
+        // hummingbird-websocket answers every refused upgrade with 400 (see docs/API.md).
+        #expect(summary["reused_ticket_status"] as? Int == 400)
+        #expect(summary["no_credentials_status"] as? Int == 400)
+        #expect(summary["resumed_from"] as? Int ?? 0 >= 4)
+        #expect(summary["resumed_events"] as? Int ?? 0 > 0)
+
+        // Shutdown closes the server cleanly with nothing connected.
+        kill(server.process.processIdentifier, SIGTERM)
+        #expect(try await server.waitForExit() == 0)
+    }
+}
