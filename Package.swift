@@ -108,6 +108,7 @@ let package = Package(
             dependencies: [
                 "CairnServer", "CairnStore", "CairnCore", "CairnAgents",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

@@ -131,6 +131,9 @@ if only == nil || only == "auth" {
 if only == nil || only == "engine" {
     try await benchEngine(env: env, directory: directory)
 }
+if only == nil || only == "ws" {
+    try await benchWebSocket(env: env, port: boundPort)
+}
 await env.engine.shutdown()
 server.cancel()
 try? FileManager.default.removeItem(at: directory)
