@@ -138,6 +138,7 @@ let package = Package(
         .testTarget(
             name: "CairnE2ETests",
             dependencies: [],
+            exclude: ["Clients"],
             swiftSettings: swiftSettings
         ),
     ]

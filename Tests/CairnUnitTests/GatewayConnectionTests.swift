@@ -38,6 +38,7 @@ struct GatewayConnectionTests {
         func event(_ seq: Int) -> RunEvent {
             RunEvent(runID: run, threadID: thread, userID: connection.principal.userID, seq: seq, type: "message_delta", agent: nil, payload: ["text": .string("\(seq)")], at: Date())
         }
+        try await connection.releaseHeld()
         // The resume point was seq 2; seq 3 arrives live, then 3 again, a stale 2, and 4.
         #expect(try await connection.replay(runID: run, after: 2) == false)  // unknown run: nothing replayed
         try await connection.deliver(event(3))
@@ -51,5 +52,28 @@ struct GatewayConnectionTests {
             seqs.append(object?["seq"] as? Int ?? -1)
         }
         #expect(seqs == [3, 4])
+    }
+
+    @Test func runsUnderWayAtConnectWaitForAResumeWhileNewRunsStreamAtOnce() async throws {
+        let (connection, store) = try connection(queue: 64, counters: GatewayCounters())
+        defer { try? store.close() }
+        let user = connection.principal.userID
+        let old = RunID.generate(), new = RunID.generate(), thread = ThreadID.generate()
+        func event(_ run: RunID, _ seq: Int) -> RunEvent {
+            RunEvent(runID: run, threadID: thread, userID: user, seq: seq, type: "message_delta", agent: nil, payload: ["text": .string("x")], at: Date())
+        }
+        try await connection.deliver(event(old, 7))   // under way before the socket opened: held
+        try await connection.deliver(event(new, 1))   // started after: sent at once
+        try await connection.deliver(event(old, 8))
+        try await connection.deliver(event(new, 2))
+        try await connection.releaseHeld()
+        try await connection.deliver(event(old, 9))
+        connection.finish()
+        var sent: [String] = []
+        for await frame in connection.frames {
+            let object = try JSONSerialization.jsonObject(with: Data(frame.utf8)) as? [String: Any]
+            sent.append("\(object?["run_id"] as? String == old.rawValue ? "old" : "new")\(object?["seq"] as? Int ?? -1)")
+        }
+        #expect(sent == ["new1", "new2", "old7", "old8", "old9"])
     }
 }

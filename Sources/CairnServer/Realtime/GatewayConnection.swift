@@ -13,7 +13,8 @@ final class GatewayConnection: Sendable {
     let counters: GatewayCounters
     let frames: AsyncStream<String>
     private let continuation: AsyncStream<String>.Continuation
-    private let state = Mutex((sent: [RunID: (low: Int, high: Int)](), closeCode: WebSocketErrorCode?.none, closeReason: String?.none))
+    private let state = Mutex((sent: [RunID: (low: Int, high: Int)](), closeCode: WebSocketErrorCode?.none, closeReason: String?.none,
+                               held: [RunID: [RunEvent]](), holding: true))
     /// Serializes delivery so replayed and live events of one run interleave correctly.
     private let delivery = DeliveryLock()
 
@@ -46,20 +47,46 @@ final class GatewayConnection: Sendable {
         try await delivery.run(body)
     }
 
-    /// A live event: sent once; a jump in seq is filled from the log first.
+    /// A live event: sent once; a jump in seq is filled from the log first. Until
+    /// `releaseHeld()` (a moment after connecting), events of runs that were already under way
+    /// when the socket opened are held back: a reconnecting client resumes them, and its
+    /// `resume` must not race the live stream into sending seqs out of order.
     func deliver(_ event: RunEvent) async throws {
         try await delivery.run {
-            guard let range = sentRange(event.runID) else {
-                record(event.runID, low: event.seq, high: event.seq)
-                emit(event)
-                return
+            let held = state.withLock { state -> Bool in
+                guard state.holding, state.sent[event.runID] == nil, event.seq > 1 || state.held[event.runID] != nil else { return false }
+                state.held[event.runID, default: []].append(event)
+                return true
             }
-            if event.seq <= range.high { return }
-            if event.seq > range.high + 1 { try await sendTail(runID: event.runID, after: range.high) }
-            if let high = sentRange(event.runID)?.high, event.seq > high {
-                record(event.runID, low: range.low, high: event.seq)
-                emit(event)
+            if !held { try await send(live: event) }
+        }
+    }
+
+    /// Ends the hold: runs nobody resumed are sent from their first held event on.
+    func releaseHeld() async throws {
+        try await delivery.run {
+            let held = state.withLock { state in
+                state.holding = false
+                defer { state.held = [:] }
+                return state.held
             }
+            for event in held.values.flatMap({ $0 }).sorted(by: { ($0.runID.rawValue, $0.seq) < ($1.runID.rawValue, $1.seq) }) {
+                try await send(live: event)
+            }
+        }
+    }
+
+    private func send(live event: RunEvent) async throws {
+        guard let range = sentRange(event.runID) else {
+            record(event.runID, low: event.seq, high: event.seq)
+            emit(event)
+            return
+        }
+        if event.seq <= range.high { return }
+        if event.seq > range.high + 1 { try await sendTail(runID: event.runID, after: range.high) }
+        if let high = sentRange(event.runID)?.high, event.seq > high {
+            record(event.runID, low: range.low, high: event.seq)
+            emit(event)
         }
     }
 
@@ -68,6 +95,8 @@ final class GatewayConnection: Sendable {
     func replay(runID: RunID, after: Int) async throws -> Bool {
         try await delivery.run {
             guard try await runs.run(id: runID, userID: principal.userID) != nil else { return false }
+            // Held live events of this run are in the log; the replay sends them in order.
+            state.withLock { _ = $0.held.removeValue(forKey: runID) }
             let stored = try await runs.events(runID: runID, userID: principal.userID, after: after) ?? []
             let range = sentRange(runID)
             for event in stored where !(range.map { $0.low...$0.high ~= event.seq } ?? false) { emit(event) }

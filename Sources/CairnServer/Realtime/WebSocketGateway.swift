@@ -33,6 +33,8 @@ struct WebSocketGateway: Sendable {
     static let sessionRevoked = WebSocketErrorCode.unknown(4401)
     static let tooManyConnections = WebSocketErrorCode.unknown(4429)
     static let tryAgainLater = WebSocketErrorCode.unknown(1013)
+    /// How long events of runs already under way at connect wait for a `resume`.
+    static let resumeGrace = Duration.seconds(1)
 
     func handle(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, principal: Principal, requestID: String) async throws {
         let config = settings.snapshot
@@ -84,6 +86,11 @@ struct WebSocketGateway: Sendable {
                 for await event in subscription.events {
                     try await connection.deliver(event)
                 }
+            }
+            // A reconnecting client has a moment to `resume` before runs already under way stream.
+            group.addTask {
+                try await Task.sleep(for: Self.resumeGrace)
+                try await connection.releaseHeld()
             }
             // A revoked session or disabled user loses its sockets within a second.
             group.addTask {
