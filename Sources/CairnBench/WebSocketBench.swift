@@ -73,6 +73,19 @@ func benchWebSocket(env: ServerEnvironment, port: Int) async throws {
     let (frames, latency) = probe.result
     report(String(format: "ws fan-out: %d runs to %d sockets: %d events delivered to the 1,000 measured clients in %.2f s = %.0f events/s; event time -> client receive (ms resolution) %@",
                   runs, opened, frames, elapsed, Double(frames) / elapsed, latency.summary))
+
+    // Paced: one run streaming a word every 30 ms, well below capacity: latency without a backlog.
+    flags["agents.offline_chunk_delay_ms"] = "30"
+    env.settings.replace(with: try ConfigurationLoader.load(ConfigurationSources(flags: flags)))
+    probe.reset()
+    let pacedStart = ContinuousClock.now
+    _ = try await env.engine.start(userID: userID, threadID: nil, input: "Tell me a long story about a cairn on a hill", agent: "assistant", requestID: nil)
+    while probe.completedRuns < min(idle, 1000), ContinuousClock.now - pacedStart < .seconds(120) {
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    let (pacedFrames, pacedLatency) = probe.result
+    report(String(format: "ws paced: 1 run (30 ms per word) to %d sockets: %d events to the measured clients in %.2f s; event time -> client receive %@",
+                  opened, pacedFrames, millis(since: pacedStart) / 1000, pacedLatency.summary))
     release.value = true
     sockets.cancel()
 }

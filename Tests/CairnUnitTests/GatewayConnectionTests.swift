@@ -76,4 +76,19 @@ struct GatewayConnectionTests {
         }
         #expect(sent == ["new1", "new2", "old7", "old8", "old9"])
     }
+
+    @Test func frameCacheReturnsTheEnvelopeOfEachEventAlsoAfterEviction() throws {
+        let cache = FrameCache(capacity: 2)
+        let run = RunID.generate(), thread = ThreadID.generate(), user = UserID.generate()
+        let events = (1...5).map { seq in
+            RunEvent(runID: run, threadID: thread, userID: user, seq: seq, type: "message_delta", agent: nil, payload: ["text": .string("t\(seq)")], at: Date())
+        }
+        for _ in 0..<2 {
+            for event in events {
+                let object = try JSONSerialization.jsonObject(with: Data(cache.text(for: event).utf8)) as? [String: Any]
+                #expect(object?["seq"] as? Int == event.seq)
+                #expect((object?["payload"] as? [String: Any])?["text"] as? String == "t\(event.seq)")
+            }
+        }
+    }
 }

@@ -11,6 +11,7 @@ final class GatewayConnection: Sendable {
     let principal: Principal
     let runs: RunRepository
     let counters: GatewayCounters
+    let cache: FrameCache
     let frames: AsyncStream<String>
     private let continuation: AsyncStream<String>.Continuation
     private let state = Mutex((sent: [RunID: (low: Int, high: Int)](), closeCode: WebSocketErrorCode?.none, closeReason: String?.none,
@@ -18,10 +19,11 @@ final class GatewayConnection: Sendable {
     /// Serializes delivery so replayed and live events of one run interleave correctly.
     private let delivery = DeliveryLock()
 
-    init(principal: Principal, runs: RunRepository, queueLimit: Int, counters: GatewayCounters) {
+    init(principal: Principal, runs: RunRepository, queueLimit: Int, counters: GatewayCounters, cache: FrameCache = FrameCache(capacity: 256)) {
         self.principal = principal
         self.runs = runs
         self.counters = counters
+        self.cache = cache
         (frames, continuation) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingOldest(queueLimit))
     }
 
@@ -118,7 +120,7 @@ final class GatewayConnection: Sendable {
 
     private func record(_ runID: RunID, low: Int, high: Int) { state.withLock { $0.sent[runID] = (low, high) } }
 
-    private func emit(_ event: RunEvent) { send(EventEnvelope.json(event).jsonText) }
+    private func emit(_ event: RunEvent) { send(cache.text(for: event)) }
 }
 
 /// An async mutual exclusion for the delivery path.

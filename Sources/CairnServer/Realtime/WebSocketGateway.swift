@@ -28,6 +28,8 @@ struct WebSocketGateway: Sendable {
     let settings: LiveSettings
     let counters: GatewayCounters
     let logger: Logger
+    /// Shared by every socket of this server.
+    let cache = FrameCache()
 
     /// Close codes of our own, in the application range.
     static let sessionRevoked = WebSocketErrorCode.unknown(4401)
@@ -38,7 +40,7 @@ struct WebSocketGateway: Sendable {
 
     func handle(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, principal: Principal, requestID: String) async throws {
         let config = settings.snapshot
-        let connection = GatewayConnection(principal: principal, runs: runs, queueLimit: config.int("ws.outbound_queue"), counters: counters)
+        let connection = GatewayConnection(principal: principal, runs: runs, queueLimit: config.int("ws.outbound_queue"), counters: counters, cache: cache)
         // Over the per-user limit the user's oldest socket gives way (close 4429), so a new tab
         // always works; over the server-wide limit the new socket is closed with 1013.
         let (admitted, replaced) = counters.state.withLock { state -> (Bool, GatewayConnection?) in
