@@ -113,8 +113,10 @@ public enum CairnApplication {
             services: [
                 .init(service: StoreCloser(store: env.store, logger: env.logger)),
                 .init(service: app),
-                // Last in, first to stop: runs end `interrupted` and their streams close before
-                // the server drains, then the database closes.
+                // Services stop last-in first: runs end `interrupted` and their streams close,
+                // then sockets are told 1001 (after their queued events), then the server
+                // drains, then the database closes.
+                .init(service: GatewayCloser(counters: env.gateway)),
                 .init(service: EngineStopper(engine: env.engine)),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -150,5 +152,16 @@ struct EngineStopper: Service {
     func run() async throws {
         try? await gracefulShutdown()
         await engine.shutdown()
+    }
+}
+
+/// Closes WebSocket connections with 1001 (going away) on graceful shutdown, before the HTTP
+/// server stops (hummingbird-websocket would otherwise close them with 1000).
+struct GatewayCloser: Service {
+    let counters: GatewayCounters
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await counters.closeAll(code: 1001, reason: "server is shutting down", timeout: .seconds(2))
     }
 }

@@ -13,6 +13,15 @@ public final class GatewayCounters: Sendable {
     let state = Mutex((open: 0, messagesIn: 0, messagesOut: 0, slowConsumersDropped: 0, resumes: 0, replaced: 0,
                        perUser: [UserID: [GatewayConnection]]()))
     public var open: Int { state.withLock { $0.open } }
+
+    /// Closes every open socket (after the frames already queued) and waits, at most `timeout`,
+    /// until they are gone.
+    public func closeAll(code: UInt16, reason: String, timeout: Duration) async {
+        let all = state.withLock { $0.perUser.values.flatMap { $0 } }
+        for connection in all { connection.close(.unknown(code), reason: reason) }
+        let deadline = ContinuousClock.now + timeout
+        while open > 0, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+    }
     public var snapshot: (open: Int, messagesIn: Int, messagesOut: Int, slowConsumersDropped: Int, resumes: Int, replaced: Int) {
         state.withLock { ($0.open, $0.messagesIn, $0.messagesOut, $0.slowConsumersDropped, $0.resumes, $0.replaced) }
     }

@@ -9,7 +9,7 @@ import sys
 import urllib.request
 
 from websockets.asyncio.client import connect
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 BASE = sys.argv[1]  # http://127.0.0.1:PORT
 WS = BASE.replace("http://", "ws://") + "/ws"
@@ -102,7 +102,17 @@ async def main():
     check(total == list(range(1, len(total) + 1)), f"resume gap or duplicate: {before} + {after}")
     summary["resumed_from"] = before[-1]
     summary["resumed_events"] = len(after)
-    print(json.dumps(summary))
+
+    # Last: hold a socket open while the test stops the server; it must close with 1001.
+    async with connect(WS, additional_headers={"Authorization": "Bearer " + token}) as ws:
+        await ws.recv()
+        print("READY", flush=True)
+        try:
+            while True:
+                await asyncio.wait_for(ws.recv(), timeout=20)
+        except ConnectionClosed as closed:
+            summary["shutdown_close_code"] = closed.rcvd.code if closed.rcvd else None
+    print(json.dumps(summary), flush=True)
 
 
 asyncio.run(main())
