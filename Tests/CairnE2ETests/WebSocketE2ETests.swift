@@ -9,7 +9,7 @@ struct WebSocketE2ETests {
     @Test func pythonWebsocketsClientChatsAndResumes() async throws {
         let dataDir = temporaryDirectory("ws")
         let server = try CairnProcess(["serve", "--port", "0", "--data-dir", dataDir.path, "--set", "auth.bcrypt_cost=4",
-                                       "--set", "agents.offline_chunk_delay_ms=20"])
+                                       "--set", "agents.offline_chunk_delay_ms=20", "--set", "ws.ping_interval_seconds=1"])
         defer { server.terminate() }
         let port = try await server.waitForPort()
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Clients/ws_chat.py").path
@@ -42,6 +42,8 @@ struct WebSocketE2ETests {
         #expect(summary["no_credentials_status"] as? Int == 400)
         #expect(summary["resumed_from"] as? Int ?? 0 >= 4)
         #expect(summary["resumed_events"] as? Int ?? 0 > 0)
+        // A peer that never answers pings (sent every second here) is closed within a few pings.
+        #expect(summary["dead_peer_closed_after_s"] as? Double ?? 99 < 5)
         // Graceful shutdown closes open sockets with 1001 and the server exits cleanly.
         #expect(summary["shutdown_close_code"] as? Int == 1001)
         #expect(try await server.waitForExit() == 0)

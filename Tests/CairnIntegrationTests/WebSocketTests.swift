@@ -5,7 +5,6 @@ import HTTPTypes
 import HummingbirdTesting
 import HummingbirdWSClient
 import HummingbirdWSTesting
-import Logging
 import Synchronization
 import Testing
 
@@ -128,13 +127,19 @@ struct WebSocketTests {
         try await TestServer(["agents.offline_chunk_delay_ms": "40"]).run { client, _ in
             let user = try await client.registerUser("ws-resume@example.com")
             let auth = ["Authorization": "Bearer \(user.access)"]
-            let (_, run, _) = try await client.startRun(user.access, input: "Tell me a long story about a cairn on a hill")
             let lastSeen = Shared(0)
-            try await client.socket(headers: auth) { inbox, _ in
+            let runID = Shared("")
+            try await client.socket(headers: auth) { inbox, sender in
+                try await inbox.wait("established") { !$0.isEmpty }
+                try await sender.send(["type": "user_message", "content": "Tell me a long story about a cairn on a hill"])
+                let accepted = try await inbox.wait("accepted") { frameTypes($0).contains("message_accepted") }
+                let run = payload(accepted.first { $0["type"] as? String == "message_accepted" })["run_id"] as? String ?? ""
+                runID.value = run
                 try await inbox.wait("a few events") { _ in inbox.runFrames(run).count >= 3 }
                 lastSeen.value = inbox.runFrames(run).compactMap { $0["seq"] as? Int }.max() ?? 0
             }
             let after = lastSeen.value
+            let run = runID.value
             #expect(after >= 3)
             try await client.socket(headers: auth) { inbox, sender in
                 try await inbox.wait("established") { !$0.isEmpty }
@@ -251,31 +256,6 @@ struct WebSocketTests {
             while !connected.value { try await Task.sleep(for: .milliseconds(5)) }
             #expect(try await client.call(.post, "/api/auth/logout", token: user.access).status == .noContent)
             #expect(try await close?.closeCode == .unknown(4401))
-        }
-    }
-
-    @Test func aClientThatNeverReadsIsDroppedAndRunsDoNotWaitForIt() async throws {
-        try await TestServer(["agents.offline_chunk_delay_ms": "0", "ws.outbound_queue": "16", "ws.messages_per_minute": "100000"]).run { client, env in
-            let user = try await client.registerUser("ws-deaf@example.com")
-            let port = client.port!
-            let flooding = Task {
-                // Never reads its inbound side; floods pings so replies pile up behind a full TCP window.
-                try await WebSocketClient.connect(url: "ws://localhost:\(port)/ws",
-                                                  configuration: .init(additionalHeaders: headers(["Authorization": "Bearer \(user.access)"])),
-                                                  logger: Logger(label: "deaf")) { _, outbound, _ in
-                    for _ in 0..<90_000 where env.gateway.snapshot.slowConsumersDropped == 0 {
-                        try await outbound.write(.text("{\"type\":\"ping\"}"))
-                    }
-                    while env.gateway.snapshot.slowConsumersDropped == 0 { try await Task.sleep(for: .milliseconds(10)) }
-                }
-            }
-            let deadline = ContinuousClock.now + .seconds(30)
-            while env.gateway.snapshot.slowConsumersDropped == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-            #expect(env.gateway.snapshot.slowConsumersDropped == 1)
-            // The user's runs go on regardless of the stuck socket.
-            let (_, run, _) = try await client.startRun(user.access, input: "What is 6 * 7?")
-            #expect(try await client.waitForRun(user.access, run)["status"] as? String == "succeeded")
-            flooding.cancel()
         }
     }
 }

@@ -4,8 +4,12 @@ register -> ticket -> connect -> chat -> events -> disconnect mid-run -> resume.
 Prints one JSON summary line; exits non-zero with a message on the first broken promise.
 """
 import asyncio
+import base64
 import json
+import os
+import socket
 import sys
+import time
 import urllib.request
 
 from websockets.asyncio.client import connect
@@ -44,6 +48,35 @@ async def frames_until(ws, predicate, limit=2000):
         if predicate(frame, seen):
             return seen
     raise AssertionError("no end")
+
+
+def dead_peer(token):
+    """A raw client that upgrades, reads, and never answers pings: the server must close it."""
+    host, port = BASE.replace("http://", "").split(":")
+    raw = socket.create_connection((host, int(port)))
+    key = base64.b64encode(os.urandom(16)).decode()
+    raw.sendall((f"GET /ws HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer {token}\r\n\r\n").encode())
+    raw.settimeout(15)
+    started, data, opcodes = time.time(), b"", []
+    while 8 not in opcodes:
+        chunk = raw.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+        head, separator, frames = data.partition(b"\r\n\r\n")
+        check(head.startswith(b"HTTP/1.1 101"), f"upgrade: {head[:40]}")
+        opcodes, offset = [], 0
+        while offset + 2 <= len(frames):
+            length, header = frames[offset + 1] & 0x7F, 2
+            if length == 126:
+                length, header = int.from_bytes(frames[offset + 2:offset + 4], "big"), 4
+            if offset + header + length > len(frames):
+                break
+            opcodes.append(frames[offset] & 0x0F)
+            offset += header + length
+    raw.close()
+    return opcodes, time.time() - started
 
 
 async def refused(uri, **kwargs):
@@ -102,6 +135,10 @@ async def main():
     check(total == list(range(1, len(total) + 1)), f"resume gap or duplicate: {before} + {after}")
     summary["resumed_from"] = before[-1]
     summary["resumed_events"] = len(after)
+
+    opcodes, seconds = dead_peer(token)
+    check(9 in opcodes and 8 in opcodes, f"dead peer: opcodes {opcodes}")
+    summary["dead_peer_closed_after_s"] = round(seconds, 1)
 
     # Last: hold a socket open while the test stops the server; it must close with 1001.
     async with connect(WS, additional_headers={"Authorization": "Bearer " + token}) as ws:
