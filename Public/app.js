@@ -118,14 +118,7 @@
     }
   });
 
-  ui.signOut.addEventListener('click', async () => {
-    ui.signOut.disabled = true;
-    await A.logout();
-    ui.signOut.disabled = false;
-    showSignIn('You are signed out.');
-  });
-
-  A.onSignedOut((message) => showSignIn(message));
+  A.bindSignOut(ui.signOut, showSignIn);
 
   // ---- the log ----
 

@@ -155,6 +155,17 @@
     clearTokens();
   }
 
+  // The one sign-out behaviour of both pages: the button, and any ended session, show sign-in.
+  function bindSignOut(button, showSignIn) {
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      await logout();
+      button.disabled = false;
+      showSignIn('You are signed out.');
+    });
+    signedOutListeners.push((message) => showSignIn(message));
+  }
+
   function errorLines(error) {
     if (error instanceof ApiError) {
       const lines = [error.message];
@@ -196,6 +207,7 @@
     setup,
     logout,
     onSignedOut: (listener) => signedOutListeners.push(listener),
+    bindSignOut,
     errorLines,
     showError,
     clearError,

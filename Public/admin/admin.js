@@ -450,14 +450,7 @@
     }
   });
 
-  ui.signOut.addEventListener('click', async () => {
-    ui.signOut.disabled = true;
-    await A.logout();
-    ui.signOut.disabled = false;
-    showSignIn('You are signed out.');
-  });
-
-  A.onSignedOut((message) => showSignIn(message));
+  A.bindSignOut(ui.signOut, showSignIn);
 
   async function start() {
     if (!A.hasTokens()) {

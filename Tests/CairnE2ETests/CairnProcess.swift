@@ -17,12 +17,7 @@ final class CairnProcess: Sendable {
 
     /// Starts `cairn` with `arguments` and extra environment variables.
     init(_ arguments: [String], environment: [String: String] = [:]) throws {
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CAIRN_") }
-        env.merge(environment) { $1 }
-        process.environment = env
+        process = Self.make(arguments, environment: environment)
         let pipe = Pipe()
         process.standardError = pipe
         process.standardOutput = pipe
@@ -62,6 +57,18 @@ final class CairnProcess: Sendable {
 
     func terminate() { if process.isRunning { process.terminate() } }
 
+    /// A `cairn` process with `arguments`, the caller's environment minus any `CAIRN_*`
+    /// (so the machine's settings never leak into a test), plus `environment`.
+    static func make(_ arguments: [String], environment: [String: String]) -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CAIRN_") }
+        env.merge(environment) { $1 }
+        process.environment = env
+        return process
+    }
+
     deinit { if process.isRunning { process.interrupt(); process.terminate() } }
 }
 
@@ -77,12 +84,7 @@ struct E2EError: Error, CustomStringConvertible {
 
 /// Runs `cairn` to completion and returns status and combined output.
 func runCairn(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) async throws -> (Int32, String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: CairnProcess.binary)
-    process.arguments = arguments
-    var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CAIRN_") }
-    env.merge(environment) { $1 }
-    process.environment = env
+    let process = CairnProcess.make(arguments, environment: environment)
     let out = Pipe()
     process.standardOutput = out
     process.standardError = out

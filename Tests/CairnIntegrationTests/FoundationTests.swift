@@ -68,6 +68,20 @@ struct FoundationTests {
         }
     }
 
+    @Test func everyFileAPageReferencesIsServed() async throws {
+        try await TestServer().run { client, _ in
+            for page in ["/", "/admin/"] {
+                let html = try await client.execute(uri: page, method: .get).text
+                let references = html.matches(of: /(?:src|href)="(\/[^"]+)"/).map { String($0.1) }
+                #expect(references.contains { $0.hasSuffix(".js") }, "\(page) references no script")
+                for reference in references {
+                    let reply = try await client.execute(uri: reference, method: .get)
+                    #expect(reply.status == .ok, "\(page) references \(reference): \(reply.status)")
+                }
+            }
+        }
+    }
+
     @Test func unknownPathsAreJSON404s() async throws {
         try await TestServer().run { client, _ in
             for path in ["/api/nothing-here", "/no-such-page.html", "/api"] {

@@ -33,7 +33,7 @@ final class GatewayConnection: Sendable {
     func send(_ frame: String) {
         if case .dropped = continuation.yield(frame) {
             counters.state.withLock { $0.slowConsumersDropped += 1 }
-            close(.unknown(1013), reason: "client is not reading its events")
+            close(WebSocketGateway.tryAgainLater, reason: "client is not reading its events")
         }
     }
 

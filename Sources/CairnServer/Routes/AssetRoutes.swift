@@ -18,6 +18,9 @@ struct AssetRoutes {
             if request.uri.path.hasSuffix("/") { return try serve(path: "/admin/", request: request) }
             return Response.redirect(to: "/admin/", type: .permanent)
         }
+        // The router does not fall back from the `/admin` branch to `/**`: the console's own
+        // files need their own route.
+        router.get("/admin/**") { request, _ in try serve(path: request.uri.path, request: request) }
         router.get("/**") { request, _ in
             let path = request.uri.path
             if path == "/api" || path.hasPrefix("/api/") { throw CairnError(.notFound, "no route for this path") }
