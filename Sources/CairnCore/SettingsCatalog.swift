@@ -41,6 +41,16 @@ public enum SettingsCatalog {
         .init("ws.outbound_queue", "1024", .integer(16...1_000_000), "frames buffered for a slow client before it is closed 1013"),
         .init("ws.ping_interval_seconds", "25", .integer(1...3_600), "WebSocket ping period; a peer that does not answer is closed"),
         .init("messages.max_bytes", "32768", .integer(1...1_048_576), runtime: true, "largest accepted user message"),
+        .init("breakers.window_size", "20", .integer(1...1_000), "calls in each circuit breaker's sliding window"),
+        .init("breakers.failure_rate_percent", "50", .integer(1...100), "failure rate that opens a breaker"),
+        .init("breakers.slow_call_rate_percent", "100", .integer(1...100), "slow-call rate that opens a breaker"),
+        .init("breakers.slow_call_ms", "30000", .integer(1...3_600_000), "a call longer than this is slow"),
+        .init("breakers.minimum_calls", "10", .integer(1...1_000), "calls recorded before a breaker's rates count"),
+        .init("breakers.open_ms", "30000", .integer(1...86_400_000), "how long an open breaker rejects calls before trial calls"),
+        .init("breakers.half_open_calls", "3", .integer(1...100), "trial calls a half-open breaker permits"),
+        .init("breakers.half_open_max_wait_ms", "60000", .integer(0...86_400_000), "how long half-open waits for its trial calls (0: no limit)"),
+        .init("providers.retry_base_ms", "500", .integer(1...60_000), runtime: true, "first retry delay of a model call (doubles per attempt, with jitter)"),
+        .init("providers.retry_max_delay_ms", "20000", .integer(1...600_000), runtime: true, "longest wait before a retry, Retry-After included; a longer Retry-After falls back instead"),
         .init("agents.offline_chunk_delay_ms", "15", .integer(0...60_000), runtime: true, "delay between streamed words of the offline model"),
     ]
 

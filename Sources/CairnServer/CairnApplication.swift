@@ -28,7 +28,8 @@ public struct ServerEnvironment: Sendable {
         let live = LiveSettings(settings)
         let auth = AuthService(store: store, settings: live, clock: clock, logger: logger)
         try await auth.prepare()
-        let engine = RunEngine(store: store, settings: live, clock: clock, logger: logger)
+        let breakers = BreakerRegistry(config: CircuitBreakerConfig(settings: settings), clock: clock)
+        let engine = RunEngine(store: store, settings: live, breakers: breakers, clock: clock, logger: logger)
         try await engine.prepare()
         return ServerEnvironment(settings: live, store: store, logger: logger, clock: clock, auth: auth, engine: engine)
     }

@@ -180,6 +180,34 @@ enum Migrations {
                 ) STRICT;
                 """)
         }
+        migrator.registerMigration("v5-providers") { db in
+            try db.execute(sql: """
+                CREATE TABLE providers (
+                    name TEXT PRIMARY KEY,
+                    type TEXT NOT NULL,
+                    base_url TEXT,
+                    api_key TEXT,
+                    model TEXT,
+                    timeout_ms INTEGER NOT NULL,
+                    max_retries INTEGER NOT NULL,
+                    options TEXT NOT NULL DEFAULT '{}',
+                    updated_at INTEGER NOT NULL,
+                    updated_by TEXT
+                ) STRICT;
+                CREATE TABLE model_usage (
+                    id INTEGER PRIMARY KEY,
+                    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    provider TEXT NOT NULL,
+                    model TEXT NOT NULL,
+                    input_tokens INTEGER NOT NULL,
+                    output_tokens INTEGER NOT NULL,
+                    at INTEGER NOT NULL
+                ) STRICT;
+                CREATE INDEX model_usage_run ON model_usage(run_id);
+                CREATE INDEX model_usage_at ON model_usage(at);
+                """)
+        }
         return migrator
     }()
 }

@@ -34,7 +34,7 @@ struct ToolDispatcherTests {
         let context = ToolContext(
             run: RunContext(userID: .generate(), threadID: .generate(), runID: .generate(), requestID: nil, deadline: .now + .seconds(60), stop: StopReason()),
             conversations: ConversationRepository(store: store), notes: NoteRepository(store: store),
-            settings: try server.settings(), now: { Date() })
+            settings: try server.settings(), breakers: BreakerRegistry(), now: { Date() })
         let dispatcher = ToolDispatcher(tools: BuiltinTools.all, timeout: .seconds(5))
         let allowed: Set<String> = ["calculator"]
         let cases: [(String, String, String)] = [

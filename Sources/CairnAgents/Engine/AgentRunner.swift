@@ -30,13 +30,12 @@ final class StreamedText: Sendable {
 /// Executes one agent (chat tool loop or pipeline) inside a run, emitting its events.
 struct AgentRunner: Sendable {
     let registry: AgentRegistry
-    let providers: [String: any LLMProvider]
+    let caller: ProviderCaller
     let dispatcher: ToolDispatcher
     let emitter: RunEmitter
     let toolContext: ToolContext
     let runs: RunRepository
     let stepTimeout: Duration
-    let usage: UsageCounter
     let streamed: StreamedText
 
     /// Runs `agent` on `input` with earlier thread messages as context; returns its output.
@@ -53,15 +52,7 @@ struct AgentRunner: Sendable {
         return output
     }
 
-    func provider(for agent: AgentDefinition) throws -> any LLMProvider {
-        for name in agent.provider ?? ["offline"] {
-            if let provider = providers[name] { return provider }
-        }
-        throw AgentFailure(code: "provider_unavailable", message: "no configured provider among \((agent.provider ?? []).joined(separator: ", "))")
-    }
-
     func chat(_ agent: AgentDefinition, input: String, history: [ChatMessage], streams: Bool) async throws -> String {
-        let provider = try provider(for: agent)
         let toolNames = agent.tools ?? []
         var messages: [ChatMessage] = []
         if let system = agent.systemPrompt { messages.append(ChatMessage(role: .system, content: system)) }
@@ -73,27 +64,16 @@ struct AgentRunner: Sendable {
                 "text": .string(iteration == 1 ? "Reading the request" : "Reading tool results"),
                 "progress": .number(Double(iteration - 1) / Double(maxSteps)),
             ])
-            var text = ""
-            var calls: [ToolCall] = []
             let request = ProviderRequest(model: agent.model, messages: messages, tools: dispatcher.specs(named: toolNames), temperature: agent.temperature)
-            for try await chunk in provider.stream(request) {
-                switch chunk {
-                case .text(let delta):
-                    text += delta
-                    if streams {
-                        streamed.append(delta)
-                        try await emitter.emit(.messageDelta, agent: agent.name, payload: ["text": .string(delta)])
-                    }
-                case .toolCall(let call):
-                    calls.append(call)
-                case .usage(let input, let output):
-                    usage.add(input: input, output: output)
-                }
+            let turn = try await caller.turn(request, providers: agent.provider ?? ["offline"], agent: agent.name) { delta in
+                guard streams else { return }
+                streamed.append(delta)
+                try await emitter.emit(.messageDelta, agent: agent.name, payload: ["text": .string(delta)])
             }
             try Task.checkCancellation()
-            if calls.isEmpty { return text }
-            messages.append(ChatMessage(role: .assistant, content: text, toolCalls: calls))
-            for call in calls {
+            if turn.calls.isEmpty { return turn.text }
+            messages.append(ChatMessage(role: .assistant, content: turn.text, toolCalls: turn.calls))
+            for call in turn.calls {
                 let outcome = try await dispatcher.execute(call, allowed: Set(toolNames), context: toolContext, emitter: emitter, agent: agent.name)
                 messages.append(ChatMessage(role: .tool, content: outcome.messageContent, toolCallID: call.id))
             }

@@ -8,12 +8,16 @@ extension RunEngine {
         let usage = UsageCounter()
         let streamed = StreamedText()
         let config = settings.snapshot
-        let toolContext = ToolContext(run: context, conversations: conversations, notes: notes, settings: config, now: { [clock] in clock.now() })
+        let now: @Sendable () -> Date = { [clock] in clock.now() }
+        let toolContext = ToolContext(run: context, conversations: conversations, notes: notes, settings: config, breakers: breakers, now: now)
+        let caller = ProviderCaller(directory: providers, breakers: breakers, emitter: emitter, usage: self.usage, runUsage: usage, run: context,
+                                    retryBase: .milliseconds(config.int("providers.retry_base_ms")),
+                                    maxRetryDelay: .milliseconds(config.int("providers.retry_max_delay_ms")), now: now)
         let runner = AgentRunner(
-            registry: agents, providers: providers,
+            registry: agents, caller: caller,
             dispatcher: ToolDispatcher(tools: BuiltinTools.all, timeout: .seconds(config.int("tools.timeout_seconds"))),
             emitter: emitter, toolContext: toolContext, runs: runs,
-            stepTimeout: .seconds(config.int("agents.step_timeout_seconds")), usage: usage, streamed: streamed)
+            stepTimeout: .seconds(config.int("agents.step_timeout_seconds")), streamed: streamed)
         var outcome: (status: RunStatus, error: (code: String, message: String)?, output: String?)
         do {
             try Task.checkCancellation()

@@ -16,7 +16,9 @@ public final class RunEngine: Sendable {
     let settings: LiveSettings
     let clock: any WallClock
     let logger: Logger
-    let providers: [String: any LLMProvider]
+    public let providers: ProviderDirectory
+    public let breakers: BreakerRegistry
+    let usage: UsageRepository
     let scheduler: Mutex<SchedulerState>
     let active = Mutex<[RunID: ActiveRun]>([:])
     /// Launchers of queued runs, and runs the scheduler admitted before their launcher existed.
@@ -31,8 +33,7 @@ public final class RunEngine: Sendable {
         let userID: UserID
     }
 
-    public init(store: Store, settings: LiveSettings, clock: any WallClock = SystemClock(), logger: Logger,
-                providers extra: [any LLMProvider] = []) {
+    public init(store: Store, settings: LiveSettings, breakers: BreakerRegistry, clock: any WallClock = SystemClock(), logger: Logger) {
         runs = RunRepository(store: store)
         conversations = ConversationRepository(store: store)
         notes = NoteRepository(store: store)
@@ -41,10 +42,10 @@ public final class RunEngine: Sendable {
         self.settings = settings
         self.clock = clock
         self.logger = logger
-        let offline = OfflineProvider(chunkDelay: { .milliseconds(settings.snapshot.int("agents.offline_chunk_delay_ms")) })
-        var providers: [String: any LLMProvider] = [offline.name: offline]
-        for provider in extra { providers[provider.name] = provider }
-        self.providers = providers
+        providers = ProviderDirectory(repository: ProviderRepository(store: store),
+                                      offlineChunkDelay: { .milliseconds(settings.snapshot.int("agents.offline_chunk_delay_ms")) })
+        self.breakers = breakers
+        usage = UsageRepository(store: store)
         let snapshot = settings.snapshot
         scheduler = Mutex(SchedulerState(limits: .init(global: snapshot.int("runs.max_concurrent"), perUser: snapshot.int("runs.max_per_user"),
                                                        queuePerUser: snapshot.int("runs.queue_per_user"))))
@@ -53,6 +54,7 @@ public final class RunEngine: Sendable {
     /// Loads agent definitions and closes runs a crash left open, as `interrupted`.
     public func prepare() async throws {
         try await agents.load()
+        try await providers.load()
         for (run, lastSeq) in try await runs.unfinished() {
             let emitter = RunEmitter(runID: run.id, threadID: run.threadID, userID: run.userID, writer: writer, bus: bus, clock: clock, lastSeq: lastSeq)
             let openAgents = try await openAgentsAfterCrash(run)

@@ -36,6 +36,12 @@ public struct ToolSpec: Sendable, Equatable {
     public let name: String
     public let description: String
     public let parameters: JSONValue
+
+    public init(name: String, description: String, parameters: JSONValue) {
+        self.name = name
+        self.description = description
+        self.parameters = parameters
+    }
 }
 
 /// One model call.
@@ -44,6 +50,16 @@ public struct ProviderRequest: Sendable {
     public var messages: [ChatMessage]
     public var tools: [ToolSpec]
     public var temperature: Double?
+    /// The longest answer wanted (the provider's own default when nil).
+    public var maxTokens: Int?
+
+    public init(model: String?, messages: [ChatMessage], tools: [ToolSpec], temperature: Double?, maxTokens: Int? = nil) {
+        self.model = model
+        self.messages = messages
+        self.tools = tools
+        self.temperature = temperature
+        self.maxTokens = maxTokens
+    }
 }
 
 /// A piece of a streamed model answer.
@@ -56,6 +72,9 @@ public enum ProviderChunk: Sendable, Equatable {
 /// A language model behind a streaming interface. Implementations must stop promptly when the
 /// consuming task is cancelled.
 public protocol LLMProvider: Sendable {
+    /// The configured instance's name (`openai`, `local-llama`, ...).
     var name: String { get }
+    /// The model used when a request names none.
+    var defaultModel: String { get }
     func stream(_ request: ProviderRequest) -> AsyncThrowingStream<ProviderChunk, any Error>
 }

@@ -5,11 +5,13 @@ import Foundation
 /// what it is in every answer; it picks tools by recognisable intent and streams word by word.
 public struct OfflineProvider: LLMProvider {
     public static let modelName = "cairn-offline"
-    public let name = "offline"
+    public let name: String
+    public let defaultModel = OfflineProvider.modelName
     /// Delay between streamed words, read per call so the setting applies at runtime.
     let chunkDelay: @Sendable () -> Duration
 
-    public init(chunkDelay: @escaping @Sendable () -> Duration) {
+    public init(name: String = "offline", chunkDelay: @escaping @Sendable () -> Duration) {
+        self.name = name
         self.chunkDelay = chunkDelay
     }
 

@@ -42,6 +42,25 @@ public struct HTTPGetTool: Tool {
                 throw ToolFailure("\(host) resolves to a private or local address (\(blocked))")
             }
         }
+        // One breaker per host: a host that keeps failing is not asked again until it may have recovered.
+        let breaker = context.breakers.breaker("tool:\(host)")
+        let permit: CircuitBreaker.Permit
+        do {
+            permit = try breaker.acquire()
+        } catch {
+            throw ToolFailure(error.description)
+        }
+        do {
+            let result = try await fetch(url, settings: settings)
+            breaker.record(permit, Int(result["status"]?.numberValue ?? 0) >= 500 ? .failure : .success)
+            return result
+        } catch {
+            breaker.record(permit, Task.isCancelled ? .ignored : .failure)
+            throw error
+        }
+    }
+
+    func fetch(_ url: URL, settings: EffectiveSettings) async throws -> JSONValue {
         var request = HTTPClientRequest(url: url.absoluteString)
         request.method = .GET
         request.headers.add(name: "User-Agent", value: "cairn-http_get")

@@ -19,11 +19,14 @@ public struct ToolContext: Sendable {
     public let now: @Sendable () -> Date
     /// The settings in force when the run started.
     public let settings: EffectiveSettings
+    /// Breakers for what tools reach outside the machine (`tool:HOST`).
+    public let breakers: BreakerRegistry
 
     public init(run: RunContext, conversations: ConversationRepository, notes: NoteRepository, settings: EffectiveSettings,
-                now: @escaping @Sendable () -> Date) {
+                breakers: BreakerRegistry, now: @escaping @Sendable () -> Date) {
         self.run = run
         self.settings = settings
+        self.breakers = breakers
         self.conversations = conversations
         self.notes = notes
         self.now = now

@@ -1,0 +1,159 @@
+import CairnCore
+import Foundation
+
+/// Anthropic's Messages API, streamed: `message_start`, `content_block_start/delta/stop`,
+/// `message_delta`, `message_stop`; tools as `tool_use` / `tool_result` blocks.
+public struct AnthropicProvider: LLMProvider {
+    public static let defaultBaseURL = "https://api.anthropic.com"
+    public static let apiVersion = "2023-06-01"
+    public let name: String
+    public let defaultModel: String
+    let baseURL: String
+    let apiKey: String?
+    let timeout: Duration
+    let maxTokens: Int
+
+    public init(name: String, baseURL: String?, apiKey: String?, model: String, timeout: Duration, options: JSONValue = [:]) {
+        self.name = name
+        self.baseURL = OpenAIProvider.trimmed(baseURL ?? Self.defaultBaseURL)
+        self.apiKey = apiKey
+        self.defaultModel = model
+        self.timeout = timeout
+        maxTokens = Int(options["max_tokens"]?.numberValue ?? 4096)
+    }
+
+    public func stream(_ request: ProviderRequest) -> AsyncThrowingStream<ProviderChunk, any Error> {
+        var headers = [("anthropic-version", Self.apiVersion)]
+        if let apiKey, !apiKey.isEmpty { headers.append(("x-api-key", apiKey)) }
+        let events = ProviderHTTP.events(url: baseURL + "/v1/messages", headers: headers, body: body(for: request), timeout: timeout)
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                var decoder = AnthropicStreamDecoder()
+                do {
+                    for try await event in events {
+                        for chunk in try decoder.decode(event) { continuation.yield(chunk) }
+                        if decoder.done { break }
+                    }
+                    guard decoder.done else { throw ProviderError.transport("the stream ended before message_stop") }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    func body(for request: ProviderRequest) -> JSONValue {
+        var body: [String: JSONValue] = [
+            "model": .string(request.model ?? defaultModel),
+            "max_tokens": .number(Double(request.maxTokens ?? maxTokens)),
+            "stream": true,
+            "messages": .array(Self.messages(request.messages)),
+        ]
+        let system = request.messages.filter { $0.role == .system }.map(\.content).joined(separator: "\n\n")
+        if !system.isEmpty { body["system"] = .string(system) }
+        if let temperature = request.temperature { body["temperature"] = .number(min(temperature, 1)) }
+        if !request.tools.isEmpty {
+            body["tools"] = .array(request.tools.map { ["name": .string($0.name), "description": .string($0.description), "input_schema": $0.parameters] })
+        }
+        return .object(body)
+    }
+
+    /// Conversation messages in Anthropic's shape: tool results travel as `tool_result` blocks of
+    /// a user message, and consecutive messages of one role are merged.
+    static func messages(_ messages: [ChatMessage]) -> [JSONValue] {
+        var result: [(role: String, blocks: [JSONValue])] = []
+        for message in messages where message.role != .system {
+            var blocks: [JSONValue] = []
+            let role: String
+            switch message.role {
+            case .tool:
+                role = "user"
+                blocks.append(["type": "tool_result", "tool_use_id": .string(message.toolCallID ?? ""), "content": .string(message.content)])
+            case .assistant:
+                role = "assistant"
+                if !message.content.isEmpty { blocks.append(["type": "text", "text": .string(message.content)]) }
+                for call in message.toolCalls {
+                    let input = (try? JSONValue.parse(call.arguments)).flatMap { $0.objectValue == nil ? nil : $0 } ?? [:]
+                    blocks.append(["type": "tool_use", "id": .string(call.id), "name": .string(call.name), "input": input])
+                }
+            default:
+                role = "user"
+                blocks.append(["type": "text", "text": .string(message.content)])
+            }
+            if blocks.isEmpty { continue }
+            if result.last?.role == role {
+                result[result.count - 1].blocks += blocks
+            } else {
+                result.append((role, blocks))
+            }
+        }
+        return result.map { ["role": .string($0.role), "content": .array($0.blocks)] }
+    }
+}
+
+/// Turns Messages API stream events into provider chunks.
+struct AnthropicStreamDecoder {
+    private var blocks: [Int: (id: String, name: String, json: String)] = [:]
+    private var inputTokens = 0
+    private var outputTokens = 0
+    private(set) var done = false
+
+    mutating func decode(_ event: ServerSentEvent) throws -> [ProviderChunk] {
+        guard !event.data.isEmpty else { return [] }
+        guard let json = try? JSONValue.parse(event.data) else { throw ProviderError.malformed("event data is not JSON: \(event.data.prefix(120))") }
+        let type = json["type"]?.stringValue ?? event.event ?? ""
+        switch type {
+        case "message_start":
+            let usage = json["message"]?["usage"]
+            inputTokens = Int(usage?["input_tokens"]?.numberValue ?? 0)
+            outputTokens = Int(usage?["output_tokens"]?.numberValue ?? 0)
+        case "content_block_start":
+            let block = json["content_block"] ?? [:]
+            let index = Int(json["index"]?.numberValue ?? 0)
+            if block["type"]?.stringValue == "tool_use" {
+                blocks[index] = (block["id"]?.stringValue ?? "toolu_\(index)", block["name"]?.stringValue ?? "", "")
+            } else if let text = block["text"]?.stringValue, !text.isEmpty {
+                return [.text(text)]
+            }
+        case "content_block_delta":
+            let delta = json["delta"] ?? [:]
+            let index = Int(json["index"]?.numberValue ?? 0)
+            switch delta["type"]?.stringValue {
+            case "text_delta":
+                if let text = delta["text"]?.stringValue, !text.isEmpty { return [.text(text)] }
+            case "input_json_delta":
+                blocks[index]?.json += delta["partial_json"]?.stringValue ?? ""
+            default: break
+            }
+        case "content_block_stop":
+            let index = Int(json["index"]?.numberValue ?? 0)
+            if let block = blocks.removeValue(forKey: index) {
+                return [.toolCall(ToolCall(id: block.id, name: block.name, arguments: block.json.isEmpty ? "{}" : block.json))]
+            }
+        case "message_delta":
+            if let output = json["usage"]?["output_tokens"]?.numberValue { outputTokens = Int(output) }
+            if let input = json["usage"]?["input_tokens"]?.numberValue, input > 0 { inputTokens = Int(input) }
+        case "message_stop":
+            done = true
+            return [.usage(input: inputTokens, output: outputTokens)]
+        case "error":
+            let kind = json["error"]?["type"]?.stringValue ?? "error"
+            let message = json["error"]?["message"]?.stringValue ?? kind
+            let status = switch kind {
+            case "overloaded_error": 529
+            case "rate_limit_error": 429
+            case "invalid_request_error": 400
+            case "authentication_error": 401
+            case "permission_error": 403
+            case "not_found_error": 404
+            default: 500
+            }
+            throw ProviderError.http(status: status, message: "error in stream: \(message)", retryAfter: nil)
+        default:
+            break // ping and future event types
+        }
+        return []
+    }
+}

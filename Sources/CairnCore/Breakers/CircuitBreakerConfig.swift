@@ -1,0 +1,78 @@
+import Foundation
+
+/// How a circuit breaker judges its calls (resilience4j semantics, count-based window).
+public struct CircuitBreakerConfig: Sendable, Equatable {
+    /// Outcomes kept in the sliding window.
+    public var windowSize: Int = 20
+    /// Failure rate (percent of recorded calls) at or above which the breaker opens.
+    public var failureRateThreshold: Double = 50
+    /// Slow-call rate (percent) at or above which the breaker opens.
+    public var slowCallRateThreshold: Double = 100
+    /// A call longer than this is slow (whether it succeeded or failed).
+    public var slowCallDuration: TimeInterval = 30
+    /// Calls recorded before the rates count at all (capped at the window size).
+    public var minimumCalls: Int = 10
+    /// How long OPEN rejects calls before letting trial calls through.
+    public var waitInOpen: TimeInterval = 30
+    /// Trial calls permitted in HALF_OPEN; all must finish before it decides.
+    public var permittedCallsInHalfOpen: Int = 3
+    /// How long HALF_OPEN waits for its trial calls to finish before opening again (0: no limit).
+    public var maxWaitInHalfOpen: TimeInterval = 60
+
+    public init() {}
+
+    public init(windowSize: Int = 20, failureRateThreshold: Double = 50, slowCallRateThreshold: Double = 100, slowCallDuration: TimeInterval = 30,
+                minimumCalls: Int = 10, waitInOpen: TimeInterval = 30, permittedCallsInHalfOpen: Int = 3, maxWaitInHalfOpen: TimeInterval = 60) {
+        self.windowSize = max(1, windowSize)
+        self.failureRateThreshold = failureRateThreshold
+        self.slowCallRateThreshold = slowCallRateThreshold
+        self.slowCallDuration = slowCallDuration
+        self.minimumCalls = max(1, minimumCalls)
+        self.waitInOpen = waitInOpen
+        self.permittedCallsInHalfOpen = max(1, permittedCallsInHalfOpen)
+        self.maxWaitInHalfOpen = maxWaitInHalfOpen
+    }
+
+    /// The `breakers.*` settings.
+    public init(settings: EffectiveSettings) {
+        self.init(windowSize: settings.int("breakers.window_size"),
+                  failureRateThreshold: Double(settings.int("breakers.failure_rate_percent")),
+                  slowCallRateThreshold: Double(settings.int("breakers.slow_call_rate_percent")),
+                  slowCallDuration: Double(settings.int("breakers.slow_call_ms")) / 1000,
+                  minimumCalls: settings.int("breakers.minimum_calls"),
+                  waitInOpen: Double(settings.int("breakers.open_ms")) / 1000,
+                  permittedCallsInHalfOpen: settings.int("breakers.half_open_calls"),
+                  maxWaitInHalfOpen: Double(settings.int("breakers.half_open_max_wait_ms")) / 1000)
+    }
+}
+
+/// The states of a breaker.
+public enum BreakerState: String, Sendable, Codable, CaseIterable {
+    case closed = "CLOSED"
+    case open = "OPEN"
+    case halfOpen = "HALF_OPEN"
+    case forcedOpen = "FORCED_OPEN"
+    case disabled = "DISABLED"
+}
+
+/// Thrown instead of calling when a breaker does not permit the call.
+public struct BreakerOpenError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The breaker's name, e.g. `provider:openai`.
+    public let breaker: String
+    public let state: BreakerState
+    /// When OPEN will let a trial call through (nil when forced open or when HALF_OPEN is full).
+    public let nextAttemptAt: Date?
+
+    public var description: String {
+        "circuit breaker \(breaker) is \(state.rawValue)" + (nextAttemptAt.map { "; next attempt at \(ISO8601DateFormatter().string(from: $0))" } ?? "")
+    }
+}
+
+/// How a finished call is counted.
+public enum CallOutcome: Sendable, Equatable {
+    case success
+    /// A failure that says the dependency is unhealthy (timeouts, connection errors, 5xx).
+    case failure
+    /// Neither: the caller's own mistake (4xx) or a cancellation. Frees a trial slot, counts nothing.
+    case ignored
+}
