@@ -48,6 +48,7 @@ public enum CairnApplication {
         router.add(middleware: BodyLimitMiddleware(limit: env.settings.snapshot.int("server.body_limit_bytes")))
         HealthRoutes(store: env.store).register(on: router)
         JWKSRoute(auth: env.auth).register(on: router)
+        MetricsRoute(env: env).register(on: router)
 
         let authenticate = AuthenticationMiddleware(auth: env.auth)
         AuthRoutes(auth: env.auth).register(
@@ -56,6 +57,8 @@ public enum CairnApplication {
         let admin = router.group("/api/admin").add(middleware: authenticate).add(middleware: AdminOnlyMiddleware())
         AdminUserRoutes(auth: env.auth, audit: AuditRepository(store: env.store)).register(on: admin)
         AdminAgentRoutes(engine: env.engine, auth: env.auth, clock: env.clock).register(on: admin)
+        AdminProviderRoutes(engine: env.engine, auth: env.auth, clock: env.clock).register(on: admin)
+        AdminBreakerRoutes(engine: env.engine, auth: env.auth, clock: env.clock).register(on: admin)
 
         let api = router.group("/api").add(middleware: authenticate)
         ConversationRoutes(engine: env.engine, conversations: ConversationRepository(store: env.store), clock: env.clock).register(on: api)

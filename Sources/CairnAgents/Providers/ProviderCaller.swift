@@ -5,7 +5,7 @@ import Foundation
 /// One model turn made resiliently: each provider of the agent's list in order, each through its
 /// breaker, retried with backoff while nothing reached the user, falling back to the next
 /// provider when one is open or keeps failing. Every step is visible as a `notice`.
-struct ProviderCaller: Sendable {
+public struct ProviderCaller: Sendable {
     let directory: ProviderDirectory
     let breakers: BreakerRegistry
     let emitter: RunEmitter
@@ -24,7 +24,7 @@ struct ProviderCaller: Sendable {
         var outputTokens = 0
     }
 
-    static func breakerName(_ provider: String) -> String { "provider:\(provider)" }
+    public static func breakerName(_ provider: String) -> String { "provider:\(provider)" }
 
     /// Streams one answer; `onText` receives text deltas as they arrive.
     func turn(_ request: ProviderRequest, providers candidates: [String], agent: String,

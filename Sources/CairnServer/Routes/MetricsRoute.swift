@@ -1,0 +1,82 @@
+import CairnAgents
+import CairnAuth
+import CairnCore
+import Foundation
+import Hummingbird
+
+/// `GET /metrics` in the Prometheus text format, for an admin token or the `metrics.token` bearer
+/// token: WebSocket gateway counters, run load, and every circuit breaker's state and calls.
+struct MetricsRoute {
+    let env: ServerEnvironment
+
+    func register(on router: Router<CairnRequestContext>) {
+        router.get("/metrics") { request, _ in
+            try await authorize(request)
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: render())))
+        }
+    }
+
+    private func authorize(_ request: Request) async throws {
+        guard let token = AuthenticationMiddleware.bearerToken(request.headers[.authorization]) else { throw CairnError.unauthenticated }
+        let configured = env.settings.snapshot.string("metrics.token")
+        if !configured.isEmpty, Self.constantTimeEqual(token, configured) { return }
+        guard try await env.auth.authenticate(bearer: token).isAdmin else { throw CairnError(.forbidden, "administrator role or the metrics token required") }
+    }
+
+    /// Compares without stopping at the first difference, so timing does not reveal the token.
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let left = Array(a.utf8), right = Array(b.utf8)
+        var difference = UInt8(left.count == right.count ? 0 : 1)
+        for index in 0..<max(left.count, right.count) {
+            difference |= (index < left.count ? left[index] : 0) ^ (index < right.count ? right[index] : 0)
+        }
+        return difference == 0
+    }
+
+    func render() -> String {
+        var out = MetricsText()
+        let ws = env.gateway.snapshot
+        out.metric("cairn_ws_connections", "gauge", "open WebSocket connections", [([:], ws.open)])
+        out.metric("cairn_ws_messages_in_total", "counter", "client messages received", [([:], ws.messagesIn)])
+        out.metric("cairn_ws_messages_out_total", "counter", "frames sent to clients", [([:], ws.messagesOut)])
+        out.metric("cairn_ws_slow_consumers_dropped_total", "counter", "sockets closed 1013 for not reading", [([:], ws.slowConsumersDropped)])
+        out.metric("cairn_ws_resumes_total", "counter", "resume requests served", [([:], ws.resumes)])
+        out.metric("cairn_ws_replaced_total", "counter", "oldest sockets closed 4429 for a new one", [([:], ws.replaced)])
+        let load = env.engine.load
+        out.metric("cairn_runs_running", "gauge", "runs executing", [([:], load.running)])
+        out.metric("cairn_runs_queued", "gauge", "runs waiting for a slot", [([:], load.queued)])
+        let snapshots = env.engine.allBreakers().map { $0.snapshot() }
+        out.metric("cairn_breaker_state", "gauge", "1 for the breaker's current state",
+                   snapshots.flatMap { snapshot in
+                       BreakerState.allCases.map { (["breaker": snapshot.name, "state": $0.rawValue], snapshot.state == $0 ? 1 : 0) }
+                   })
+        out.metric("cairn_breaker_calls_total", "counter", "calls through each breaker by outcome",
+                   snapshots.flatMap { snapshot in
+                       let totals = snapshot.totals
+                       return [("successful", totals.successful), ("failed", totals.failed), ("not_permitted", totals.notPermitted), ("ignored", totals.ignored)]
+                           .map { (["breaker": snapshot.name, "kind": $0.0], $0.1) }
+                   })
+        out.metric("cairn_breaker_slow_calls_total", "counter", "calls slower than the breaker's slow-call duration",
+                   snapshots.map { (["breaker": $0.name], $0.totals.slow) })
+        return out.text
+    }
+}
+
+/// Builds the Prometheus text exposition format.
+struct MetricsText {
+    private(set) var text = ""
+
+    mutating func metric(_ name: String, _ type: String, _ help: String, _ samples: [([String: String], Int)]) {
+        text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+        for (labels, value) in samples {
+            let rendered = labels.sorted { $0.key < $1.key }.map { "\($0.key)=\"\(Self.escape($0.value))\"" }.joined(separator: ",")
+            text += name + (rendered.isEmpty ? "" : "{\(rendered)}") + " \(value)\n"
+        }
+    }
+
+    static func escape(_ value: String) -> String {
+        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
+    }
+}
