@@ -124,7 +124,7 @@ let package = Package(
         .testTarget(
             name: "CairnIntegrationTests",
             dependencies: [
-                "CairnCore", "CairnStore", "CairnAuth", "CairnServer",
+                "CairnCore", "CairnStore", "CairnAuth", "CairnAgents", "CairnServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
@@ -133,6 +133,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -37,6 +37,11 @@ public enum JSONValue: Sendable, Hashable, Codable {
         return nil
     }
 
+    public subscript(index: Int) -> JSONValue? {
+        if case .array(let array) = self, array.indices.contains(index) { return array[index] }
+        return nil
+    }
+
     public var stringValue: String? { if case .string(let value) = self { return value }; return nil }
     public var numberValue: Double? { if case .number(let value) = self { return value }; return nil }
     public var boolValue: Bool? { if case .bool(let value) = self { return value }; return nil }

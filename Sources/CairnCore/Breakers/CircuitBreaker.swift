@@ -43,6 +43,8 @@ public final class CircuitBreaker: Sendable {
         public var slow = 0
         public var notPermitted = 0
         public var ignored = 0
+
+        public init() {}
     }
 
     /// A permission to make one call; report how it ended with `record`.
@@ -236,13 +238,17 @@ public final class CircuitBreaker: Sendable {
     }
 
     private func transition(_ state: inout State, to next: BreakerState, reason: String, now: Date) {
+        let from = state.current
         state.transitions.append(Transition(at: now, from: state.current, to: next, reason: reason))
         if state.transitions.count > Self.keptTransitions { state.transitions.removeFirst(state.transitions.count - Self.keptTransitions) }
         state.current = next
         state.since = now
         state.generation += 1
-        state.window = []
-        state.windowNext = 0
+        // OPEN keeps the window that tripped it, for the console; every other state starts afresh.
+        if next != .open || from != .closed {
+            state.window = []
+            state.windowNext = 0
+        }
         state.trials = []
         state.trialsIssued = 0
     }
