@@ -82,7 +82,7 @@ public enum CairnApplication {
         } onUpgrade: { inbound, outbound, context in
             guard let principal = context.requestContext.principal else { return }
             try await gateway.handle(inbound: inbound, outbound: outbound, principal: principal,
-                                     requestID: context.requestContext.requestID)
+                                     requestID: context.requestContext.requestID, channel: context.requestContext.channel)
         }
         return router
     }

@@ -5,6 +5,7 @@ import HTTPTypes
 import HummingbirdTesting
 import HummingbirdWSClient
 import HummingbirdWSTesting
+import Logging
 import Synchronization
 import Testing
 
@@ -256,6 +257,34 @@ struct WebSocketTests {
             while !connected.value { try await Task.sleep(for: .milliseconds(5)) }
             #expect(try await client.call(.post, "/api/auth/logout", token: user.access).status == .noContent)
             #expect(try await close?.closeCode == .unknown(4401))
+        }
+    }
+    @Test func aClientThatNeverReadsIsDroppedWithinSecondsAndRunsDoNotWaitForIt() async throws {
+        try await TestServer(["agents.offline_chunk_delay_ms": "0", "ws.outbound_queue": "16", "ws.messages_per_minute": "100000"]).run { client, env in
+            let user = try await client.registerUser("ws-deaf@example.com")
+            let port = client.port!
+            let flooding = Task {
+                // Never reads its inbound side; floods pings so replies pile up behind a full TCP window.
+                try await WebSocketClient.connect(url: "ws://localhost:\(port)/ws",
+                                                  configuration: .init(additionalHeaders: headers(["Authorization": "Bearer \(user.access)"])),
+                                                  logger: Logger(label: "deaf")) { _, outbound, _ in
+                    for _ in 0..<200_000 where env.gateway.snapshot.slowConsumersDropped == 0 {
+                        try await outbound.write(.text("{\"type\":\"ping\"}"))
+                    }
+                    while !Task.isCancelled { try await Task.sleep(for: .milliseconds(10)) }
+                }
+            }
+            defer { flooding.cancel() }
+            let deadline = ContinuousClock.now + .seconds(30)
+            while env.gateway.snapshot.slowConsumersDropped == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(env.gateway.snapshot.slowConsumersDropped == 1)
+            let dropped = ContinuousClock.now
+            // The 1013 close frame cannot get through a full window: the connection is dropped anyway.
+            while env.gateway.snapshot.open > 0, ContinuousClock.now - dropped < .seconds(10) { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(env.gateway.snapshot.open == 0, "the stuck socket was still open 10 s after it was dropped")
+            // The user's runs go on regardless.
+            let (_, run, _) = try await client.startRun(user.access, input: "What is 6 * 7?")
+            #expect(try await client.waitForRun(user.access, run)["status"] as? String == "succeeded")
         }
     }
 }

@@ -15,6 +15,8 @@ public struct CairnRequestContext: RequestContext, WebSocketRequestContext {
     public var maxUploadSize: Int = 1 << 20
     /// The client address as seen on the socket.
     public let clientIP: String?
+    /// The connection itself; `/ws` uses it to drop a socket whose close frame cannot be delivered.
+    public let channel: any Channel
     /// The authenticated caller, set by `AuthenticationMiddleware` on protected routes.
     public var principal: Principal?
     /// Set when `/ws` accepts an upgrade.
@@ -23,6 +25,7 @@ public struct CairnRequestContext: RequestContext, WebSocketRequestContext {
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         clientIP = source.channel.remoteAddress?.ipAddress
+        channel = source.channel
     }
 
     /// The `:id` path parameter as a typed id; a wrong prefix or shape is `not_found`, never a 500.

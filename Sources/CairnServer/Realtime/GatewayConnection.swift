@@ -14,6 +14,9 @@ final class GatewayConnection: Sendable {
     let cache: FrameCache
     let frames: AsyncStream<String>
     private let continuation: AsyncStream<String>.Continuation
+    /// Yields once when the server decides to close this socket.
+    let closeRequests: AsyncStream<Void>
+    private let closeRequested: AsyncStream<Void>.Continuation
     private let state = Mutex((sent: [RunID: (low: Int, high: Int)](), closeCode: WebSocketErrorCode?.none, closeReason: String?.none,
                                held: [RunID: [RunEvent]](), holding: true))
     /// Serializes delivery so replayed and live events of one run interleave correctly.
@@ -25,6 +28,7 @@ final class GatewayConnection: Sendable {
         self.counters = counters
         self.cache = cache
         (frames, continuation) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingOldest(queueLimit))
+        (closeRequests, closeRequested) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     var closeCode: WebSocketErrorCode? { state.withLock { $0.closeCode } }
@@ -40,6 +44,8 @@ final class GatewayConnection: Sendable {
     func close(_ code: WebSocketErrorCode, reason: String) {
         state.withLock { if $0.closeCode == nil { $0.closeCode = code; $0.closeReason = reason } }
         continuation.finish()
+        closeRequested.yield()
+        closeRequested.finish()
     }
 
     func finish() { continuation.finish() }

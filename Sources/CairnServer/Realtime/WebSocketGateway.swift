@@ -5,10 +5,11 @@ import CairnStore
 import Foundation
 import HummingbirdWebSocket
 import Logging
+import NIOCore
 import NIOWebSocket
 import Synchronization
 
-/// Counters of the realtime gateway (served at `/metrics` once metrics exist).
+/// Counters of the realtime gateway (served at `/metrics`).
 public final class GatewayCounters: Sendable {
     let state = Mutex((open: 0, messagesIn: 0, messagesOut: 0, slowConsumersDropped: 0, resumes: 0, replaced: 0,
                        perUser: [UserID: [GatewayConnection]]()))
@@ -46,8 +47,12 @@ struct WebSocketGateway: Sendable {
     static let tryAgainLater = WebSocketErrorCode.unknown(1013)
     /// How long events of runs already under way at connect wait for a `resume`.
     static let resumeGrace = Duration.seconds(1)
+    /// How long a close frame may take to reach a client before the connection is simply dropped
+    /// (a client that stopped reading has a full TCP window, and the frame would never get out).
+    static let closeDeadline = Duration.seconds(2)
 
-    func handle(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, principal: Principal, requestID: String) async throws {
+    func handle(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, principal: Principal, requestID: String,
+                channel: (any Channel)?) async throws {
         let config = settings.snapshot
         let connection = GatewayConnection(principal: principal, runs: runs, queueLimit: config.int("ws.outbound_queue"), counters: counters, cache: cache)
         // Over the per-user limit the user's oldest socket gives way (close 4429), so a new tab
@@ -96,6 +101,13 @@ struct WebSocketGateway: Sendable {
             group.addTask {
                 for await event in subscription.events {
                     try await connection.deliver(event)
+                }
+            }
+            // Once the server decided to close, the socket is gone within `closeDeadline`, delivered or not.
+            group.addTask {
+                for await _ in connection.closeRequests {
+                    try await Task.sleep(for: Self.closeDeadline)
+                    try? await channel?.close()
                 }
             }
             // A reconnecting client has a moment to `resume` before runs already under way stream.
