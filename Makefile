@@ -47,9 +47,12 @@ test-e2e: deps $(E2E_VENV)/bin/python
 	$(SWIFT) build --build-tests
 	CAIRN_BINARY=$(CURDIR)/$(BIN_DEBUG) CAIRN_PYTHON=$(CURDIR)/$(E2E_VENV)/bin/python $(SWIFT) test --skip-build --filter CairnE2ETests
 
+# BENCH=auth|engine|ws|ws-idle runs one part; ws-idle runs the real binary in its own process.
 bench: deps
+	$(SWIFT) build $(RELEASE_FLAGS) --scratch-path $(RELEASE_DIR) --product cairn
 	$(SWIFT) build $(RELEASE_FLAGS) --scratch-path $(RELEASE_DIR) --product cairn-bench
-	$(RELEASE_DIR)/release/cairn-bench $(BENCH) $(BENCH)
+	$(RELEASE_DIR)/release/cairn-bench $(BENCH)
+	@if [ -z "$(BENCH)" ]; then $(RELEASE_DIR)/release/cairn-bench ws-idle; fi
 
 clean:
 	rm -rf .build $(RELEASE_DIR)

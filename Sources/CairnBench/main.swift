@@ -107,6 +107,15 @@ func benchAuth(port: Int) throws {
     report(String(format: "GET /api/auth/me (16 clients, 5 s): %.0f req/s; latency %@", Double(count) / 5, meStats.summary))
 }
 
+let only = CommandLine.arguments.dropFirst().first
+if only == "ws-idle" {
+    // The real binary next to this one, in its own process.
+    let binary = ProcessInfo.processInfo.environment["CAIRN_BINARY"]
+        ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("cairn").path
+    try await benchWebSocketIdleExternal(binary: binary, connections: Int(ProcessInfo.processInfo.environment["WS_CONNECTIONS"] ?? "") ?? 10_000)
+    exit(0)
+}
+
 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-bench-\(UUID().uuidString)")
 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
 let settings = try ConfigurationLoader.load(ConfigurationSources(flags: [
@@ -124,7 +133,6 @@ let server = Task { try await app.run() }
 while port.value == 0 { try await Task.sleep(for: .milliseconds(10)) }
 report("cairn-bench: server on 127.0.0.1:\(port.value), 2 cores shared by server and clients")
 let boundPort = port.value
-let only = CommandLine.arguments.dropFirst().first
 if only == nil || only == "auth" {
     try await Task.detached { try benchAuth(port: boundPort) }.value
 }

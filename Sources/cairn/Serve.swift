@@ -4,6 +4,9 @@ import CairnServer
 import CairnStore
 import Foundation
 import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the HTTP server.")
@@ -16,9 +19,11 @@ struct Serve: AsyncParsableCommand {
             format: LogFormat(rawValue: staticSettings.string("log.format")) ?? .text,
             level: Logger.Level(rawValue: staticSettings.string("log.level")) ?? .info)
         let store = try openStore(staticSettings)
+        let fileLimit = raiseFileLimit()
         let settings = try options.loadWithRuntimeOrExit(store)
         let logger = Logger(label: "cairn")
-        logger.info("starting", metadata: ["database": .string(store.path), "version": .string(CairnVersion.string)])
+        logger.info("starting", metadata: ["database": .string(store.path), "version": .string(CairnVersion.string),
+                                           "open_files_limit": .string(fileLimit.map(String.init) ?? "unknown")])
         let env = try await ServerEnvironment.boot(settings: settings, store: store, logger: logger)
         if let token = try await env.auth.issueSetupTokenIfNeeded() {
             logger.notice("no administrator exists yet: open /admin/ and enter this one-time setup token (valid 1 hour), or run `cairn admin create`",
@@ -30,4 +35,22 @@ struct Serve: AsyncParsableCommand {
         }
         logger.info("stopped")
     }
+}
+
+/// Every socket is a file descriptor: raise the soft limit on open files to the hard limit, as
+/// servers holding many WebSocket connections must. Returns the limit in force.
+func raiseFileLimit() -> UInt64? {
+    #if canImport(Glibc)
+    var limit = rlimit()
+    let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+    guard getrlimit(resource, &limit) == 0 else { return nil }
+    if limit.rlim_cur < limit.rlim_max {
+        var raised = limit
+        raised.rlim_cur = limit.rlim_max
+        if setrlimit(resource, &raised) == 0 { limit = raised }
+    }
+    return UInt64(limit.rlim_cur)
+    #else
+    return nil
+    #endif
 }
