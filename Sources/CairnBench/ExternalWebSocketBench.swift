@@ -12,10 +12,13 @@ func benchWebSocketIdleExternal(binary: String, connections: Int) async throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-bench-ws-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
+    // A thousand sockets per user, as many users as that takes.
+    let users = max(1, (connections + 999) / 1000)
+    let perUser = (connections + users - 1) / users
     let process = Process()
     process.executableURL = URL(fileURLWithPath: binary)
     process.arguments = ["serve", "--port", "0", "--data-dir", directory.path, "--log-level", "info",
-                         "--set", "ws.max_connections=\(connections + 100)", "--set", "ws.max_connections_per_user=\(connections + 100)",
+                         "--set", "ws.max_connections=\(connections + 100)", "--set", "ws.max_connections_per_user=\(min(10_000, perUser + 10))",
                          "--set", "auth.bcrypt_cost=4", "--set", "ratelimit.register_per_ip_per_minute=1000"]
     let output = Pipe()
     process.standardOutput = output
@@ -25,10 +28,13 @@ func benchWebSocketIdleExternal(binary: String, connections: Int) async throws {
     let port = try await listeningPort(output.fileHandleForReading)
     report("ws-idle: cairn binary pid \(process.processIdentifier) on 127.0.0.1:\(port); load generator is this process")
 
-    let token = try await Task.detached {
-        let reply = try BlockingHTTPClient(port: port).send("POST", "/api/auth/register", json: ["email": "ws-idle@example.com", "password": "benchmark password 1"])
-        guard let token = reply.json["access_token"] as? String else { throw BenchError("register failed: \(reply.status)") }
-        return token
+    let tokens = try await Task.detached {
+        try (0..<users).map { index in
+            let reply = try BlockingHTTPClient(port: port).send("POST", "/api/auth/register",
+                                                                json: ["email": "ws-idle\(index)@example.com", "password": "benchmark password 1"])
+            guard let token = reply.json["access_token"] as? String else { throw BenchError("register failed: \(reply.status)") }
+            return token
+        }
     }.value
     try await Task.sleep(for: .milliseconds(500))
     let before = residentMegabytes(pid: process.processIdentifier)
@@ -37,7 +43,8 @@ func benchWebSocketIdleExternal(binary: String, connections: Int) async throws {
     let start = ContinuousClock.now
     let sockets = Task {
         await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<connections {
+            for index in 0..<connections {
+                let token = tokens[index % users]
                 group.addTask {
                     _ = try? await WebSocketClient.connect(
                         url: "ws://127.0.0.1:\(port)/ws",
@@ -71,8 +78,8 @@ func benchWebSocketIdleExternal(binary: String, connections: Int) async throws {
         }
         return stats
     }.value
-    report(String(format: "ws-idle: %d/%d connections open in %.1f s; cairn server RSS %.0f MB -> %.0f MB = %.1f KB per connection (server only); /healthz meanwhile %@",
-                  opened, connections, openSeconds, before, after, (after - before) * 1024 / Double(max(opened, 1)), probe.summary))
+    report(String(format: "ws-idle: %d/%d connections (%d users) open in %.1f s; cairn server RSS %.0f MB -> %.0f MB = %.1f KB per connection (server only); /healthz meanwhile %@",
+                  opened, connections, users, openSeconds, before, after, (after - before) * 1024 / Double(max(opened, 1)), probe.summary))
     release.value = true
     sockets.cancel()
 }

@@ -13,6 +13,20 @@ struct ConfigurationTests {
         return path
     }
 
+    @Test func everySettingIsDocumentedInTheReadmeWithItsDefault() throws {
+        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("README.md")
+        let rows = try String(contentsOf: readme, encoding: .utf8).split(separator: "\n").filter { $0.hasPrefix("| ") }
+        for setting in SettingsCatalog.all {
+            let row = rows.first { $0.hasPrefix("| \(setting.key) |") }
+            #expect(row != nil, "README lacks \(setting.key)")
+            let shown = row?.split(separator: "|").dropFirst().first?.trimmingCharacters(in: .whitespaces)
+            if let shown, shown != "(empty)" {
+                #expect(shown == setting.defaultValue, "README shows \(setting.key) = \(shown), the default is \(setting.defaultValue)")
+            }
+        }
+    }
+
     @Test func defaultsApplyWhenNothingIsSet() throws {
         let settings = try ConfigurationLoader.load(ConfigurationSources())
         #expect(settings.values["server.port"] == EffectiveSetting(value: "8080", source: .default, origin: "built-in"))

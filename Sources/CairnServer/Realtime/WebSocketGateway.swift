@@ -12,7 +12,7 @@ import Synchronization
 /// Counters of the realtime gateway (served at `/metrics`).
 public final class GatewayCounters: Sendable {
     let state = Mutex((open: 0, messagesIn: 0, messagesOut: 0, slowConsumersDropped: 0, resumes: 0, replaced: 0,
-                       perUser: [UserID: [GatewayConnection]]()))
+                       perUser: [UserID: [GatewayConnection]](), watching: false))
     public var open: Int { state.withLock { $0.open } }
 
     /// Closes every open socket (after the frames already queued) and waits, at most `timeout`,
@@ -23,6 +23,41 @@ public final class GatewayCounters: Sendable {
         let deadline = ContinuousClock.now + timeout
         while open > 0, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
     }
+    /// Once a second, checks every distinct credential behind the open sockets (one database
+    /// read per session, however many sockets share it) and closes, with 4401, the sockets of a
+    /// session that ended or a user who was disabled. The loop runs while sockets are open.
+    func watchSessions(every period: Duration = .seconds(1), isStillValid: @escaping @Sendable (Principal) async -> Bool) {
+        let start = state.withLock { state -> Bool in
+            defer { state.watching = true }
+            return !state.watching
+        }
+        guard start else { return }
+        Task { [self] in
+            while true {
+                try? await Task.sleep(for: period)
+                let open = state.withLock { state -> [GatewayConnection]? in
+                    let all = state.perUser.values.flatMap { $0 }
+                    if all.isEmpty { state.watching = false }
+                    return all.isEmpty ? nil : all
+                }
+                guard let open else { return }
+                var verdicts: [String: Bool] = [:]
+                for connection in open {
+                    let principal = connection.principal
+                    let key = "\(principal.userID.rawValue)|\(principal.sessionID?.rawValue ?? "")|\(principal.tokenID ?? "")"
+                    let valid: Bool
+                    if let known = verdicts[key] {
+                        valid = known
+                    } else {
+                        valid = await isStillValid(principal)
+                        verdicts[key] = valid
+                    }
+                    if !valid { connection.close(WebSocketGateway.sessionRevoked, reason: "session ended") }
+                }
+            }
+        }
+    }
+
     public var snapshot: (open: Int, messagesIn: Int, messagesOut: Int, slowConsumersDropped: Int, resumes: Int, replaced: Int) {
         state.withLock { ($0.open, $0.messagesIn, $0.messagesOut, $0.slowConsumersDropped, $0.resumes, $0.replaced) }
     }
@@ -72,6 +107,8 @@ struct WebSocketGateway: Sendable {
             return
         }
         replaced?.close(Self.tooManyConnections, reason: "replaced by a newer connection")
+        // A revoked session or disabled user loses its sockets within a second.
+        counters.watchSessions { [auth] in await auth.isStillValid($0) }
         defer {
             counters.state.withLock { state in
                 state.open -= 1
@@ -114,16 +151,6 @@ struct WebSocketGateway: Sendable {
             group.addTask {
                 try await Task.sleep(for: Self.resumeGrace)
                 try await connection.releaseHeld()
-            }
-            // A revoked session or disabled user loses its sockets within a second.
-            group.addTask {
-                while !Task.isCancelled {
-                    try await Task.sleep(for: .seconds(1))
-                    if await !auth.isStillValid(principal) {
-                        connection.close(Self.sessionRevoked, reason: "session ended")
-                        return
-                    }
-                }
             }
             // Client messages, until the client closes or a limit closes the socket.
             let limiter = RateLimiter(clock: SystemClock())
