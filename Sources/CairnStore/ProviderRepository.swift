@@ -72,29 +72,30 @@ public struct ProviderRepository: Sendable {
     }
 }
 
+/// The tokens of one model call.
+public struct ModelCallUsage: Sendable, Equatable {
+    public let provider: String, model: String
+    public let inputTokens: Int, outputTokens: Int
+    public init(provider: String, model: String, inputTokens: Int, outputTokens: Int) {
+        self.provider = provider
+        self.model = model
+        self.inputTokens = inputTokens
+        self.outputTokens = outputTokens
+    }
+}
+
 /// Tokens used by every model call, per run, user, provider and model.
 public struct UsageRepository: Sendable {
     let store: Store
     public init(store: Store) { self.store = store }
 
-    public struct Entry: Sendable, Equatable {
-        public let runID: String, userID: String, provider: String, model: String
-        public let inputTokens: Int, outputTokens: Int
-        public init(runID: String, userID: String, provider: String, model: String, inputTokens: Int, outputTokens: Int) {
-            self.runID = runID
-            self.userID = userID
-            self.provider = provider
-            self.model = model
-            self.inputTokens = inputTokens
-            self.outputTokens = outputTokens
-        }
-    }
-
-    public func record(_ entry: Entry, now: Date) async throws {
-        try await store.pool.write { db in
-            try db.execute(sql: """
-                INSERT INTO model_usage (run_id, user_id, provider, model, input_tokens, output_tokens, at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [entry.runID, entry.userID, entry.provider, entry.model, entry.inputTokens, entry.outputTokens, now.millis])
+    /// Written with the run's end (`RunRepository.finish`), in the same transaction.
+    static func insert(_ db: Database, runID: String, userID: String, calls: [ModelCallUsage], now: Date) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO model_usage (run_id, user_id, provider, model, input_tokens, output_tokens, at) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        for call in calls {
+            try statement.execute(arguments: [runID, userID, call.provider, call.model, call.inputTokens, call.outputTokens, now.millis])
         }
     }
 

@@ -76,9 +76,12 @@ public struct RunOutcome: Sendable {
     public let inputTokens: Int
     public let outputTokens: Int
     public let assistantMessage: MessageRecord?
+    /// Every model call's tokens, stored per call for usage reports.
+    public let calls: [ModelCallUsage]
 
     public init(status: RunStatus, errorCode: String? = nil, errorMessage: String? = nil, inputTokens: Int = 0, outputTokens: Int = 0,
-                assistantMessage: MessageRecord? = nil) {
+                assistantMessage: MessageRecord? = nil, calls: [ModelCallUsage] = []) {
+        self.calls = calls
         self.status = status
         self.errorCode = errorCode
         self.errorMessage = errorMessage
@@ -153,6 +156,7 @@ public struct RunRepository: Sendable {
             if let message = outcome.assistantMessage {
                 try ConversationRepository.insertMessage(db, message, userID: userID)
             }
+            try UsageRepository.insert(db, runID: id.rawValue, userID: userID.rawValue, calls: outcome.calls, now: now)
             try db.execute(sql: """
                 UPDATE runs SET status = ?, error_code = ?, error_message = ?, input_tokens = ?, output_tokens = ?, finished_at = ?
                 WHERE id = ?

@@ -13,11 +13,11 @@ public struct AgentFailure: Error, Sendable, Equatable {
     }
 }
 
-/// Token counts accumulated over every model call of a run.
+/// The tokens of every model call of a run, stored with the run's end.
 final class UsageCounter: Sendable {
-    private let counts = Mutex((input: 0, output: 0))
-    func add(input: Int, output: Int) { counts.withLock { $0.input += input; $0.output += output } }
-    var value: (Int, Int) { counts.withLock { ($0.input, $0.output) } }
+    private let calls = Mutex<[ModelCallUsage]>([])
+    func add(_ call: ModelCallUsage) { calls.withLock { $0.append(call) } }
+    var all: [ModelCallUsage] { calls.withLock { $0 } }
 }
 
 /// The answer text streamed so far, kept so a stopped run still stores what the user saw.

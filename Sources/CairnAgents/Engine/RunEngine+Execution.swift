@@ -10,9 +10,9 @@ extension RunEngine {
         let config = settings.snapshot
         let now: @Sendable () -> Date = { [clock] in clock.now() }
         let toolContext = ToolContext(run: context, conversations: conversations, notes: notes, settings: config, breakers: breakers, now: now)
-        let caller = ProviderCaller(directory: providers, breakers: breakers, emitter: emitter, usage: self.usage, runUsage: usage, run: context,
+        let caller = ProviderCaller(directory: providers, breakers: breakers, emitter: emitter, usage: usage,
                                     retryBase: .milliseconds(config.int("providers.retry_base_ms")),
-                                    maxRetryDelay: .milliseconds(config.int("providers.retry_max_delay_ms")), now: now)
+                                    maxRetryDelay: .milliseconds(config.int("providers.retry_max_delay_ms")))
         let runner = AgentRunner(
             registry: agents, caller: caller,
             dispatcher: ToolDispatcher(tools: BuiltinTools.all, timeout: .seconds(config.int("tools.timeout_seconds"))),
@@ -43,16 +43,18 @@ extension RunEngine {
         // A stopped run keeps the part of the answer the user already saw.
         let partial = streamed.value.trimmingCharacters(in: .whitespacesAndNewlines)
         let answer = outcome.output ?? (partial.isEmpty ? nil : streamed.value)
-        await finish(run: run, emitter: emitter, status: outcome.status, error: outcome.error, output: answer, usage: usage.value)
+        await finish(run: run, emitter: emitter, status: outcome.status, error: outcome.error, output: answer, usage: usage.all)
     }
 
     /// Writes the closing events, answer and status together, then publishes the events.
-    func finish(run: RunRecord, emitter: RunEmitter, status: RunStatus, error: (code: String, message: String)?, output: String?, usage: (Int, Int)) async {
+    func finish(run: RunRecord, emitter: RunEmitter, status: RunStatus, error: (code: String, message: String)?, output: String?,
+                usage calls: [ModelCallUsage]) async {
+        let usage = (calls.reduce(0) { $0 + $1.inputTokens }, calls.reduce(0) { $0 + $1.outputTokens })
         let now = clock.now()
         let message = output.map { MessageRecord(id: .generate(now: now), threadID: run.threadID, role: "assistant", content: $0, runID: run.id, createdAt: now) }
         let closing = await emitter.closingEvents(status: status, error: error, messageID: message?.id, usage: usage)
         let outcome = RunOutcome(status: status, errorCode: error?.code, errorMessage: error?.message,
-                                 inputTokens: usage.0, outputTokens: usage.1, assistantMessage: message)
+                                 inputTokens: usage.0, outputTokens: usage.1, assistantMessage: message, calls: calls)
         do {
             // A cancelled run's task is itself cancelled, and GRDB refuses database work in a
             // cancelled task: the final write runs in a task of its own, which always completes.
@@ -89,7 +91,7 @@ extension RunEngine {
             _ = removeLauncher(runID)
             let emitter = RunEmitter(runID: run.id, threadID: run.threadID, userID: userID, writer: writer, bus: bus, clock: clock,
                                      lastSeq: try await runs.events(runID: runID, userID: userID, after: 0)?.last?.seq ?? 0)
-            await finish(run: run, emitter: emitter, status: .cancelled, error: ("cancelled", "the run was cancelled"), output: nil, usage: (0, 0))
+            await finish(run: run, emitter: emitter, status: .cancelled, error: ("cancelled", "the run was cancelled"), output: nil, usage: [])
             return
         }
         if let running = active.withLock({ $0[runID] }) {

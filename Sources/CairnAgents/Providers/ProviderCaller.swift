@@ -9,13 +9,10 @@ public struct ProviderCaller: Sendable {
     let directory: ProviderDirectory
     let breakers: BreakerRegistry
     let emitter: RunEmitter
-    let usage: UsageRepository
-    /// The run's token totals.
-    let runUsage: UsageCounter
-    let run: RunContext
+    /// The run's model calls and their tokens.
+    let usage: UsageCounter
     let retryBase: Duration
     let maxRetryDelay: Duration
-    let now: @Sendable () -> Date
 
     struct Turn {
         var text = ""
@@ -71,11 +68,11 @@ public struct ProviderCaller: Sendable {
                     }
                     try Task.checkCancellation()
                     breaker.record(permit, .success)
-                    await recordUsage(provider: provider, request: attemptRequest, turn: turn)
+                    recordUsage(provider: provider, request: attemptRequest, turn: turn)
                     return turn
                 } catch let failure as ProviderError where !Task.isCancelled {
                     breaker.record(permit, failure.breakerOutcome)
-                    await recordUsage(provider: provider, request: attemptRequest, turn: turn)
+                    recordUsage(provider: provider, request: attemptRequest, turn: turn)
                     if !turn.text.isEmpty {
                         throw AgentFailure(code: "provider_error", message: "\(name) failed after the answer had started: \(failure)")
                     }
@@ -95,7 +92,7 @@ public struct ProviderCaller: Sendable {
                 } catch {
                     // Cancellation, or the run's own event writing failed: not the provider's fault.
                     breaker.record(permit, .ignored)
-                    await recordUsage(provider: provider, request: attemptRequest, turn: turn)
+                    recordUsage(provider: provider, request: attemptRequest, turn: turn)
                     throw error
                 }
             }
@@ -121,14 +118,11 @@ public struct ProviderCaller: Sendable {
         try await emitter.emit(.notice, agent: agent, payload: .object(payload))
     }
 
-    private func recordUsage(provider: any LLMProvider, request: ProviderRequest, turn: Turn) async {
+    /// Counted also for a call that failed or was cancelled midway, if the vendor reported tokens.
+    private func recordUsage(provider: any LLMProvider, request: ProviderRequest, turn: Turn) {
         guard turn.inputTokens > 0 || turn.outputTokens > 0 else { return }
-        runUsage.add(input: turn.inputTokens, output: turn.outputTokens)
-        let entry = UsageRepository.Entry(runID: run.runID.rawValue, userID: run.userID.rawValue, provider: provider.name,
-                                          model: request.model ?? provider.defaultModel, inputTokens: turn.inputTokens, outputTokens: turn.outputTokens)
-        let at = now()
-        // Usage is recorded even for a call the run's cancellation interrupted.
-        try? await Task { [usage] in try await usage.record(entry, now: at) }.value
+        usage.add(ModelCallUsage(provider: provider.name, model: request.model ?? provider.defaultModel,
+                                 inputTokens: turn.inputTokens, outputTokens: turn.outputTokens))
     }
 
     static func milliseconds(_ duration: Duration) -> Int {
