@@ -151,3 +151,30 @@ struct EventOrderTests {
         #expect(data["previous_steps"] == 1)
     }
 }
+
+@Suite("Event bus")
+struct EventBusTests {
+    let run = RunID.generate(), thread = ThreadID.generate()
+
+    func event(_ user: UserID, _ seq: Int) -> RunEvent {
+        RunEvent(runID: run, threadID: thread, userID: user, seq: seq,
+                 type: "notice", agent: nil, payload: [:], at: Date())
+    }
+
+    @Test func aSubscriberThatFallsBehindIsDroppedInsteadOfSilentlyMissingEvents() async {
+        let bus = EventBus()
+        let alice = UserID.generate(), bob = UserID.generate()
+        let slow = bus.subscribe(userID: alice, buffer: 2)
+        let other = bus.subscribe(userID: bob, buffer: 2)
+        for seq in 1...3 { bus.publish(event(alice, seq)) }
+        // The third event overflowed the buffer: the stream ends after what it holds, so the
+        // reader knows to catch up from the log.
+        var received: [Int] = []
+        for await event in slow.events { received.append(event.seq) }
+        #expect(received == [2, 3])
+        #expect(bus.subscriberCount == 1, "only Bob's subscription is left")
+        bus.publish(event(bob, 1))
+        var iterator = other.events.makeAsyncIterator()
+        #expect(await iterator.next()?.seq == 1)
+    }
+}

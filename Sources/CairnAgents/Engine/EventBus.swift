@@ -3,8 +3,10 @@ import Foundation
 import Synchronization
 
 /// Publishes committed run events to the owning user's subscribers only. Each subscription has
-/// a bounded buffer that keeps the newest events: a slow reader sees a gap in `seq` and reads the
-/// missing events from the log, so nothing is lost and the run never waits for a reader.
+/// a bounded buffer and the run never waits for a reader. A subscriber that falls so far behind
+/// that its buffer overflows is dropped: its stream ends after the events it still holds, and the
+/// subscriber catches up from the log (which has every event) instead of silently missing some,
+/// such as a run's last event, that no later event would reveal as a gap.
 public final class EventBus: Sendable {
     private let subscribers = Mutex<[UserID: [UUID: AsyncStream<RunEvent>.Continuation]]>([:])
 
@@ -34,8 +36,10 @@ public final class EventBus: Sendable {
     }
 
     public func publish(_ event: RunEvent) {
-        let targets = subscribers.withLock { Array(($0[event.userID] ?? [:]).values) }
-        for continuation in targets { continuation.yield(event) }
+        let targets = subscribers.withLock { $0[event.userID] ?? [:] }
+        for (id, continuation) in targets {
+            if case .dropped = continuation.yield(event) { unsubscribe(id, userID: event.userID) }
+        }
     }
 
     public var subscriberCount: Int { subscribers.withLock { $0.values.reduce(0) { $0 + $1.count } } }

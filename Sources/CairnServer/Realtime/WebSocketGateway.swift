@@ -139,6 +139,11 @@ struct WebSocketGateway: Sendable {
                 for await event in subscription.events {
                     try await connection.deliver(event)
                 }
+                // The bus dropped this socket for falling behind: the client resumes from its last seq.
+                if !Task.isCancelled {
+                    counters.state.withLock { $0.slowConsumersDropped += 1 }
+                    connection.close(Self.tryAgainLater, reason: "fell behind the live events; reconnect and resume")
+                }
             }
             // Once the server decided to close, the socket is gone within `closeDeadline`, delivered or not.
             group.addTask {

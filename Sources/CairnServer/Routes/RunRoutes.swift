@@ -81,8 +81,6 @@ struct RunRoutes {
     /// filled from the log, so the client sees every seq exactly once, in order.
     static func stream(runID: RunID, userID: UserID, after: Int, engine: RunEngine, runs: RunRepository,
                        writer: inout any ResponseBodyWriter) async throws {
-        let subscription = engine.bus.subscribe(userID: userID)
-        defer { engine.bus.unsubscribe(subscription.id, userID: userID) }
         var last = after
         func send(_ events: [RunEvent], _ writer: inout any ResponseBodyWriter) async throws -> Bool {
             for event in events where event.seq > last {
@@ -92,17 +90,23 @@ struct RunRoutes {
             }
             return false
         }
-        if try await send(runs.events(runID: runID, userID: userID, after: last) ?? [], &writer) { return }
-        // Already over (the client asked from its last event or beyond): the final status and the
-        // closing events commit together, so one more read sends whatever is left, then close.
-        if let run = try await runs.run(id: runID, userID: userID), run.status.isFinal {
-            _ = try await send(runs.events(runID: runID, userID: userID, after: last) ?? [], &writer)
-            return
-        }
-        for await event in subscription.events where event.runID == runID {
-            if event.seq <= last { continue }
-            let batch = event.seq == last + 1 ? [event] : (try await runs.events(runID: runID, userID: userID, after: last) ?? [])
-            if try await send(batch, &writer) { return }
+        // Subscribe, catch up from the log, then follow live events. If the bus drops this
+        // subscriber for falling behind, its stream ends and the loop catches up again.
+        while !Task.isCancelled {
+            let subscription = engine.bus.subscribe(userID: userID)
+            defer { engine.bus.unsubscribe(subscription.id, userID: userID) }
+            if try await send(runs.events(runID: runID, userID: userID, after: last) ?? [], &writer) { return }
+            // Already over (the client asked from its last event or beyond): the final status and the
+            // closing events commit together, so one more read sends whatever is left, then close.
+            if let run = try await runs.run(id: runID, userID: userID), run.status.isFinal {
+                _ = try await send(runs.events(runID: runID, userID: userID, after: last) ?? [], &writer)
+                return
+            }
+            for await event in subscription.events where event.runID == runID {
+                if event.seq <= last { continue }
+                let batch = event.seq == last + 1 ? [event] : (try await runs.events(runID: runID, userID: userID, after: last) ?? [])
+                if try await send(batch, &writer) { return }
+            }
         }
     }
 
