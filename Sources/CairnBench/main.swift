@@ -29,7 +29,7 @@ struct Stats {
 
 func millis(since start: ContinuousClock.Instant) -> Double {
     let elapsed = ContinuousClock.now - start
-    return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+    return elapsed.fractionalMilliseconds
 }
 
 /// Runs `body` on `workers` threads, each with its own connection, for `seconds`.

@@ -85,9 +85,9 @@ public struct ProviderCaller: Sendable {
                         lastProblem += " (Retry-After is longer than providers.retry_max_delay_ms)"
                         break attempts
                     }
-                    try await notice("retrying", agent: agent, "\(lastProblem); retry \(attempt + 1) of \(retries) in \(Self.milliseconds(delay)) ms",
+                    try await notice("retrying", agent: agent, "\(lastProblem); retry \(attempt + 1) of \(retries) in \(delay.wholeMilliseconds) ms",
                                      extra: ["provider": .string(name), "attempt": .number(Double(attempt + 1)),
-                                             "delay_ms": .number(Double(Self.milliseconds(delay)))])
+                                             "delay_ms": .number(Double(delay.wholeMilliseconds))])
                     try await Task.sleep(for: delay)
                 } catch {
                     // Cancellation, or the run's own event writing failed: not the provider's fault.
@@ -123,9 +123,5 @@ public struct ProviderCaller: Sendable {
         guard turn.inputTokens > 0 || turn.outputTokens > 0 else { return }
         usage.add(ModelCallUsage(provider: provider.name, model: request.model ?? provider.defaultModel,
                                  inputTokens: turn.inputTokens, outputTokens: turn.outputTokens))
-    }
-
-    static func milliseconds(_ duration: Duration) -> Int {
-        Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
     }
 }

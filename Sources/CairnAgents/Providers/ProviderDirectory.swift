@@ -32,13 +32,14 @@ public final class ProviderDirectory: Sendable {
         state.withLock { $0.instances[name] } ?? (name == Self.builtinName ? builtin : nil)
     }
 
-    /// The stored records, plus the built-in offline provider when no record overrides it.
+    /// How the built-in offline provider is listed while no stored record replaces it.
+    public static let builtinRecord = ProviderRecord(name: builtinName, type: "offline", baseURL: nil, apiKey: nil, model: OfflineProvider.modelName,
+                                                     timeoutMs: 60_000, maxRetries: 0, options: "{}", updatedAt: Date(timeIntervalSince1970: 0), updatedBy: nil)
+
+    /// The stored records, plus the built-in offline provider when no record replaces it.
     public var records: [ProviderRecord] {
         var records = state.withLock { $0.records }
-        if records[Self.builtinName] == nil {
-            records[Self.builtinName] = ProviderRecord(name: Self.builtinName, type: "offline", baseURL: nil, apiKey: nil, model: OfflineProvider.modelName,
-                                                       timeoutMs: 60_000, maxRetries: 0, options: "{}", updatedAt: Date(timeIntervalSince1970: 0), updatedBy: nil)
-        }
+        if records[Self.builtinName] == nil { records[Self.builtinName] = Self.builtinRecord }
         return records.values.sorted { $0.name < $1.name }
     }
 

@@ -38,7 +38,7 @@ enum ProviderHTTP {
         request.headers.add(name: "User-Agent", value: "cairn")
         for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
         request.body = .bytes(ByteBuffer(string: body.jsonText))
-        let milliseconds = Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = timeout.wholeMilliseconds
         let prepared = request
         let lastActivity = LastActivity()
 

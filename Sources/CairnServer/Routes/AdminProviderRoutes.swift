@@ -29,7 +29,7 @@ struct AdminProviderRoutes {
         init(_ record: ProviderRecord) {
             name = record.name; type = record.type; baseUrl = record.baseURL; apiKey = ProviderDirectory.mask(record.apiKey)
             apiKeySet = !(record.apiKey ?? "").isEmpty; model = record.model; timeoutMs = record.timeoutMs; maxRetries = record.maxRetries
-            options = (try? JSONValue.parse(record.options)) ?? [:]; breaker = "provider:\(record.name)"; builtin = record.updatedBy == nil && record.updatedAt.timeIntervalSince1970 == 0
+            options = (try? JSONValue.parse(record.options)) ?? [:]; breaker = ProviderCaller.breakerName(record.name); builtin = record == ProviderDirectory.builtinRecord
         }
     }
 
