@@ -5,7 +5,7 @@ RELEASE_FLAGS := -c release --static-swift-stdlib -Xswiftc -static-executable
 BIN_DEBUG := .build/debug/cairn
 BIN_RELEASE := $(RELEASE_DIR)/release/cairn
 
-.PHONY: deps build run release test test-unit test-integration test-e2e bench clean
+.PHONY: deps browser-deps build run release test test-unit test-integration test-e2e bench clean
 
 # Debian packages the build links against; installed only when missing.
 deps:
@@ -43,9 +43,24 @@ $(E2E_VENV)/bin/python:
 	python3 -m venv $(E2E_VENV)
 	$(E2E_VENV)/bin/pip install --quiet "websockets>=13,<18"
 
-test-e2e: deps $(E2E_VENV)/bin/python
+# The browser test drives the chat page with Playwright and Debian's Chromium.
+BROWSER_VENV := .build/browser-venv
+$(BROWSER_VENV)/bin/python:
+	python3 -m venv $(BROWSER_VENV)
+	$(BROWSER_VENV)/bin/pip install --quiet "playwright>=1.40,<2"
+
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  echo "installing: chromium"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; \
+	fi
+
+test-e2e: deps browser-deps $(E2E_VENV)/bin/python $(BROWSER_VENV)/bin/python
 	$(SWIFT) build --build-tests
-	CAIRN_BINARY=$(CURDIR)/$(BIN_DEBUG) CAIRN_PYTHON=$(CURDIR)/$(E2E_VENV)/bin/python $(SWIFT) test --skip-build --filter CairnE2ETests
+	CAIRN_BINARY=$(CURDIR)/$(BIN_DEBUG) CAIRN_PYTHON=$(CURDIR)/$(E2E_VENV)/bin/python \
+	  CAIRN_BROWSER_PYTHON=$(CURDIR)/$(BROWSER_VENV)/bin/python CAIRN_CHROMIUM=$$(command -v chromium) \
+	  $(SWIFT) test --skip-build --filter CairnE2ETests
 
 # BENCH=auth|engine|ws|ws-idle runs one part; ws-idle runs the real binary in its own process.
 bench: deps

@@ -1,5 +1,6 @@
 // The chat page: sign-in and registration, the thread list, sending a message and following
-// its run over Server-Sent Events read with fetch() (EventSource cannot send a bearer token).
+// its run over the /ws socket (live.js), or, when no socket can be opened, over Server-Sent
+// Events read with fetch() (EventSource cannot send a bearer token).
 (() => {
   'use strict';
 
@@ -328,6 +329,33 @@
   }
 
   async function follow(run) {
+    if (await followLive(run)) finishRun(run);
+    else await followStream(run);
+  }
+
+  // Follows the run over the socket until it ends or is detached; false when no socket opens.
+  function followLive(run) {
+    return new Promise((resolve) => {
+      const signal = run.controller.signal;
+      let settled = false;
+      const settle = (live) => {
+        if (settled) return;
+        settled = true;
+        window.CairnLive.unfollow(run.id);
+        resolve(live);
+      };
+      signal.addEventListener('abort', () => settle(true)); // run_completed, Stop timeout or detach
+      window.CairnLive.follow(run.id, {
+        onEvent: (envelope) => handleEvent(run, envelope),
+        onLost: (message) => {
+          statusLine(run.turn, message, 'warn');
+          settle(true);
+        },
+      }).catch(() => settle(false));
+    });
+  }
+
+  async function followStream(run) {
     const signal = run.controller.signal;
     let lastSeq = 0;
     let failures = 0;

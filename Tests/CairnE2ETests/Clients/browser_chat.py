@@ -1,0 +1,46 @@
+"""Drives the chat page of a running cairn in headless Chromium (Playwright) and prints a JSON
+summary: sign-up, a streamed answer, Stop, and which realtime route the page used."""
+import json
+import os
+import sys
+
+from playwright.sync_api import expect, sync_playwright
+
+base = sys.argv[1]
+summary = {"sockets": [], "sse_requests": 0, "errors": []}
+with sync_playwright() as pw:
+    browser = pw.chromium.launch(executable_path=os.environ.get("CAIRN_CHROMIUM", "/usr/bin/chromium"), args=["--no-sandbox"])
+    page = browser.new_page()
+    page.on("websocket", lambda ws: summary["sockets"].append(ws.url.split("?")[0]))
+    page.on("request", lambda request: summary.__setitem__("sse_requests", summary["sse_requests"] + ("/stream" in request.url)))
+    page.on("console", lambda message: summary["errors"].append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: summary["errors"].append(str(error)))
+    page.goto(base + "/")
+    page.get_by_role("button", name="Create account").click()
+    page.get_by_label("Name").fill("Ada")
+    page.get_by_label("Email").fill("ada@example.com")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Create account").click()
+
+    log = page.get_by_role("log")
+    page.get_by_label("Message").fill("What is 6*7?")
+    page.get_by_role("button", name="Send").click()
+    expect(log).to_contain_text("= 42", timeout=20000)
+    expect(page.get_by_role("button", name="Send")).to_be_enabled(timeout=5000)
+    summary["answered"] = True
+
+    page.get_by_label("Message").fill("Tell me a long story " + "about cairns on hills " * 20)
+    page.get_by_role("button", name="Send").click()
+    expect(log).to_contain_text("[cairn-offline] This", timeout=20000)
+    page.get_by_role("button", name="Stop").click()
+    expect(log).to_contain_text("Run cancelled", timeout=20000)
+    expect(page.get_by_role("button", name="Send")).to_be_enabled(timeout=5000)
+    summary["stopped"] = True
+
+    page.get_by_role("button", name="New thread").click()
+    page.get_by_label("Message").fill("What is 2+3?")
+    page.get_by_role("button", name="Send").click()
+    expect(log).to_contain_text("= 5", timeout=20000)
+    summary["threads"] = page.locator("#thread-list li").count()
+    browser.close()
+print(json.dumps(summary))
