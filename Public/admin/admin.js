@@ -46,7 +46,9 @@
     return el('span', { class: `badge ${kind || ''}`.trim(), text });
   }
 
-  const STATUS_KIND = { active: 'ok', ok: 'ok', ready: 'ok', closed: 'ok', pending: 'warn', half_open: 'warn', disabled: 'bad', open: 'bad' };
+  const STATUS_KIND = {
+    active: 'ok', ok: 'ok', ready: 'ok', closed: 'ok', pending: 'warn', half_open: 'warn', disabled: 'bad', open: 'bad', forced_open: 'bad',
+  };
   const statusBadge = (status) => badge(String(status), STATUS_KIND[status]);
 
   function table(headings, tbody) {
@@ -339,7 +341,12 @@
 
   const SECTIONS = {
     dashboard: { title: 'Dashboard', render: renderDashboard },
-    breakers: { title: 'Circuit breakers', render: generic('/api/admin/breakers') },
+    breakers: {
+      title: 'Circuit breakers',
+      render: (alive) => window.CairnAdminBreakers.render({
+        A, el, enc, cell, badge, table, body: ui.body, stateKind: (state) => STATUS_KIND[String(state).toLowerCase()],
+      }, alive),
+    },
     settings: { title: 'Configuration', render: generic('/api/admin/settings') },
     users: { title: 'Users', render: renderUsers },
     agents: { title: 'Agents', render: generic('/api/admin/agents') },

@@ -1,21 +1,17 @@
 import Foundation
 import Testing
 
-@Suite("The chat page in a real browser")
+@Suite("The pages in a real browser")
 struct BrowserE2ETests {
     /// The interpreter with Playwright installed (`make test-e2e` prepares it); Chromium is Debian's.
     static var python: String { ProcessInfo.processInfo.environment["CAIRN_BROWSER_PYTHON"] ?? "python3" }
 
-    @Test func signUpChatAndStopOverTheWebSocket() async throws {
-        let dataDir = temporaryDirectory("browser")
-        let server = try CairnProcess(["serve", "--port", "0", "--data-dir", dataDir.path, "--set", "auth.bcrypt_cost=4",
-                                       "--set", "agents.offline_chunk_delay_ms=40"])
-        defer { server.terminate() }
-        let port = try await server.waitForPort()
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Clients/browser_chat.py").path
+    /// Runs `Clients/<script>` against the server and returns the JSON summary it prints.
+    func drive(_ script: String, port: Int) throws -> [String: Any] {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Clients/\(script)").path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [Self.python, script, "http://127.0.0.1:\(port)"]
+        process.arguments = [Self.python, path, "http://127.0.0.1:\(port)"]
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -24,7 +20,15 @@ struct BrowserE2ETests {
         let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "\(errors)")
-        let summary = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any], "\(output) \(errors)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any], "\(output) \(errors)")
+    }
+
+    @Test func chatPageSignsUpChatsAndStopsOverTheWebSocket() async throws {
+        let server = try CairnProcess(["serve", "--port", "0", "--data-dir", temporaryDirectory("browser").path, "--set", "auth.bcrypt_cost=4",
+                                       "--set", "agents.offline_chunk_delay_ms=40"])
+        defer { server.terminate() }
+        let port = try await server.waitForPort()
+        let summary = try drive("browser_chat.py", port: port)
         #expect(summary["answered"] as? Bool == true)
         #expect(summary["stopped"] as? Bool == true)
         #expect(summary["threads"] as? Int == 2)
@@ -32,6 +36,20 @@ struct BrowserE2ETests {
         let sockets = summary["sockets"] as? [String] ?? []
         #expect(sockets.count == 3 && sockets.allSatisfy { $0 == "ws://127.0.0.1:\(port)/ws" }, "\(sockets)")
         #expect(summary["sse_requests"] as? Int == 0)
+        #expect((summary["errors"] as? [String] ?? []).isEmpty, "\(summary["errors"] ?? [])")
+    }
+
+    @Test func consoleForcesABreakerOpenAndResetsIt() async throws {
+        let dataDir = temporaryDirectory("browser-admin")
+        let (status, output) = try await runCairn(["admin", "create", "--email", "root@example.com", "--password-stdin",
+                                                   "--data-dir", dataDir.path, "--set", "auth.bcrypt_cost=4"], stdin: "admin password 1\n")
+        #expect(status == 0, "\(output)")
+        let server = try CairnProcess(["serve", "--port", "0", "--data-dir", dataDir.path, "--set", "auth.bcrypt_cost=4"])
+        defer { server.terminate() }
+        let summary = try drive("browser_admin.py", port: try await server.waitForPort())
+        #expect(summary["forced_open_via_api"] as? String == "FORCED_OPEN")
+        #expect(summary["after_reset"] as? String == "CLOSED")
+        #expect(summary["audited"] as? Bool == true)
         #expect((summary["errors"] as? [String] ?? []).isEmpty, "\(summary["errors"] ?? [])")
     }
 }

@@ -265,7 +265,8 @@ struct ProviderTests {
             #expect(try await h.client.call(.post, "/api/admin/breakers/provider:primary", json: ["action": "explode"], token: h.admin).status == .unprocessableContent)
             #expect(try await h.client.call(.post, "/api/admin/breakers/provider:nope", json: ["action": "reset"], token: h.admin).status == .notFound)
             #expect(try await h.client.call(.post, "/api/admin/breakers/provider:primary", json: ["action": "reset"], token: h.user).status == .forbidden)
-            let reset = try await h.client.call(.post, "/api/admin/breakers/provider:primary", json: ["action": "reset"], token: h.admin)
+            // Browsers percent-encode the colon; the name is decoded.
+            let reset = try await h.client.call(.post, "/api/admin/breakers/provider%3Aprimary", json: ["action": "reset"], token: h.admin)
             #expect(try reset.json()["state"] as? String == "CLOSED")
             let audit = try await h.client.call(.get, "/api/admin/audit", token: h.admin).text
             #expect(audit.contains("admin.breaker_force_open") && audit.contains("admin.breaker_reset"))

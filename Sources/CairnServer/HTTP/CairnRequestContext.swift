@@ -1,5 +1,6 @@
 import CairnAuth
 import CairnCore
+import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket
@@ -32,6 +33,12 @@ public struct CairnRequestContext: RequestContext, WebSocketRequestContext {
     public func pathID<Kind: IdentifierKind>(as _: Identifier<Kind>.Type, what: String) throws -> Identifier<Kind> {
         guard let id = parameters.get("id").flatMap(Identifier<Kind>.init) else { throw CairnError.notFound(what) }
         return id
+    }
+
+    /// The `:name` path parameter, percent-decoded (`provider%3Aopenai` is `provider:openai`).
+    public var pathName: String {
+        let raw = parameters.get("name") ?? ""
+        return raw.removingPercentEncoding ?? raw
     }
 
     /// The principal, or 401 when a route forgot to require authentication.

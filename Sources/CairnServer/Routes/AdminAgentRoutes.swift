@@ -39,7 +39,7 @@ struct AdminAgentRoutes {
         }
         admin.put("/agents/:name") { request, context in
             let principal = try context.requirePrincipal()
-            let name = context.parameters.get("name") ?? ""
+            let name = context.pathName
             let body = try await APIJSON.decode(DefinitionBody.self, from: request, context: context)
             var providers: [String]?
             switch body.provider {

@@ -48,7 +48,7 @@ struct AdminBreakerRoutes {
             return try APIJSON.response(Page(items: engine.allBreakers().map { Shown($0.snapshot(), now: now) }, nextCursor: nil))
         }
         admin.get("/breakers/:name") { _, context in
-            guard let breaker = engine.breakers.existing(context.parameters.get("name") ?? "") else { throw CairnError.notFound("breaker") }
+            guard let breaker = engine.breakers.existing(context.pathName) else { throw CairnError.notFound("breaker") }
             return try APIJSON.response(Shown(breaker.snapshot(), now: clock.now()))
         }
         admin.post("/breakers/:name") { request, context in
@@ -57,7 +57,7 @@ struct AdminBreakerRoutes {
             guard let action = CircuitBreaker.Action(rawValue: body.action) else {
                 throw CairnError.validation(["action": "must be one of \(CircuitBreaker.Action.allCases.map(\.rawValue).joined(separator: ", "))"])
             }
-            let name = context.parameters.get("name") ?? ""
+            let name = context.pathName
             guard let breaker = engine.breakers.existing(name) else { throw CairnError.notFound("breaker") }
             let before = breaker.currentState
             breaker.apply(action, actor: principal.userID.rawValue)

@@ -56,13 +56,13 @@ struct AdminProviderRoutes {
             try APIJSON.response(Page(items: engine.providers.records.map(Shown.init), nextCursor: nil))
         }
         admin.get("/providers/:name") { _, context in
-            let name = context.parameters.get("name") ?? ""
+            let name = context.pathName
             guard let record = engine.providers.record(name) else { throw CairnError.notFound("provider") }
             return try APIJSON.response(Shown(record))
         }
         admin.put("/providers/:name") { request, context in
             let principal = try context.requirePrincipal()
-            let name = context.parameters.get("name") ?? ""
+            let name = context.pathName
             let body = try await APIJSON.decode(ProviderBody.self, from: request, context: context)
             if let options = body.options, options.objectValue == nil { throw CairnError.validation(["options": "must be an object"]) }
             let record = ProviderRecord(name: name, type: body.type, baseURL: body.baseUrl?.isEmpty == true ? nil : body.baseUrl,
@@ -76,7 +76,7 @@ struct AdminProviderRoutes {
         }
         admin.delete("/providers/:name") { request, context in
             let principal = try context.requirePrincipal()
-            let name = context.parameters.get("name") ?? ""
+            let name = context.pathName
             let users = engine.agents.all.filter { $0.provider?.contains(name) == true }.map(\.name)
             if !users.isEmpty {
                 throw CairnError(.conflict, "agents still use this provider: \(users.joined(separator: ", "))", details: ["agents": users.joined(separator: ",")])
@@ -88,7 +88,7 @@ struct AdminProviderRoutes {
         }
         admin.post("/providers/:name/test") { request, context in
             let principal = try context.requirePrincipal()
-            let name = context.parameters.get("name") ?? ""
+            let name = context.pathName
             guard let provider = engine.providers.provider(name) else { throw CairnError.notFound("provider") }
             let result = await Self.test(provider)
             await auth.audit.record("admin.provider_tested", actor: principal.userID.rawValue, target: name, origin: request.origin(context),
