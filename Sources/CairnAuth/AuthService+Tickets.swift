@@ -23,11 +23,13 @@ extension AuthService {
         return Principal(userID: userID, sessionID: sessionID, role: role, authMethod: .accessToken)
     }
 
-    /// Whether a principal authenticated earlier is still allowed (session live, user active,
-    /// token not denylisted); live connections re-check this.
-    public func isStillValid(_ principal: Principal) async -> Bool {
-        guard let state = try? await sessions.accessState(userID: principal.userID, sessionID: principal.sessionID,
-                                                          jti: principal.tokenID ?? "", now: clock.now()) else { return false }
-        return state.userActive && state.sessionLive && !state.tokenRevoked
+    /// Whether each principal's user is still active, its session live and its token not revoked,
+    /// in one database read; a failed read counts as invalid.
+    public func areStillValid(_ principals: [Principal]) async -> [Bool] {
+        let credentials = principals.map { (userID: $0.userID, sessionID: $0.sessionID, jti: $0.tokenID ?? "") }
+        guard let states = try? await sessions.accessStates(credentials, now: clock.now()) else {
+            return principals.map { _ in false }
+        }
+        return states.map { state in state.map { $0.userActive && $0.sessionLive && !$0.tokenRevoked } ?? false }
     }
 }

@@ -145,16 +145,26 @@ public struct SessionRepository: Sendable {
 
     /// Everything needed to accept or reject an access token, in one read.
     public func accessState(userID: UserID, sessionID: SessionID?, jti: String, now: Date) async throws -> AccessState? {
+        try await store.pool.read { db in try Self.accessState(db, userID: userID, sessionID: sessionID, jti: jti, now: now) }
+    }
+
+    /// The states of many credentials in one read transaction (the WebSocket gateway checks all
+    /// its sockets' sessions every second).
+    public func accessStates(_ credentials: [(userID: UserID, sessionID: SessionID?, jti: String)], now: Date) async throws -> [AccessState?] {
         try await store.pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: """
-                SELECT u.role, u.status,
-                       (SELECT COUNT(*) FROM sessions s WHERE s.id = ? AND s.user_id = u.id AND s.revoked_at IS NULL AND s.expires_at > ?) AS live,
-                       EXISTS(SELECT 1 FROM revoked_tokens WHERE jti = ?) AS revoked
-                FROM users u WHERE u.id = ?
-                """, arguments: [sessionID?.rawValue, now.millis, jti, userID.rawValue]) else { return nil }
-            return AccessState(role: row["role"], userActive: (row["status"] as String) == "active",
-                               sessionLive: (row["live"] as Int) > 0, tokenRevoked: row["revoked"])
+            try credentials.map { try Self.accessState(db, userID: $0.userID, sessionID: $0.sessionID, jti: $0.jti, now: now) }
         }
+    }
+
+    static func accessState(_ db: Database, userID: UserID, sessionID: SessionID?, jti: String, now: Date) throws -> AccessState? {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT u.role, u.status,
+                   (SELECT COUNT(*) FROM sessions s WHERE s.id = ? AND s.user_id = u.id AND s.revoked_at IS NULL AND s.expires_at > ?) AS live,
+                   EXISTS(SELECT 1 FROM revoked_tokens WHERE jti = ?) AS revoked
+            FROM users u WHERE u.id = ?
+            """, arguments: [sessionID?.rawValue, now.millis, jti, userID.rawValue]) else { return nil }
+        return AccessState(role: row["role"], userActive: (row["status"] as String) == "active",
+                           sessionLive: (row["live"] as Int) > 0, tokenRevoked: row["revoked"])
     }
 
     /// Deletes denylist and used-token rows that can no longer matter.

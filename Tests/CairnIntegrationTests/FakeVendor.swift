@@ -16,7 +16,7 @@ final class FakeVendor: Sendable {
         case status(Int, body: String, headers: [String: String] = [:])
         /// Starts a 200 event stream, sends these blocks, then drops the connection mid-body.
         case cut([String])
-        /// Sends nothing at all until the client gives up (at most 10 s).
+        /// Sends nothing at all until the client gives up (at most 30 s).
         case hang
     }
 
@@ -125,7 +125,7 @@ final class FakeVendor: Sendable {
                     try await channel.close()
                     return
                 case .hang:
-                    let deadline = ContinuousClock.now + .seconds(10)
+                    let deadline = ContinuousClock.now + .seconds(30)
                     while channel.isActive, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
                     if !channel.isActive { disconnected() }
                     return

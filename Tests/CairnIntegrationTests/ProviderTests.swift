@@ -174,7 +174,8 @@ struct ProviderTests {
             #expect(runError(run).message?.contains("no data for 300 ms") == true)
             #expect(notices(events, "retrying").count == 1)
             #expect(vendor.requestCount == 2)
-            #expect(elapsed < .seconds(5), "two 300 ms timeouts, not the vendor's 10 s hang")
+            // Two 300 ms timeouts, not two 30 s hangs (generous: the suite runs tests in parallel on 2 cores).
+            #expect(elapsed < .seconds(15))
             // Cairn closed both connections it gave up on.
             let deadline = ContinuousClock.now + .seconds(3)
             while vendor.seen.clientDisconnects < 2, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }

@@ -23,10 +23,10 @@ public final class GatewayCounters: Sendable {
         let deadline = ContinuousClock.now + timeout
         while open > 0, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
     }
-    /// Once a second, checks every distinct credential behind the open sockets (one database
-    /// read per session, however many sockets share it) and closes, with 4401, the sockets of a
+    /// Once a second, checks every distinct credential behind the open sockets (in one database
+    /// read, however many sockets share a session) and closes, with 4401, the sockets of a
     /// session that ended or a user who was disabled. The loop runs while sockets are open.
-    func watchSessions(every period: Duration = .seconds(1), isStillValid: @escaping @Sendable (Principal) async -> Bool) {
+    func watchSessions(every period: Duration = .seconds(1), areStillValid: @escaping @Sendable ([Principal]) async -> [Bool]) {
         let start = state.withLock { state -> Bool in
             defer { state.watching = true }
             return !state.watching
@@ -41,18 +41,15 @@ public final class GatewayCounters: Sendable {
                     return all.isEmpty ? nil : all
                 }
                 guard let open else { return }
-                var verdicts: [String: Bool] = [:]
-                for connection in open {
-                    let principal = connection.principal
-                    let key = "\(principal.userID.rawValue)|\(principal.sessionID?.rawValue ?? "")|\(principal.tokenID ?? "")"
-                    let valid: Bool
-                    if let known = verdicts[key] {
-                        valid = known
-                    } else {
-                        valid = await isStillValid(principal)
-                        verdicts[key] = valid
-                    }
-                    if !valid { connection.close(WebSocketGateway.sessionRevoked, reason: "session ended") }
+                let key = { (principal: Principal) in
+                    "\(principal.userID.rawValue)|\(principal.sessionID?.rawValue ?? "")|\(principal.tokenID ?? "")"
+                }
+                var distinct: [String: Principal] = [:]
+                for connection in open { distinct[key(connection.principal)] = connection.principal }
+                let principals = Array(distinct.values)
+                let verdicts = Dictionary(uniqueKeysWithValues: zip(principals.map(key), await areStillValid(principals)))
+                for connection in open where verdicts[key(connection.principal)] == false {
+                    connection.close(WebSocketGateway.sessionRevoked, reason: "session ended")
                 }
             }
         }
@@ -108,7 +105,7 @@ struct WebSocketGateway: Sendable {
         }
         replaced?.close(Self.tooManyConnections, reason: "replaced by a newer connection")
         // A revoked session or disabled user loses its sockets within a second.
-        counters.watchSessions { [auth] in await auth.isStillValid($0) }
+        counters.watchSessions { [auth] in await auth.areStillValid($0) }
         defer {
             counters.state.withLock { state in
                 state.open -= 1
