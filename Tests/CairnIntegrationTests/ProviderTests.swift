@@ -138,6 +138,21 @@ struct ProviderTests {
         await vendor.close()
     }
 
+    @Test func aProviderThatIsNotConfiguredIsSkippedWithANotice() async throws {
+        try await withProviderHarness { h in
+            try await h.useProviders(["ghost", "offline"])
+            let (run, events) = try await h.chat("What is 6*7?")
+            #expect(run["status"] as? String == "succeeded")
+            let fallback = try #require(notices(events, "provider_fallback").first)
+            #expect(fallback["from"] as? String == "ghost" && fallback["to"] as? String == "offline")
+            #expect((fallback["message"] as? String)?.contains("provider 'ghost' is not configured") == true)
+            try await h.useProviders(["ghost"])
+            let (alone, _) = try await h.chat("hello")
+            #expect(runError(alone).code == "provider_unavailable")
+            #expect(runError(alone).message?.contains("provider 'ghost' is not configured") == true)
+        }
+    }
+
     @Test func aStreamCutAfterOutputStartedFailsWithoutRetry() async throws {
         let vendor = try await FakeVendor()
         vendor.enqueue(.cut(Array(OpenAIWire.text(["The first ", "half"]).prefix(3))))

@@ -74,6 +74,23 @@ struct CircuitBreakerTests {
         #expect(breaker.snapshot().totals.slow == 3)
     }
 
+    @Test func anExplicitDurationIsWhatTheSlowCallRuleJudges() throws {
+        let breaker = breaker(CircuitBreakerConfig(windowSize: 4, slowCallRateThreshold: 50, slowCallDuration: 2, minimumCalls: 4))
+        // A long stream whose first chunk came quickly is not slow...
+        for _ in 0..<2 {
+            let permit = try breaker.acquire()
+            clock.advance(by: 100)
+            breaker.record(permit, .success, duration: 0.5)
+        }
+        #expect(breaker.snapshot().totals.slow == 0)
+        // ...and a first chunk that took 3 s is, however the clock moved.
+        for _ in 0..<2 {
+            breaker.record(try breaker.acquire(), .success, duration: 3)
+        }
+        #expect(breaker.snapshot().totals.slow == 2)
+        #expect(breaker.currentState == .open, "2 of 4 calls slow: 50 %")
+    }
+
     @Test func openRejectsWithATypedErrorNamingTheBreakerThenLetsTrialsThrough() throws {
         let breaker = breaker()
         for _ in 0..<4 { try call(breaker, .failure) }

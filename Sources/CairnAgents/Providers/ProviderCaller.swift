@@ -29,15 +29,15 @@ public struct ProviderCaller: Sendable {
         var lastProblem = "no configured provider among \(candidates.joined(separator: ", "))"
         var previous: String?
         for (index, name) in candidates.enumerated() {
-            guard let provider = directory.provider(name) else {
-                lastProblem = "provider '\(name)' is not configured"
-                continue
-            }
             if let previous {
                 try await notice("provider_fallback", agent: agent, "falling back from \(previous) to \(name): \(lastProblem)",
                                  extra: ["from": .string(previous), "to": .string(name)])
             }
             previous = name
+            guard let provider = directory.provider(name) else {
+                lastProblem = "provider '\(name)' is not configured"
+                continue
+            }
             var attemptRequest = request
             // An agent's model names a model of its first provider; fallbacks use their own default.
             if index > 0 { attemptRequest.model = nil }
@@ -54,8 +54,13 @@ public struct ProviderCaller: Sendable {
                     break attempts
                 }
                 var turn = Turn()
+                let started = ContinuousClock.now
+                var firstChunk: Duration?
+                // The breaker judges slowness by the time to the first chunk, not the answer's length.
+                func elapsed() -> TimeInterval { (firstChunk ?? ContinuousClock.now - started).fractionalMilliseconds / 1000 }
                 do {
                     for try await chunk in provider.stream(attemptRequest) {
+                        if firstChunk == nil { firstChunk = ContinuousClock.now - started }
                         switch chunk {
                         case .text(let delta):
                             turn.text += delta
@@ -67,11 +72,11 @@ public struct ProviderCaller: Sendable {
                         }
                     }
                     try Task.checkCancellation()
-                    breaker.record(permit, .success)
+                    breaker.record(permit, .success, duration: elapsed())
                     recordUsage(provider: provider, request: attemptRequest, turn: turn)
                     return turn
                 } catch let failure as ProviderError where !Task.isCancelled {
-                    breaker.record(permit, failure.breakerOutcome)
+                    breaker.record(permit, failure.breakerOutcome, duration: elapsed())
                     recordUsage(provider: provider, request: attemptRequest, turn: turn)
                     if !turn.text.isEmpty {
                         throw AgentFailure(code: "provider_error", message: "\(name) failed after the answer had started: \(failure)")

@@ -103,10 +103,12 @@ public final class CircuitBreaker: Sendable {
         return try result.get()
     }
 
-    /// Reports how a permitted call ended.
-    public func record(_ permit: Permit, _ outcome: CallOutcome) {
+    /// Reports how a permitted call ended. `duration` is what the slow-call rule judges; by
+    /// default the time since the permit was granted. (A streaming call passes its time to the
+    /// first chunk: a long answer is not a slow dependency.)
+    public func record(_ permit: Permit, _ outcome: CallOutcome, duration: TimeInterval? = nil) {
         let now = clock.now()
-        let slow = now.timeIntervalSince(permit.started) > config.slowCallDuration
+        let slow = (duration ?? now.timeIntervalSince(permit.started)) > config.slowCallDuration
         state.withLock { state in
             guard permit.generation == state.generation, state.current != .disabled else { return }
             switch outcome {
