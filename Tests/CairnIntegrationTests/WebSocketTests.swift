@@ -5,7 +5,6 @@ import HTTPTypes
 import HummingbirdTesting
 import HummingbirdWSClient
 import HummingbirdWSTesting
-import Logging
 import Synchronization
 import Testing
 
@@ -262,19 +261,10 @@ struct WebSocketTests {
     @Test func aClientThatNeverReadsIsDroppedWithinSecondsAndRunsDoNotWaitForIt() async throws {
         try await TestServer(["agents.offline_chunk_delay_ms": "0", "ws.outbound_queue": "16", "ws.messages_per_minute": "100000"]).run { client, env in
             let user = try await client.registerUser("ws-deaf@example.com")
-            let port = client.port!
-            let flooding = Task {
-                // Never reads its inbound side; floods pings so replies pile up behind a full TCP window.
-                try await WebSocketClient.connect(url: "ws://localhost:\(port)/ws",
-                                                  configuration: .init(additionalHeaders: headers(["Authorization": "Bearer \(user.access)"])),
-                                                  logger: Logger(label: "deaf")) { _, outbound, _ in
-                    for _ in 0..<200_000 where env.gateway.snapshot.slowConsumersDropped == 0 {
-                        try await outbound.write(.text("{\"type\":\"ping\"}"))
-                    }
-                    while !Task.isCancelled { try await Task.sleep(for: .milliseconds(10)) }
-                }
-            }
-            defer { flooding.cancel() }
+            // Never reads, with a 4 KB receive buffer; sends pings until the server gives up on it.
+            let deaf = try DeafSocket(port: client.port!, token: user.access)
+            defer { deaf.close() }
+            deaf.flood { env.gateway.snapshot.slowConsumersDropped > 0 }
             let deadline = ContinuousClock.now + .seconds(30)
             while env.gateway.snapshot.slowConsumersDropped == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
             #expect(env.gateway.snapshot.slowConsumersDropped == 1)
