@@ -1,6 +1,4 @@
 import Foundation
-import HummingbirdWSClient
-import Logging
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -46,17 +44,12 @@ func benchWebSocketIdleExternal(binary: String, connections: Int) async throws {
             for index in 0..<connections {
                 let token = tokens[index % users]
                 group.addTask {
-                    _ = try? await WebSocketClient.connect(
-                        url: "ws://127.0.0.1:\(port)/ws",
-                        configuration: .init(additionalHeaders: [.authorization: "Bearer \(token)"], autoPing: .disabled),
-                        logger: Logger(label: "bench")
-                    ) { inbound, outbound, _ in
+                    await openBenchSocket(port: port, token: token) { inbound in
                         for try await _ in inbound.messages(maxSize: 1 << 20) {
                             connected.connected()
                             break
                         }
                         while !release.value { try await Task.sleep(for: .milliseconds(200)) }
-                        try? await outbound.close(.normalClosure, reason: nil)
                     }
                 }
             }

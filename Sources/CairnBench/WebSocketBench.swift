@@ -33,11 +33,7 @@ func benchWebSocket(env: ServerEnvironment, port: Int) async throws {
         await withTaskGroup(of: Void.self) { group in
             for index in 0..<idle {
                 group.addTask {
-                    _ = try? await WebSocketClient.connect(
-                        url: "ws://127.0.0.1:\(port)/ws",
-                        configuration: .init(additionalHeaders: [.authorization: "Bearer \(token)"], autoPing: .disabled),
-                        logger: Logger(label: "bench")
-                    ) { inbound, outbound, _ in
+                    await openBenchSocket(port: port, token: token) { inbound in
                         var first = true
                         for try await message in inbound.messages(maxSize: 1 << 20) {
                             guard case .text(let text) = message else { continue }
@@ -45,7 +41,6 @@ func benchWebSocket(env: ServerEnvironment, port: Int) async throws {
                             if index < 1000 { probe.received(text) }
                             if release.value { break }
                         }
-                        try? await outbound.close(.normalClosure, reason: nil)
                     }
                 }
             }
@@ -88,6 +83,18 @@ func benchWebSocket(env: ServerEnvironment, port: Int) async throws {
                   opened, pacedFrames, millis(since: pacedStart) / 1000, pacedLatency.summary))
     release.value = true
     sockets.cancel()
+}
+
+/// One load-generator socket on `/ws` (no auto-ping), open until `body` returns.
+func openBenchSocket(port: Int, token: String, _ body: @escaping @Sendable (WebSocketInboundStream) async throws -> Void) async {
+    _ = try? await WebSocketClient.connect(
+        url: "ws://127.0.0.1:\(port)/ws",
+        configuration: .init(additionalHeaders: [.authorization: "Bearer \(token)"], autoPing: .disabled),
+        logger: Logger(label: "bench")
+    ) { inbound, outbound, _ in
+        try await body(inbound)
+        try? await outbound.close(.normalClosure, reason: nil)
+    }
 }
 
 /// Counts what the bench clients received.

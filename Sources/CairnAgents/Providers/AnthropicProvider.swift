@@ -26,22 +26,7 @@ public struct AnthropicProvider: LLMProvider {
         var headers = [("anthropic-version", Self.apiVersion)]
         if let apiKey, !apiKey.isEmpty { headers.append(("x-api-key", apiKey)) }
         let events = ProviderHTTP.events(url: baseURL + "/v1/messages", headers: headers, body: body(for: request), timeout: timeout)
-        return AsyncThrowingStream { continuation in
-            let task = Task {
-                var decoder = AnthropicStreamDecoder()
-                do {
-                    for try await event in events {
-                        for chunk in try decoder.decode(event) { continuation.yield(chunk) }
-                        if decoder.done { break }
-                    }
-                    guard decoder.done else { throw ProviderError.transport("the stream ended before message_stop") }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
-            }
-            continuation.onTermination = { _ in task.cancel() }
-        }
+        return ProviderHTTP.chunks(events, decoder: AnthropicStreamDecoder.self)
     }
 
     func body(for request: ProviderRequest) -> JSONValue {
@@ -94,11 +79,16 @@ public struct AnthropicProvider: LLMProvider {
 }
 
 /// Turns Messages API stream events into provider chunks.
-struct AnthropicStreamDecoder {
+struct AnthropicStreamDecoder: StreamDecoder {
     private var blocks: [Int: (id: String, name: String, json: String)] = [:]
     private var inputTokens = 0
     private var outputTokens = 0
     private(set) var done = false
+
+    mutating func finish() throws -> [ProviderChunk] {
+        guard done else { throw ProviderError.transport("the stream ended before message_stop") }
+        return []
+    }
 
     mutating func decode(_ event: ServerSentEvent) throws -> [ProviderChunk] {
         guard !event.data.isEmpty else { return [] }

@@ -33,22 +33,7 @@ public struct OpenAIProvider: LLMProvider {
         var headers = extraHeaders
         if let apiKey, !apiKey.isEmpty { headers.append(("Authorization", "Bearer \(apiKey)")) }
         let events = ProviderHTTP.events(url: baseURL + "/chat/completions", headers: headers, body: body(for: request), timeout: timeout)
-        return AsyncThrowingStream { continuation in
-            let task = Task {
-                var decoder = OpenAIStreamDecoder()
-                do {
-                    for try await event in events {
-                        for chunk in try decoder.decode(event) { continuation.yield(chunk) }
-                        if decoder.done { break }
-                    }
-                    for chunk in try decoder.finish() { continuation.yield(chunk) }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
-            }
-            continuation.onTermination = { _ in task.cancel() }
-        }
+        return ProviderHTTP.chunks(events, decoder: OpenAIStreamDecoder.self)
     }
 
     func body(for request: ProviderRequest) -> JSONValue {
@@ -83,7 +68,7 @@ public struct OpenAIProvider: LLMProvider {
 
 /// Turns Chat Completions stream chunks into provider chunks: text as it comes, tool calls once
 /// their arguments are complete (they arrive in pieces, keyed by `index`), usage at the end.
-struct OpenAIStreamDecoder {
+struct OpenAIStreamDecoder: StreamDecoder {
     private var calls: [Int: (id: String?, name: String, arguments: String)] = [:]
     private var usage: (Int, Int)?
     private var finishReason: String?

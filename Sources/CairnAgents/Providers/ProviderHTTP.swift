@@ -84,11 +84,43 @@ enum ProviderHTTP {
         }
     }
 
+    /// A vendor's event stream turned into provider chunks by `Decoder`, until the decoder has
+    /// seen the stream's end; the consumer going away cancels the HTTP stream.
+    static func chunks<Decoder: StreamDecoder>(_ events: AsyncThrowingStream<ServerSentEvent, any Error>,
+                                               decoder _: Decoder.Type) -> AsyncThrowingStream<ProviderChunk, any Error> {
+        AsyncThrowingStream { continuation in
+            let task = Task {
+                var decoder = Decoder()
+                do {
+                    for try await event in events {
+                        for chunk in try decoder.decode(event) { continuation.yield(chunk) }
+                        if decoder.done { break }
+                    }
+                    for chunk in try decoder.finish() { continuation.yield(chunk) }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
     static func transportError(_ error: any Error) -> any Error {
         if error is CancellationError || error is ProviderError { return error }
         if let http = error as? HTTPClientError, http == .cancelled { return CancellationError() }
         return ProviderError.transport("connection failed: \(error)")
     }
+}
+
+/// Decodes one vendor's stream events into provider chunks.
+protocol StreamDecoder: Sendable {
+    init()
+    /// The vendor's end-of-answer marker was seen.
+    var done: Bool { get }
+    mutating func decode(_ event: ServerSentEvent) throws -> [ProviderChunk]
+    /// What is left once the events end; throws when the stream was cut before its end.
+    mutating func finish() throws -> [ProviderChunk]
 }
 
 /// When data last arrived on a provider stream.
