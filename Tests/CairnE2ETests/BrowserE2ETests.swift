@@ -8,18 +8,10 @@ struct BrowserE2ETests {
 
     /// Runs `Clients/<script>` against the server and returns the JSON summary it prints.
     func drive(_ script: String, port: Int) throws -> [String: Any] {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Clients/\(script)").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [Self.python, path, "http://127.0.0.1:\(port)"]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(errors)")
+        let client = try ClientScript(script, python: Self.python, base: "http://127.0.0.1:\(port)")
+        let output = String(decoding: client.out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let errors = client.finish()
+        #expect(client.process.terminationStatus == 0, "\(errors)")
         return try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any], "\(output) \(errors)")
     }
 

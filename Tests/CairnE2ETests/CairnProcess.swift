@@ -125,6 +125,29 @@ struct HTTP {
     }
 }
 
+/// A client script of `Clients/` started with `python` against `base`; stdout and stderr are pipes.
+struct ClientScript {
+    let process = Process()
+    let out = Pipe()
+    let err = Pipe()
+
+    init(_ script: String, python: String, base: String) throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Clients/\(script)").path
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [python, path, base]
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+    }
+
+    /// Everything still to come on stderr, after the script exited.
+    func finish() -> String {
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return errors
+    }
+}
+
 func temporaryDirectory(_ tag: String) -> URL {
     FileManager.default.temporaryDirectory.appendingPathComponent("cairn-e2e-\(tag)-\(UUID().uuidString)")
 }

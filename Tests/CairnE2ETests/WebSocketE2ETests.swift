@@ -12,15 +12,8 @@ struct WebSocketE2ETests {
                                        "--set", "agents.offline_chunk_delay_ms=20", "--set", "ws.ping_interval_seconds=1"])
         defer { server.terminate() }
         let port = try await server.waitForPort()
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Clients/ws_chat.py").path
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [Self.python, script, "http://127.0.0.1:\(port)"]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
+        let client = try ClientScript("ws_chat.py", python: Self.python, base: "http://127.0.0.1:\(port)")
+        let out = client.out
         // The script prints READY while it holds a socket open; then the server is stopped.
         var output = ""
         while !output.contains("READY\n") {
@@ -30,9 +23,8 @@ struct WebSocketE2ETests {
         }
         kill(server.process.processIdentifier, SIGTERM)
         output += String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(errors)")
+        let errors = client.finish()
+        #expect(client.process.terminationStatus == 0, "\(errors)")
         output = output.replacingOccurrences(of: "READY\n", with: "")
 
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any], "\(output) \(errors)")

@@ -84,7 +84,7 @@ struct WebSocketGateway: Sendable {
     static let closeDeadline = Duration.seconds(2)
 
     func handle(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, principal: Principal, requestID: String,
-                channel: (any Channel)?) async throws {
+                channel: any Channel) async throws {
         let config = settings.snapshot
         let connection = GatewayConnection(principal: principal, runs: runs, queueLimit: config.int("ws.outbound_queue"), counters: counters, cache: cache)
         // Over the per-user limit the user's oldest socket gives way (close 4429), so a new tab
@@ -146,7 +146,7 @@ struct WebSocketGateway: Sendable {
             group.addTask {
                 for await _ in connection.closeRequests {
                     try await Task.sleep(for: Self.closeDeadline)
-                    try? await channel?.close()
+                    try? await channel.close()
                 }
             }
             // A reconnecting client has a moment to `resume` before runs already under way stream.
