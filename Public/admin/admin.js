@@ -224,11 +224,13 @@
         ? change('Make user', { role: 'user' }, 'is now a user')
         : change('Make admin', { role: 'admin' }, 'is now an administrator'));
       actions.push(button('Revoke sessions', (event) => revoke(user, event.currentTarget)));
+      // Lifts the account-wide lock and every client's lockout (a client can be locked even when the account is not).
+      actions.push(button('Unlock', (event) => unlock(user, event.currentTarget)));
       return el('tr', { 'data-id': user.id },
         el('td', { text: user.name || '—' }),
         el('td', { text: user.email }),
         el('td', { text: user.role }),
-        el('td', {}, statusBadge(user.status)),
+        el('td', {}, statusBadge(user.locked_until ? 'locked' : user.status)),
         el('td', {}, cell(user.created_at)),
         el('td', {}, cell(user.last_login_at)),
         el('td', {}, el('div', { class: 'row-actions' }, ...actions)));
@@ -247,6 +249,20 @@
       } catch (e) {
         button.disabled = false;
         if (!is401(e)) A.showError(error, e);
+      }
+    }
+
+    async function unlock(user, button) {
+      button.disabled = true;
+      A.clearError(error);
+      status.textContent = '';
+      try {
+        const updated = await A.api('POST', `/api/admin/users/${enc(user.id)}/unlock`);
+        status.textContent = `${updated.email} is unlocked: failed sign-ins no longer hold it back.`;
+      } catch (e) {
+        if (!is401(e)) A.showError(error, e);
+      } finally {
+        button.disabled = false;
       }
     }
 

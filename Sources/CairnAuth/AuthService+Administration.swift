@@ -86,6 +86,16 @@ extension AuthService {
         return after
     }
 
+    /// Lifts every lockout of the account: the account-wide lock and each client's.
+    public func unlock(_ id: UserID, by admin: Principal, origin: RequestOrigin) async throws -> UserRecord {
+        guard let user = try await users.find(id: id) else { throw CairnError.notFound("user") }
+        try await users.unlock(id: id)
+        throttle.unlock(email: user.email)
+        await audit.record("admin.user_unlocked", actor: admin.userID.rawValue, target: id.rawValue, origin: origin,
+                           details: ["locked_until": user.lockedUntil.map { ISO8601DateFormatter().string(from: $0) } ?? "none"])
+        return try await users.find(id: id) ?? user
+    }
+
     public func revokeAllSessions(of id: UserID, by admin: Principal, origin: RequestOrigin) async throws -> Int {
         guard try await users.find(id: id) != nil else { throw CairnError.notFound("user") }
         let count = try await sessions.revokeAll(userID: id, reason: "revoked_by_admin", now: clock.now())

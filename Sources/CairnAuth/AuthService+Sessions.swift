@@ -47,8 +47,29 @@ extension AuthService {
     /// Changes the caller's password and revokes every other session.
     public func changePassword(_ principal: Principal, current: String, new: String, origin: RequestOrigin) async throws {
         let user = try await currentUser(principal)
+        let config = settings.snapshot
+        var checks = FieldChecks()
+        _ = checks.text("current_password", current, maxBytes: Self.maxPasswordBytes, minBytes: 1)
+        _ = checks.text("new_password", new, maxBytes: Self.maxPasswordBytes, minBytes: 1)
+        try checks.finish()
+        // A bcrypt oracle like login: limited per user, refused while this client is locked out of
+        // the account, and every wrong password counts toward the lockout.
+        try limit("password:user:\(user.id.rawValue)", config.int("ratelimit.password_per_user_per_minute"), 60)
+        let ip = origin.ip ?? "-"
+        let lockFor = TimeInterval(config.int("auth.lockout_duration_seconds"))
+        if let wait = throttle.lockedFor(email: user.email, ip: ip, duration: lockFor) {
+            throw CairnError(.rateLimited, "too many failed attempts; try again later", retryAfter: wait)
+        }
         guard let hash = user.passwordHash, try await hasher.verify(current, against: hash) else {
-            await audit.record("auth.password_change_failed", actor: user.id.rawValue, target: user.id.rawValue, origin: origin)
+            let now = clock.now()
+            let failures = try await countAccountFailure(user, origin: origin, now: now)
+            let (_, lockedNow) = throttle.recordFailure(email: user.email, ip: ip, window: TimeInterval(config.int("auth.lockout_window_seconds")),
+                                                        threshold: config.int("auth.lockout_threshold"), duration: lockFor)
+            await audit.record("auth.password_change_failed", actor: user.id.rawValue, target: user.id.rawValue, origin: origin,
+                               details: ["failures": String(failures)])
+            if lockedNow {
+                await audit.record("auth.lockout", actor: nil, target: user.id.rawValue, origin: origin, details: ["scope": "client"])
+            }
             throw CairnError.validation(["current_password": "is incorrect"])
         }
         if let problem = PasswordPolicy.problem(with: new, email: user.email) {

@@ -35,6 +35,7 @@ public final class AuthService: Sendable {
     public let audit: AuditTrail
     let hasher: PasswordHasher
     let limiter: RateLimiter
+    let throttle: LoginThrottle
     let settings: LiveSettings
     let clock: any WallClock
     let logger: Logger
@@ -56,6 +57,7 @@ public final class AuthService: Sendable {
         audit = AuditTrail(repository: AuditRepository(store: store), clock: clock, logger: logger)
         hasher = PasswordHasher(cost: snapshot.int("auth.bcrypt_cost"))
         limiter = RateLimiter(clock: clock)
+        throttle = LoginThrottle(limiter: limiter)
         self.settings = settings
         self.clock = clock
         self.logger = logger
@@ -100,53 +102,93 @@ public final class AuthService: Sendable {
         return .active(try await startSession(for: user, origin: origin))
     }
 
+    /// Longest password accepted at sign-in (bcrypt reads 72 bytes; more is refused before any work).
+    public static let maxPasswordBytes = 1024
+
+    /// Signs in; see `LoginThrottle` for how wrong passwords are slowed and refused.
     public func login(email rawEmail: String, password: String, origin: RequestOrigin) async throws -> AuthSuccess {
         let config = settings.snapshot
-        let email = EmailAddress.normalize(rawEmail)
-        try limit("login:ip:\(origin.ip ?? "-")", config.int("ratelimit.login_per_ip_per_minute"), 60)
-        try limit("login:account:\(email)", config.int("ratelimit.login_per_account_per_minute"), 60)
+        let email = try Self.signInEmail(rawEmail, password: password)
+        let ip = origin.ip ?? "-"
+        try limit("login:ip:\(ip)", config.int("ratelimit.login_per_ip_per_minute"), 60)
         let rejected = CairnError(.invalidCredentials, "invalid email or password")
         let now = clock.now()
         let threshold = config.int("auth.lockout_threshold")
         let window = TimeInterval(config.int("auth.lockout_window_seconds"))
         let lockFor = TimeInterval(config.int("auth.lockout_duration_seconds"))
+        // This client guessed wrong too often for this account: it waits, whoever it is.
+        if let wait = throttle.lockedFor(email: email, ip: ip, duration: lockFor) {
+            throw CairnError(.rateLimited, "too many failed attempts; try again later", retryAfter: wait)
+        }
+        let failed = { (userID: UserID?) async throws -> Never in
+            let (failures, lockedNow) = self.throttle.recordFailure(email: email, ip: ip, window: window, threshold: threshold, duration: lockFor)
+            if lockedNow {
+                await self.audit.record("auth.lockout", actor: nil, target: userID?.rawValue ?? email, origin: origin,
+                                        details: ["scope": "client", "until": ISO8601DateFormatter().string(from: now.addingTimeInterval(lockFor))])
+            }
+            try await Task.sleep(for: LoginThrottle.delay(afterFailures: failures))
+            throw rejected
+        }
 
         guard let user = try await users.find(emailNormalized: email), let hash = user.passwordHash else {
-            // Unknown email: spend the same bcrypt and lock the same way, so nothing tells them apart.
+            // Unknown email: spend the same bcrypt and throttle the same way, so nothing tells them apart.
             _ = try await hasher.verify(password, against: await decoyHash.value())
-            let key = "lockout:unknown:\(email)"
-            if limiter.count(key, window: lockFor) >= threshold {
-                throw CairnError(.rateLimited, "too many failed attempts; try again later", retryAfter: Int(lockFor))
-            }
-            _ = limiter.attempt(key, limit: Int.max, window: window)
             await audit.record("auth.login_failed", actor: nil, target: email, origin: origin, details: ["reason": "unknown_email"])
-            throw rejected
+            try await failed(nil)
         }
-        if let lockedUntil = user.lockedUntil, lockedUntil > now {
-            _ = try await hasher.verify(password, against: hash)
-            throw CairnError(.rateLimited, "too many failed attempts; try again later",
-                             retryAfter: max(1, Int(lockedUntil.timeIntervalSince(now).rounded(.up))))
+        // A client the account signed in from before is never locked out by strangers' failures.
+        let known = try await sessions.hasSignedIn(userID: user.id, fromIP: ip,
+                                                   since: now.addingTimeInterval(-TimeInterval(config.int("auth.refresh_ttl_seconds"))))
+        if !known {
+            try limit("login:account:\(email)", config.int("ratelimit.login_per_account_per_minute"), 60)
+            if let lockedUntil = user.lockedUntil, lockedUntil > now {
+                _ = try await hasher.verify(password, against: hash)
+                throw CairnError(.rateLimited, "too many failed attempts; try again later",
+                                 retryAfter: max(1, Int(lockedUntil.timeIntervalSince(now).rounded(.up))))
+            }
         }
         guard try await hasher.verify(password, against: hash) else {
-            let failures = try await users.recordFailedLogin(id: user.id, at: now, window: window)
+            let failures = try await countAccountFailure(user, origin: origin, now: now)
             await audit.record("auth.login_failed", actor: user.id.rawValue, target: user.id.rawValue, origin: origin,
                                details: ["reason": "wrong_password", "failures": String(failures)])
-            if failures >= threshold {
-                try await users.lock(id: user.id, until: now.addingTimeInterval(lockFor))
-                await audit.record("auth.lockout", actor: nil, target: user.id.rawValue, origin: origin,
-                                   details: ["until": ISO8601DateFormatter().string(from: now.addingTimeInterval(lockFor))])
-            }
-            throw rejected
+            try await failed(user.id)
         }
         guard user.status == .active else {
             await audit.record("auth.login_failed", actor: user.id.rawValue, target: user.id.rawValue, origin: origin,
                                details: ["reason": "status_\(user.status.rawValue)"])
             throw rejected
         }
+        throttle.recordSuccess(email: email, ip: ip)
         try await users.recordSuccessfulLogin(id: user.id, at: now)
         let success = try await startSession(for: user, origin: origin)
         await audit.record("auth.login_succeeded", actor: user.id.rawValue, target: success.tokens.sessionID.rawValue, origin: origin)
         return success
+    }
+
+    /// Counts a wrong password against the whole account (login or password change); at
+    /// `auth.lockout_account_threshold` the account locks for clients it does not know.
+    func countAccountFailure(_ user: UserRecord, origin: RequestOrigin, now: Date) async throws -> Int {
+        let config = settings.snapshot
+        let failures = try await users.recordFailedLogin(id: user.id, at: now, window: TimeInterval(config.int("auth.lockout_window_seconds")))
+        if failures >= config.int("auth.lockout_account_threshold") {
+            let until = now.addingTimeInterval(TimeInterval(config.int("auth.lockout_duration_seconds")))
+            try await users.lock(id: user.id, until: until)
+            await audit.record("auth.lockout", actor: nil, target: user.id.rawValue, origin: origin,
+                               details: ["scope": "account_unknown_clients", "until": ISO8601DateFormatter().string(from: until)])
+        }
+        return failures
+    }
+
+    /// The normalized email of a sign-in attempt; refuses, before any work or record, values no
+    /// account can have (422 naming the field).
+    static func signInEmail(_ raw: String, password: String) throws -> String {
+        var checks = FieldChecks()
+        _ = checks.text("email", raw, maxBytes: 320, minBytes: 1)
+        _ = checks.text("password", password, maxBytes: maxPasswordBytes, minBytes: 1)
+        try checks.finish()
+        let email = EmailAddress.normalize(raw)
+        if email.utf8.count > 254 { throw CairnError.validation(["email": "must be at most 254 bytes"]) }
+        return email
     }
 
     // MARK: Tokens

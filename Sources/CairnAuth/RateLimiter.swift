@@ -37,6 +37,20 @@ public final class RateLimiter: Sendable {
         _ = events.withLock { $0.removeValue(forKey: key) }
     }
 
+    /// Forgets every key that starts with `prefix`.
+    public func reset(prefix: String) {
+        events.withLock { $0 = $0.filter { !$0.key.hasPrefix(prefix) } }
+    }
+
+    /// Whole seconds until the newest event of `key` leaves `window`, or nil when none is inside it.
+    public func remaining(_ key: String, window: TimeInterval) -> Int? {
+        let now = clock.now()
+        return events.withLock { events in
+            guard let newest = events[key]?.last, now.timeIntervalSince(newest) < window else { return nil }
+            return max(1, Int(newest.addingTimeInterval(window).timeIntervalSince(now).rounded(.up)))
+        }
+    }
+
     /// Events currently counted for `key` within `window`.
     public func count(_ key: String, window: TimeInterval) -> Int {
         let now = clock.now()

@@ -44,6 +44,14 @@ public enum JSONValue: Sendable, Hashable, Codable {
 
     public var stringValue: String? { if case .string(let value) = self { return value }; return nil }
     public var numberValue: Double? { if case .number(let value) = self { return value }; return nil }
+    /// The value as an `Int` when it is a whole number that fits; nil for fractions, ±inf, NaN,
+    /// 1e19 and non-numbers. The only way a JSON number becomes an integer: it never traps.
+    ///
+    /// ```swift
+    /// JSONValue.number(42).intValue     // 42
+    /// JSONValue.number(1e19).intValue   // nil
+    /// ```
+    public var intValue: Int? { if case .number(let value) = self { return Int(exactly: value) }; return nil }
     public var boolValue: Bool? { if case .bool(let value) = self { return value }; return nil }
     public var objectValue: [String: JSONValue]? { if case .object(let value) = self { return value }; return nil }
     public var arrayValue: [JSONValue]? { if case .array(let value) = self { return value }; return nil }

@@ -61,8 +61,9 @@ public enum CairnApplication {
         AdminBreakerRoutes(engine: env.engine, auth: env.auth, clock: env.clock).register(on: admin)
 
         let api = router.group("/api").add(middleware: authenticate)
-        ConversationRoutes(engine: env.engine, conversations: ConversationRepository(store: env.store), clock: env.clock).register(on: api)
-        RunRoutes(engine: env.engine, runs: RunRepository(store: env.store)).register(on: api)
+        ConversationRoutes(engine: env.engine, conversations: ConversationRepository(store: env.store), settings: env.settings, clock: env.clock,
+                           limiter: RateLimiter(clock: env.clock)).register(on: api)
+        RunRoutes(engine: env.engine, runs: RunRepository(store: env.store), auth: env.auth).register(on: api)
 
         AssetRoutes().register(on: router)
         return router
@@ -97,8 +98,8 @@ public enum CairnApplication {
             server: .http1WebSocketUpgrade(
                 webSocketRouter: makeWebSocketRouter(env),
                 configuration: .init(ws: .init(
-                    maxFrameSize: settings.int("ws.max_frame_bytes"),
-                    extensions: [.perMessageDeflate()],
+                    maxFrameSize: WebSocketGateway.frameLimit(settings),
+                    extensions: [BoundedDeflate.factory(maxMessageBytes: WebSocketGateway.frameLimit(settings))],
                     autoPing: .enabled(timePeriod: .seconds(settings.int("ws.ping_interval_seconds")))))),
             configuration: .init(
                 address: .hostname(settings.string("server.host"), port: settings.int("server.port")),

@@ -8,7 +8,18 @@ public struct ReadinessReport: Sendable {
 }
 
 extension Store {
-    /// Checks that the database is open, fully migrated and accepts a write, waiting at most
+    /// Free space below which the database is reported not ready: a write may fail any moment.
+    public static let minimumFreeBytes: UInt64 = 1 << 20
+
+    /// "ok" when the data directory's filesystem has room for writes.
+    static func diskCheck(directory: String) -> String {
+        var stats = statvfs()
+        guard statvfs(directory, &stats) == 0 else { return "unknown" }
+        let free = UInt64(stats.f_bavail) * UInt64(stats.f_frsize)
+        return free >= minimumFreeBytes ? "ok" : "low: \(free / 1024) KiB free"
+    }
+
+    /// Checks that the database is open, fully migrated and could take a write (without writing), waiting at most
     /// `writeTimeout` for the write lock so a wedged database answers quickly as not ready.
     public func readiness(writeTimeout: TimeInterval = 1) async -> ReadinessReport {
         var checks: [String: String] = [:]
@@ -23,21 +34,18 @@ extension Store {
             return ReadinessReport(checks: checks)
         }
         do {
+            // Take the write lock and give it back: proves a writer could write, writes nothing.
             let millis = Int(writeTimeout * 1000)
             try await pool.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA busy_timeout = \(millis)")
                 defer { try? db.execute(sql: "PRAGMA busy_timeout = 5000") }
-                try db.inTransaction(.immediate) {
-                    try db.execute(
-                        sql: "INSERT INTO health_probe (id, at) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET at = excluded.at",
-                        arguments: [Int64(Date().timeIntervalSince1970 * 1000)])
-                    return .commit
-                }
+                try db.inTransaction(.immediate) { .rollback }
             }
             checks["writable"] = "ok"
         } catch {
             checks["writable"] = "failed: \(Store.describe(error))"
         }
+        checks["disk"] = Self.diskCheck(directory: URL(fileURLWithPath: path).deletingLastPathComponent().path)
         return ReadinessReport(checks: checks)
     }
 }

@@ -107,6 +107,14 @@ public struct SessionRepository: Sendable {
         }
     }
 
+    /// Whether the user signed in from `ip` at or after `since` (a client the account knows).
+    public func hasSignedIn(userID: UserID, fromIP ip: String, since: Date) async throws -> Bool {
+        try await store.pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sessions WHERE user_id = ? AND ip = ? AND created_at >= ?)",
+                              arguments: [userID.rawValue, ip, since.millis]) ?? false
+        }
+    }
+
     /// The user's sessions that are neither revoked nor expired, newest first.
     public func listLive(userID: UserID, now: Date) async throws -> [SessionRecord] {
         try await store.pool.read { db in

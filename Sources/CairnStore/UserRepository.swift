@@ -138,6 +138,13 @@ public struct UserRepository: Sendable {
         }
     }
 
+    /// Clears the account-wide lock and its failure count.
+    public func unlock(id: UserID) async throws {
+        try await store.pool.write { db in
+            try db.execute(sql: "UPDATE users SET locked_until = NULL, failed_logins = 0, first_failed_at = NULL WHERE id = ?", arguments: [id.rawValue])
+        }
+    }
+
     public func recordSuccessfulLogin(id: UserID, at now: Date) async throws {
         try await store.pool.write { db in
             try db.execute(

@@ -80,14 +80,16 @@ extension SettingsOptions {
 func openStore(_ settings: EffectiveSettings) throws -> Store {
     let dataDir = settings.string("data.dir")
     do {
-        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+        try PrivateFiles.prepareDirectory(dataDir)
     } catch {
         printError("cannot create data directory \(dataDir): \(error.localizedDescription)")
         throw ExitCode(1)
     }
     let path = URL(fileURLWithPath: dataDir).appendingPathComponent("cairn.db").path
     do {
-        return try Store(path: path, synchronous: SynchronousMode(rawValue: settings.string("database.synchronous")) ?? .normal)
+        let store = try Store(path: path, synchronous: SynchronousMode(rawValue: settings.string("database.synchronous")) ?? .normal)
+        PrivateFiles.tighten(databasePath: path)
+        return store
     } catch {
         printError("cannot open database: \(error)")
         throw ExitCode(1)

@@ -64,15 +64,25 @@ struct ToolDispatcherTests {
 struct HTTPGetToolTests {
     @Test func addressClassification() {
         for address in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.169.254", "0.0.0.0",
-                        "100.64.0.1", "224.0.0.1", "::1", "fd00::1", "fe80::1", "::ffff:127.0.0.1", "garbage"] {
-            #expect(HTTPGetTool.isPrivate(address), "\(address)")
+                        "100.64.0.1", "224.0.0.1", "255.255.255.255", "198.18.0.1", "198.19.255.255", "192.0.2.1", "203.0.113.7",
+                        "::1", "::", "fd00::1", "fe80::1", "fec0::1", "ff02::1", "::ffff:127.0.0.1", "::ffff:8.8.8.8",
+                        "64:ff9b::7f00:1", "64:ff9b:1::1", "2002:7f00:1::1", "2001::1", "2001:2::1", "2001:db8::1", "100::1", "garbage", ""] {
+            #expect(!AddressPolicy.isPublic(address), "\(address)")
         }
-        for address in ["93.184.216.34", "172.32.0.1", "8.8.8.8", "2606:4700::1111"] {
-            #expect(!HTTPGetTool.isPrivate(address), "\(address)")
+        for address in ["93.184.216.34", "172.32.0.1", "8.8.8.8", "198.20.0.1", "2606:4700::1111", "2a00:1450:4001::1"] {
+            #expect(AddressPolicy.isPublic(address), "\(address)")
         }
         #expect(HTTPGetTool.hostAllowed("api.example.com", allowlist: "other.org, .example.com"))
         #expect(!HTTPGetTool.hostAllowed("example.com.evil.net", allowlist: ".example.com"))
         #expect(!HTTPGetTool.hostAllowed("anything", allowlist: ""))
+        // A port other than the scheme's default must be named.
+        #expect(HTTPGetTool.hostAllowed("example.com", port: 443, scheme: "https", allowlist: "example.com"))
+        #expect(!HTTPGetTool.hostAllowed("example.com", port: 8443, scheme: "https", allowlist: "example.com"))
+        #expect(HTTPGetTool.hostAllowed("example.com", port: 8443, scheme: "https", allowlist: "example.com:8443"))
+        #expect(!HTTPGetTool.hostAllowed("example.com", port: 22, scheme: "http", allowlist: "example.com:8443"))
+        #expect(HTTPGetTool.hostAllowed("example.com", port: 22, scheme: "http", allowlist: "example.com:*"))
+        // The connection goes to the checked address.
+        #expect(HTTPGetTool.pinnedConfiguration(host: "example.com", address: "93.184.216.34").dnsOverride == ["example.com": "93.184.216.34"])
     }
 
     func fetch(_ settings: [String: String], url: @escaping @Sendable (Int) -> String) async throws -> [String: Any] {
@@ -93,15 +103,15 @@ struct HTTPGetToolTests {
     }
 
     @Test func fetchesFromAnAllowedHost() async throws {
-        let result = try await fetch(["tools.http_get.enabled": "true", "tools.http_get.allowed_hosts": "127.0.0.1",
-                                      "tools.http_get.allow_private": "true"]) { "http://127.0.0.1:\($0)/page" }
+        let result = try await fetch(["tools.http_get.enabled": "true", "tools.http_get.allowed_hosts": "localhost:*",
+                                      "tools.http_get.allow_private": "true"]) { "http://localhost:\($0)/page" }
         #expect(result["ok"] as? Bool == true)
         let body = (result["result"] as? [String: Any])?["body"] as? String
         #expect(body == "hello from the page server")
     }
 
     @Test func capsTheBodySize() async throws {
-        let result = try await fetch(["tools.http_get.enabled": "true", "tools.http_get.allowed_hosts": "127.0.0.1",
+        let result = try await fetch(["tools.http_get.enabled": "true", "tools.http_get.allowed_hosts": "127.0.0.1:*",
                                       "tools.http_get.allow_private": "true", "tools.http_get.max_bytes": "100"]) { "http://127.0.0.1:\($0)/big" }
         let fetched = result["result"] as? [String: Any]
         #expect((fetched?["body"] as? String)?.count == 100)
@@ -111,7 +121,8 @@ struct HTTPGetToolTests {
     @Test(arguments: [
         (["tools.http_get.enabled": "false"], "disabled"),
         (["tools.http_get.enabled": "true", "tools.http_get.allowed_hosts": "example.org", "tools.http_get.allow_private": "true"], "allowlist"),
-        (["tools.http_get.enabled": "true", "tools.http_get.allowed_hosts": "127.0.0.1"], "private"),
+        (["tools.http_get.enabled": "true", "tools.http_get.allowed_hosts": "127.0.0.1:*"], "private"),
+        (["tools.http_get.enabled": "true", "tools.http_get.allowed_hosts": "127.0.0.1", "tools.http_get.allow_private": "true"], "port"),
     ])
     func refusesWhatIsNotAllowed(settings: [String: String], reason: String) async throws {
         let result = try await fetch(settings) { "http://127.0.0.1:\($0)/page" }

@@ -13,13 +13,13 @@ public struct AnthropicProvider: LLMProvider {
     let timeout: Duration
     let maxTokens: Int
 
-    public init(name: String, baseURL: String?, apiKey: String?, model: String, timeout: Duration, options: JSONValue = [:]) {
+    public init(name: String, baseURL: String?, apiKey: String?, model: String, timeout: Duration, options: ProviderOptions = .init()) {
         self.name = name
         self.baseURL = OpenAIProvider.trimmed(baseURL ?? Self.defaultBaseURL)
         self.apiKey = apiKey
         self.defaultModel = model
         self.timeout = timeout
-        maxTokens = Int(options["max_tokens"]?.numberValue ?? 4096)
+        maxTokens = options.maxTokens
     }
 
     public func stream(_ request: ProviderRequest) -> AsyncThrowingStream<ProviderChunk, any Error> {
@@ -97,11 +97,11 @@ struct AnthropicStreamDecoder: StreamDecoder {
         switch type {
         case "message_start":
             let usage = json["message"]?["usage"]
-            inputTokens = Int(usage?["input_tokens"]?.numberValue ?? 0)
-            outputTokens = Int(usage?["output_tokens"]?.numberValue ?? 0)
+            inputTokens = ProviderWire.tokens(usage?["input_tokens"])
+            outputTokens = ProviderWire.tokens(usage?["output_tokens"])
         case "content_block_start":
             let block = json["content_block"] ?? [:]
-            let index = Int(json["index"]?.numberValue ?? 0)
+            let index = try ProviderWire.index(json["index"], default: 0)
             if block["type"]?.stringValue == "tool_use" {
                 blocks[index] = (block["id"]?.stringValue ?? "toolu_\(index)", block["name"]?.stringValue ?? "", "")
             } else if let text = block["text"]?.stringValue, !text.isEmpty {
@@ -109,22 +109,24 @@ struct AnthropicStreamDecoder: StreamDecoder {
             }
         case "content_block_delta":
             let delta = json["delta"] ?? [:]
-            let index = Int(json["index"]?.numberValue ?? 0)
+            let index = try ProviderWire.index(json["index"], default: 0)
             switch delta["type"]?.stringValue {
             case "text_delta":
                 if let text = delta["text"]?.stringValue, !text.isEmpty { return [.text(text)] }
             case "input_json_delta":
                 blocks[index]?.json += delta["partial_json"]?.stringValue ?? ""
+                if (blocks[index]?.json.utf8.count ?? 0) > ProviderWire.maxToolArgumentBytes { throw ProviderWire.oversizedArguments }
             default: break
             }
         case "content_block_stop":
-            let index = Int(json["index"]?.numberValue ?? 0)
+            let index = try ProviderWire.index(json["index"], default: 0)
             if let block = blocks.removeValue(forKey: index) {
                 return [.toolCall(ToolCall(id: block.id, name: block.name, arguments: block.json.isEmpty ? "{}" : block.json))]
             }
         case "message_delta":
-            if let output = json["usage"]?["output_tokens"]?.numberValue { outputTokens = Int(output) }
-            if let input = json["usage"]?["input_tokens"]?.numberValue, input > 0 { inputTokens = Int(input) }
+            if json["usage"]?["output_tokens"] != nil { outputTokens = ProviderWire.tokens(json["usage"]?["output_tokens"]) }
+            let input = ProviderWire.tokens(json["usage"]?["input_tokens"])
+            if input > 0 { inputTokens = input }
         case "message_stop":
             done = true
             return [.usage(input: inputTokens, output: outputTokens)]

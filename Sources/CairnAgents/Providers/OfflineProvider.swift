@@ -48,6 +48,17 @@ public struct OfflineProvider: LLMProvider {
     }
 
     static let prefix = "[cairn-offline]"
+    /// How much of a message the pattern matching reads: work on user input stays bounded however
+    /// long the message is (the limit of a message is `messages.max_bytes`, up to 1 MiB).
+    static let maxAnalysedBytes = 4096
+
+    /// The first `maxAnalysedBytes` of `text` (cut at a character boundary) and whether it was cut.
+    static func bounded(_ text: String) -> (text: String, cut: Bool) {
+        guard text.utf8.count > maxAnalysedBytes else { return (text, false) }
+        // A cut inside a character decodes to U+FFFD, which is dropped.
+        let head = String(decoding: text.utf8.prefix(maxAnalysedBytes), as: UTF8.self)
+        return (head.hasSuffix("\u{FFFD}") ? String(head.dropLast()) : head, true)
+    }
 
     static func reply(to request: ProviderRequest) -> Reply {
         let system = request.messages.filter { $0.role == .system }.map(\.content).joined(separator: "\n")
@@ -55,16 +66,18 @@ public struct OfflineProvider: LLMProvider {
         if last.role == .tool {
             return Reply(text: summarizeTools(request.messages))
         }
-        if let step = match(#"Pipeline step '([a-z_]+)'"#, in: system)?.first {
+        if let step = match(#"Pipeline step '([a-z_]+)'"#, in: bounded(system).text)?.first {
             return Reply(text: stepSummary(step: step, input: last.content))
         }
         let tools = Set(request.tools.map(\.name))
-        if let call = intent(last.content, tools: tools, index: request.messages.count) {
+        let (read, cut) = bounded(last.content)
+        if let call = intent(read, tools: tools, index: request.messages.count) {
             return Reply(toolCall: call)
         }
         let preview = String(last.content.prefix(120))
+        let note = cut ? " Your message is \(last.content.utf8.count) bytes long; I looked for requests in its first \(maxAnalysedBytes) bytes only." : ""
         return Reply(text: "\(prefix) This reply comes from Cairn's built-in offline model, not a language model: no provider is configured. "
-                     + "You wrote \(countWords(last.content)) words: \"\(preview)\".")
+                     + "You wrote \(countWords(last.content)) words: \"\(preview)\".\(note)")
     }
 
     static func intent(_ text: String, tools: Set<String>, index: Int) -> ToolCall? {
@@ -84,8 +97,8 @@ public struct OfflineProvider: LLMProvider {
         if let topic = match(#"what did i (?:say|write|tell you|mention) about (.+?)[?.!]*$"#, in: text, options: [.caseInsensitive])?.first {
             return call("search_messages", ["query": .string(topic)])
         }
-        if let expression = match(#"[-+(]*\d[\d\s.()]*[-+*/%^×÷](?:[\d\s.()+\-*/%^×÷])*\d\)*"#, in: text)?.whole {
-            return call("calculator", ["expression": .string(expression.trimmingCharacters(in: .whitespaces))])
+        if let expression = ArithmeticSpan.first(in: text) {
+            return call("calculator", ["expression": .string(expression)])
         }
         let asksTime = ["time", "date", "day"].contains { lower.range(of: "\\b\($0)\\b", options: .regularExpression) != nil }
         if asksTime, ["what", "current", "now", "today"].contains(where: { lower.contains($0) }) {
@@ -119,7 +132,7 @@ public struct OfflineProvider: LLMProvider {
                 let notes = result["notes"]?.arrayValue?.compactMap(\.stringValue) ?? []
                 sentences.append(notes.isEmpty ? "You have not asked me to remember anything yet." : "You asked me to remember: " + notes.joined(separator: "; ") + ".")
             case "http_get":
-                let status = Int(result["status"]?.numberValue ?? 0)
+                let status = result["status"]?.intValue ?? 0
                 let body = result["body"]?.stringValue ?? ""
                 sentences.append("The page answered \(status) with \(body.utf8.count) bytes: \"\(String(body.prefix(120)))\".")
             case "search_messages":

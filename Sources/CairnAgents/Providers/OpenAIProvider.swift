@@ -15,14 +15,14 @@ public struct OpenAIProvider: LLMProvider {
     let includeUsage: Bool
     let extraHeaders: [(String, String)]
 
-    public init(name: String, baseURL: String?, apiKey: String?, model: String, timeout: Duration, options: JSONValue = [:]) {
+    public init(name: String, baseURL: String?, apiKey: String?, model: String, timeout: Duration, options: ProviderOptions = .init()) {
         self.name = name
         self.baseURL = Self.trimmed(baseURL ?? Self.defaultBaseURL)
         self.apiKey = apiKey
         self.defaultModel = model
         self.timeout = timeout
-        includeUsage = options["include_usage"]?.boolValue ?? true
-        extraHeaders = options["headers"]?.objectValue?.compactMap { key, value in value.stringValue.map { (key, $0) } } ?? []
+        includeUsage = options.includeUsage
+        extraHeaders = options.headers.map { ($0.name, $0.value) }
     }
 
     static func trimmed(_ url: String) -> String {
@@ -84,22 +84,23 @@ struct OpenAIStreamDecoder: StreamDecoder {
         guard let json = try? JSONValue.parse(data) else { throw ProviderError.malformed("chunk is not JSON: \(data.prefix(120))") }
         if let error = json["error"], error != .null {
             let message = error["message"]?.stringValue ?? error.stringValue ?? error.jsonText
-            let status = Int(error["code"]?.numberValue ?? 0)
+            let status = error["code"]?.intValue ?? 0
             throw ProviderError.http(status: (400..<600).contains(status) ? status : 502, message: "error in stream: \(message)", retryAfter: nil)
         }
         if let counts = json["usage"], counts != .null {
-            usage = (Int(counts["prompt_tokens"]?.numberValue ?? 0), Int(counts["completion_tokens"]?.numberValue ?? 0))
+            usage = (ProviderWire.tokens(counts["prompt_tokens"]), ProviderWire.tokens(counts["completion_tokens"]))
         }
         var chunks: [ProviderChunk] = []
         for choice in json["choices"]?.arrayValue ?? [] {
             let delta = choice["delta"] ?? [:]
             if let text = delta["content"]?.stringValue, !text.isEmpty { chunks.append(.text(text)) }
             for call in delta["tool_calls"]?.arrayValue ?? [] {
-                let index = Int(call["index"]?.numberValue ?? Double(calls.count))
+                let index = try ProviderWire.index(call["index"], default: calls.count)
                 var current = calls[index] ?? (nil, "", "")
                 if let id = call["id"]?.stringValue, !id.isEmpty { current.id = id }
                 if let name = call["function"]?["name"]?.stringValue { current.name += name }
                 if let arguments = call["function"]?["arguments"]?.stringValue { current.arguments += arguments }
+                if current.arguments.utf8.count > ProviderWire.maxToolArgumentBytes { throw ProviderWire.oversizedArguments }
                 calls[index] = current
             }
             if let reason = choice["finish_reason"]?.stringValue { finishReason = reason }

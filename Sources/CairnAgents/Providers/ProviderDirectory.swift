@@ -49,7 +49,7 @@ public final class ProviderDirectory: Sendable {
 
     /// How many times a failed call to `name` is retried before falling back.
     func maxRetries(_ name: String) -> Int {
-        state.withLock { $0.records[name]?.maxRetries } ?? 0
+        min(10, max(0, state.withLock { $0.records[name]?.maxRetries } ?? 0))
     }
 
     /// Validates and stores a provider; an omitted API key keeps the stored one. Returns the
@@ -57,7 +57,13 @@ public final class ProviderDirectory: Sendable {
     public func save(_ record: ProviderRecord) async throws -> (saved: ProviderRecord, previous: ProviderRecord?) {
         try Self.validate(record)
         var record = record
-        if record.apiKey == nil { record.apiKey = state.withLock { $0.records[record.name]?.apiKey } }
+        if record.apiKey == nil, let stored = state.withLock({ $0.records[record.name] }), !(stored.apiKey ?? "").isEmpty {
+            // A key is never sent to a destination it was not given for.
+            guard Self.destination(stored) == Self.destination(record) else {
+                throw CairnError.validation(["api_key": "must be given again: base_url now points to another host"])
+            }
+            record.apiKey = stored.apiKey
+        }
         let previous = try await repository.save(record)
         let saved = record
         state.withLock {
@@ -93,23 +99,39 @@ public final class ProviderDirectory: Sendable {
         if record.type != "offline", (record.model ?? "").isEmpty { problems["model"] = "is required: the model used when an agent names none" }
         if !(100...600_000).contains(record.timeoutMs) { problems["timeout_ms"] = "must be between 100 and 600000" }
         if !(0...10).contains(record.maxRetries) { problems["max_retries"] = "must be between 0 and 10" }
-        if (try? JSONValue.parse(record.options))?.objectValue == nil { problems["options"] = "must be an object" }
         if let key = record.apiKey, key.utf8.count > 4096 { problems["api_key"] = "must be at most 4096 bytes" }
+        if let model = record.model, model.utf8.count > 200 { problems["model"] = "must be at most 200 bytes" }
+        if let base = record.baseURL, base.utf8.count > 2000 { problems["base_url"] = "must be at most 2000 bytes" }
+        if types.contains(record.type) {
+            do {
+                _ = try ProviderOptions.decode((try? JSONValue.parse(record.options)) ?? .null, type: record.type)
+            } catch {
+                problems.merge(error.details ?? [:]) { first, _ in first }
+            }
+        }
         if !problems.isEmpty { throw CairnError.validation(problems) }
     }
 
     static func instance(_ record: ProviderRecord) -> any LLMProvider {
-        let options = (try? JSONValue.parse(record.options)) ?? [:]
-        let timeout = Duration.milliseconds(record.timeoutMs)
+        let options = ProviderOptions.stored(record.options, type: record.type)
+        let timeout = Duration.milliseconds(min(600_000, max(100, record.timeoutMs)))
         switch record.type {
         case "openai":
             return OpenAIProvider(name: record.name, baseURL: record.baseURL, apiKey: record.apiKey, model: record.model ?? "", timeout: timeout, options: options)
         case "anthropic":
             return AnthropicProvider(name: record.name, baseURL: record.baseURL, apiKey: record.apiKey, model: record.model ?? "", timeout: timeout, options: options)
         default:
-            let delay = Duration.milliseconds(Int(options["chunk_delay_ms"]?.numberValue ?? 15))
+            let delay = Duration.milliseconds(options.chunkDelayMs)
             return OfflineProvider(name: record.name, chunkDelay: { delay })
         }
+    }
+
+    /// Scheme, host and port a provider's requests go to (the type's default when no base URL is set).
+    static func destination(_ record: ProviderRecord) -> String {
+        let base = record.baseURL ?? (record.type == "anthropic" ? AnthropicProvider.defaultBaseURL : OpenAIProvider.defaultBaseURL)
+        guard let url = URL(string: base) else { return base }
+        let scheme = url.scheme?.lowercased() ?? ""
+        return "\(scheme)://\(url.host?.lowercased() ?? ""):\(url.port ?? (scheme == "https" ? 443 : 80))"
     }
 
     /// A key as it may be shown: the last four characters of a long key, nothing of a short one.

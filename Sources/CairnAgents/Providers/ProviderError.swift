@@ -12,12 +12,14 @@ public enum ProviderError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The vendor sent something that is not its documented format.
     case malformed(String)
 
+    /// What users, run events and logs see: the vendor's and the network's own words are scrubbed
+    /// of addresses and key fragments (`Redaction`).
     public var description: String {
         switch self {
-        case .http(let status, let message, _): "HTTP \(status): \(message)"
-        case .transport(let message): message
+        case .http(let status, let message, _): "HTTP \(status): \(Redaction.scrub(message))"
+        case .transport(let message): Redaction.scrub(message)
         case .timeout(let milliseconds): "no data for \(milliseconds) ms"
-        case .malformed(let message): "malformed response: \(message)"
+        case .malformed(let message): "malformed response: \(Redaction.scrub(message))"
         }
     }
 
@@ -52,12 +54,14 @@ public enum ProviderError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The seconds of a `Retry-After` header (delta-seconds or an HTTP date).
     static func retryAfter(_ header: String?, now: Date = Date()) -> TimeInterval? {
         guard let header = header?.trimmingCharacters(in: .whitespaces), !header.isEmpty else { return nil }
-        if let seconds = Double(header) { return max(0, seconds) }
+        // A vendor's number is bounded like any client value: at most a day (longer waits fall back anyway).
+        let longest: TimeInterval = 86_400
+        if let seconds = Double(header) { return seconds.isFinite ? min(longest, max(0, seconds)) : nil }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return formatter.date(from: header).map { max(0, $0.timeIntervalSince(now)) }
+        return formatter.date(from: header).map { min(longest, max(0, $0.timeIntervalSince(now))) }
     }
 
     /// The human message inside a vendor's JSON error body (`{"error": {"message": ...}}`), or the text itself.

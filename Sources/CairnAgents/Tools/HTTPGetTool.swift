@@ -20,9 +20,6 @@ public struct HTTPGetTool: Tool {
         "additionalProperties": false,
     ]
 
-    static let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-                                   configuration: .init(redirectConfiguration: .disallow))
-
     public init() {}
 
     public func execute(_ arguments: [String: JSONValue], context: ToolContext) async throws -> JSONValue {
@@ -32,15 +29,16 @@ public struct HTTPGetTool: Tool {
               scheme == "http" || scheme == "https", let host = url.host?.lowercased(), !host.isEmpty else {
             throw ToolFailure("url must be an absolute http or https URL")
         }
-        guard Self.hostAllowed(host, allowlist: settings.string("tools.http_get.allowed_hosts")) else {
-            throw ToolFailure("host \(host) is not on the allowlist")
+        let port = url.port ?? (scheme == "https" ? 443 : 80)
+        guard Self.hostAllowed(host, port: url.port, scheme: scheme, allowlist: settings.string("tools.http_get.allowed_hosts")) else {
+            throw ToolFailure(url.port == nil ? "host \(host) is not on the allowlist" : "\(host):\(port) is not on the allowlist (a port other than the scheme's default must be listed)")
         }
-        if !settings.bool("tools.http_get.allow_private") {
-            let addresses = try await NIOThreadPool.singleton.runIfActive { Self.resolve(host) }
-            guard !addresses.isEmpty else { throw ToolFailure("cannot resolve \(host)") }
-            if let blocked = addresses.first(where: Self.isPrivate) {
-                throw ToolFailure("\(host) resolves to a private or local address (\(blocked))")
-            }
+        // One lookup; the connection goes to the address that was checked (no second lookup a
+        // rebinding DNS server could answer differently).
+        let addresses = try await NIOThreadPool.singleton.runIfActive { Self.resolve(host) }
+        guard let address = addresses.first(where: { !$0.contains(":") }) ?? addresses.first else { throw ToolFailure("cannot resolve \(host)") }
+        if !settings.bool("tools.http_get.allow_private"), let blocked = addresses.first(where: { !AddressPolicy.isPublic($0) }) {
+            throw ToolFailure("\(host) resolves to a private, local or special-purpose address (\(blocked))")
         }
         // One breaker per host: a host that keeps failing is not asked again until it may have recovered.
         let breaker = context.breakers.breaker("tool:\(host)")
@@ -51,8 +49,8 @@ public struct HTTPGetTool: Tool {
             throw ToolFailure(error.description)
         }
         do {
-            let result = try await fetch(url, settings: settings)
-            breaker.record(permit, Int(result["status"]?.numberValue ?? 0) >= 500 ? .failure : .success)
+            let result = try await fetch(url, pinnedTo: address, settings: settings)
+            breaker.record(permit, (result["status"]?.intValue ?? 0) >= 500 ? .failure : .success)
             return result
         } catch {
             breaker.record(permit, Task.isCancelled ? .ignored : .failure)
@@ -60,11 +58,32 @@ public struct HTTPGetTool: Tool {
         }
     }
 
-    func fetch(_ url: URL, settings: EffectiveSettings) async throws -> JSONValue {
+    /// The HTTP client configuration that sends `host` to `address` only (TLS still verifies `host`).
+    static func pinnedConfiguration(host: String, address: String) -> HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+        configuration.dnsOverride = [host: address]
+        return configuration
+    }
+
+    func fetch(_ url: URL, pinnedTo address: String, settings: EffectiveSettings) async throws -> JSONValue {
+        let host = url.host?.lowercased() ?? ""
+        let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+                                configuration: Self.pinnedConfiguration(host: host, address: address))
+        do {
+            let result = try await fetch(url, client: client, settings: settings)
+            try await client.shutdown()
+            return result
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    func fetch(_ url: URL, client: HTTPClient, settings: EffectiveSettings) async throws -> JSONValue {
         var request = HTTPClientRequest(url: url.absoluteString)
         request.method = .GET
         request.headers.add(name: "User-Agent", value: "cairn-http_get")
-        let response = try await Self.client.execute(request, timeout: .seconds(Int64(settings.int("tools.timeout_seconds"))))
+        let response = try await client.execute(request, timeout: .seconds(Int64(settings.int("tools.timeout_seconds"))))
         let limit = settings.int("tools.http_get.max_bytes")
         var body = ByteBuffer()
         var truncated = false
@@ -81,10 +100,17 @@ public struct HTTPGetTool: Tool {
                 "body": .string(String(buffer: body)), "truncated": .bool(truncated)]
     }
 
-    /// Exact host names, or `.example.com` for any subdomain; comma separated.
-    static func hostAllowed(_ host: String, allowlist: String) -> Bool {
-        allowlist.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.contains { entry in
-            !entry.isEmpty && (entry == host || (entry.hasPrefix(".") && host.hasSuffix(entry)))
+    /// Exact host names, or `.example.com` for any subdomain; comma separated. A URL with a port
+    /// other than its scheme's default needs an entry naming it (`host:8080`, or `host:*`).
+    static func hostAllowed(_ host: String, port: Int? = nil, scheme: String = "https", allowlist: String) -> Bool {
+        let defaultPort = scheme == "https" ? 443 : 80
+        return allowlist.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.contains { entry in
+            let parts = entry.split(separator: ":", maxSplits: 1).map(String.init)
+            guard let name = parts.first, !name.isEmpty else { return false }
+            let hostMatches = name == host || (name.hasPrefix(".") && host.hasSuffix(name))
+            guard hostMatches else { return false }
+            guard let port, port != defaultPort else { return true }
+            return parts.count == 2 && (parts[1] == "*" || parts[1] == String(port))
         }
     }
 
@@ -117,21 +143,4 @@ public struct HTTPGetTool: Tool {
         String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// Loopback, private, link-local, carrier-grade NAT, unspecified, multicast and broadcast.
-    static func isPrivate(_ address: String) -> Bool {
-        let lower = address.lowercased()
-        if lower.contains(":") {
-            if lower.hasPrefix("::ffff:") { return isPrivate(String(lower.dropFirst(7))) }
-            return lower == "::1" || lower == "::" || lower.hasPrefix("fc") || lower.hasPrefix("fd") || lower.hasPrefix("fe8")
-                || lower.hasPrefix("fe9") || lower.hasPrefix("fea") || lower.hasPrefix("feb") || lower.hasPrefix("ff")
-        }
-        let octets = lower.split(separator: ".").compactMap { Int($0) }
-        guard octets.count == 4 else { return true }
-        switch (octets[0], octets[1]) {
-        case (0, _), (10, _), (127, _), (169, 254), (192, 168): return true
-        case (172, 16...31), (100, 64...127): return true
-        case (224...255, _): return true
-        default: return false
-        }
-    }
 }

@@ -14,6 +14,8 @@ struct UserBody: Encodable {
     let createdAt: Date
     let authProvider: String
     let lastLoginAt: Date?
+    /// Set while the account is locked for clients it does not know.
+    let lockedUntil: Date?
 
     init(_ user: UserRecord) {
         id = user.id.rawValue
@@ -24,6 +26,7 @@ struct UserBody: Encodable {
         createdAt = user.createdAt
         authProvider = user.authProvider
         lastLoginAt = user.lastLoginAt
+        lockedUntil = user.lockedUntil.flatMap { $0 > Date() ? $0 : nil }
     }
 }
 

@@ -83,6 +83,12 @@ struct WebSocketGateway: Sendable {
     /// (a client that stopped reading has a full TCP window, and the frame would never get out).
     static let closeDeadline = Duration.seconds(2)
 
+    /// The largest client message, compressed or not: `ws.max_frame_bytes`, raised when needed so
+    /// that a `user_message` carrying a full `messages.max_bytes` (as set at start) always fits.
+    static func frameLimit(_ settings: EffectiveSettings) -> Int {
+        max(settings.int("ws.max_frame_bytes"), settings.int("messages.max_bytes") + 4096)
+    }
+
     func handle(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, principal: Principal, requestID: String,
                 channel: any Channel) async throws {
         let config = settings.snapshot
@@ -157,7 +163,7 @@ struct WebSocketGateway: Sendable {
             // Client messages, until the client closes or a limit closes the socket.
             let limiter = RateLimiter(clock: SystemClock())
             do {
-                var iterator = inbound.messages(maxSize: config.int("ws.max_frame_bytes")).makeAsyncIterator()
+                var iterator = inbound.messages(maxSize: Self.frameLimit(config)).makeAsyncIterator()
                 while let message = try await iterator.next() {
                     counters.state.withLock { $0.messagesIn += 1 }
                     if limiter.attempt("messages", limit: config.int("ws.messages_per_minute"), window: 60) != nil {
@@ -179,61 +185,43 @@ struct WebSocketGateway: Sendable {
     }
 
     func handleClientMessage(_ text: String, connection: GatewayConnection, principal: Principal, requestID: String) async {
-        guard let message = try? JSONValue.parse(text), case .object(let fields) = message else {
-            connection.send(Frame.error("invalid_json", "message is not a JSON object"))
+        let frame: ClientFrame
+        switch ClientFrame.decode(text, maxContentBytes: settings.snapshot.int("messages.max_bytes")) {
+        case .success(let decoded): frame = decoded
+        case .failure(let rejection):
+            connection.send(rejection.frame)
             return
         }
-        switch fields["type"]?.stringValue {
-        case "ping":
+        switch frame {
+        case .ping:
             connection.send(Frame.envelope("pong", payload: [:]))
-        case "user_message":
-            guard let content = fields["content"]?.stringValue else {
-                connection.send(Frame.error("invalid_request", "content is required", details: ["field": "content"]))
-                return
-            }
-            let threadID = fields["thread_id"]?.stringValue
-            if let threadID, ThreadID(threadID) == nil {
-                connection.send(Frame.error("not_found", "thread not found"))
-                return
-            }
+        case .userMessage(let content, let threadID, let agent, let clientMessageID):
             do {
                 // `message_accepted` is queued before any event of the run it starts.
                 try await connection.exclusively {
-                    let run = try await engine.start(userID: principal.userID, threadID: threadID.flatMap(ThreadID.init), input: content,
-                                                     agent: fields["agent"]?.stringValue, requestID: requestID)
+                    let run = try await engine.start(userID: principal.userID, threadID: threadID, input: content, agent: agent, requestID: requestID)
                     var payload: [String: JSONValue] = ["thread_id": .string(run.threadID.rawValue), "run_id": .string(run.id.rawValue)]
                     if let message = try await runs.userMessageID(runID: run.id) { payload["message_id"] = .string(message.rawValue) }
-                    if let clientID = fields["client_msg_id"] { payload["client_msg_id"] = clientID }
+                    if let clientMessageID { payload["client_msg_id"] = clientMessageID }
                     connection.send(Frame.envelope("message_accepted", payload: .object(payload)))
                 }
             } catch {
                 connection.send(Frame.error(ErrorResponse.cairnError(from: error)))
             }
-        case "cancel_run":
-            guard let runID = fields["run_id"]?.stringValue.flatMap(RunID.init) else {
-                connection.send(Frame.error("not_found", "run not found"))
-                return
-            }
+        case .cancelRun(let runID):
             do { try await engine.cancel(runID: runID, userID: principal.userID) } catch {
                 connection.send(Frame.error(ErrorResponse.cairnError(from: error)))
             }
-        case "resume":
-            guard let runID = fields["run_id"]?.stringValue.flatMap(RunID.init) else {
-                connection.send(Frame.error("not_found", "run not found"))
-                return
-            }
-            let after = Int(fields["after_seq"]?.numberValue ?? 0)
+        case .resume(let runID, let after):
             counters.state.withLock { $0.resumes += 1 }
             do {
-                guard try await connection.replay(runID: runID, after: max(0, after)) else {
-                    connection.send(Frame.error("not_found", "run not found"))
+                guard try await connection.replay(runID: runID, after: after) else {
+                    connection.send(ClientFrame.notFound.frame)
                     return
                 }
             } catch {
                 connection.send(Frame.error(ErrorResponse.cairnError(from: error)))
             }
-        case let other:
-            connection.send(Frame.error("unknown_type", "unknown message type '\(other ?? "")'"))
         }
     }
 }

@@ -55,6 +55,10 @@ struct AdminUserRoutes {
             let updated = try await auth.updateUser(id, role: role, status: status, by: try context.requirePrincipal(), origin: request.origin(context))
             return try APIJSON.response(UserBody(updated))
         }
+        admin.post("/users/:id/unlock") { request, context in
+            let id = try context.pathID(as: UserID.self, what: "user")
+            return try APIJSON.response(UserBody(try await auth.unlock(id, by: try context.requirePrincipal(), origin: request.origin(context))))
+        }
         admin.post("/users/:id/revoke-sessions") { request, context in
             let id = try context.pathID(as: UserID.self, what: "user")
             let count = try await auth.revokeAllSessions(of: id, by: try context.requirePrincipal(), origin: request.origin(context))

@@ -1,4 +1,5 @@
 import CairnAgents
+import CairnAuth
 import CairnCore
 import CairnStore
 import Foundation
@@ -9,7 +10,10 @@ import Hummingbird
 struct ConversationRoutes {
     let engine: RunEngine
     let conversations: ConversationRepository
+    let settings: LiveSettings
     let clock: any WallClock
+    /// Each new thread is a row: limited per user (`ratelimit.threads_per_user_per_minute`).
+    let limiter: RateLimiter
 
     struct ThreadBody: Encodable {
         let id: String, title: String, agent: String, createdAt: Date, updatedAt: Date, messageCount: Int
@@ -53,10 +57,15 @@ struct ConversationRoutes {
         api.post("/threads") { request, context in
             let principal = try context.requirePrincipal()
             let body = try await APIJSON.decode(NewThread.self, from: request, context: context)
+            if let wait = limiter.attempt("threads:\(principal.userID.rawValue)", limit: settings.snapshot.int("ratelimit.threads_per_user_per_minute"), window: 60) {
+                throw CairnError(.rateLimited, "too many new threads; slow down", retryAfter: wait)
+            }
             let title = (body.title ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
             if title.count > 200 { throw CairnError.validation(["title": "must be at most 200 characters"]) }
             let agent = body.agent ?? "assistant"
-            guard engine.agents.definition(agent) != nil else { throw CairnError.validation(["agent": "unknown agent '\(agent)'"]) }
+            guard agent.utf8.count <= 64, engine.agents.definition(agent) != nil else {
+                throw CairnError.validation(["agent": "unknown agent '\(agent.prefix(64))'"])
+            }
             let thread = try await conversations.createThread(id: .generate(), userID: principal.userID, title: title, agent: agent, now: clock.now())
             return try APIJSON.response(ThreadBody(thread), status: .created)
         }

@@ -1,4 +1,5 @@
 import CairnAgents
+import CairnAuth
 import CairnCore
 import CairnStore
 import Foundation
@@ -10,6 +11,11 @@ import NIOCore
 struct RunRoutes {
     let engine: RunEngine
     let runs: RunRepository
+    let auth: AuthService
+    /// How often an open stream re-checks its credential (logout, revocation, disabled user end it).
+    static let sessionCheckPeriod = Duration.seconds(1)
+    /// SSE frames buffered for a slow reader before its stream is ended (it resumes with Last-Event-ID).
+    static let sseQueue = 4096
 
     struct RunBody: Encodable {
         struct Failure: Encodable { let code: String; let message: String }
@@ -69,8 +75,30 @@ struct RunRoutes {
             guard try await runs.run(id: id, userID: principal.userID) != nil else { throw CairnError.notFound("run") }
             let engine = self.engine
             let runs = self.runs
+            let auth = self.auth
             let body = ResponseBody { writer in
-                try await Self.stream(runID: id, userID: principal.userID, after: after, engine: engine, runs: runs, writer: &writer)
+                // Events are produced by one task and written here; a second task re-checks the
+                // session, so the stream ends within about a second of a logout, revocation or
+                // disabled user, like a socket on /ws. A client too slow for `sseQueue` frames is
+                // ended too, and resumes with Last-Event-ID.
+                let (frames, output) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingOldest(Self.sseQueue))
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        defer { output.finish() }
+                        try await Self.stream(runID: id, userID: principal.userID, after: after, engine: engine, runs: runs) { frame in
+                            if case .enqueued = output.yield(frame) { return true }
+                            return false
+                        }
+                    }
+                    group.addTask {
+                        while await auth.areStillValid([principal]) == [true] {
+                            try await Task.sleep(for: Self.sessionCheckPeriod)
+                        }
+                        output.finish()
+                    }
+                    for await frame in frames { try await writer.write(ByteBuffer(string: frame)) }
+                    group.cancelAll()
+                }
                 try await writer.finish(nil)
             }
             return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"], body: body)
@@ -78,13 +106,15 @@ struct RunRoutes {
     }
 
     /// Replays stored events after `after`, then follows live ones; a gap in the live feed is
-    /// filled from the log, so the client sees every seq exactly once, in order.
+    /// filled from the log, so the client sees every seq exactly once, in order. `send` takes one
+    /// SSE frame and answers false when the reader is gone, which ends the stream.
     static func stream(runID: RunID, userID: UserID, after: Int, engine: RunEngine, runs: RunRepository,
-                       writer: inout any ResponseBodyWriter) async throws {
+                       send deliver: (String) -> Bool) async throws {
         var last = after
-        func send(_ events: [RunEvent], _ writer: inout any ResponseBodyWriter) async throws -> Bool {
+        /// True when the stream is over: the run completed or the reader went away.
+        func send(_ events: [RunEvent]) -> Bool {
             for event in events where event.seq > last {
-                try await writer.write(ByteBuffer(string: EventEnvelope.sse(event)))
+                guard deliver(EventEnvelope.sse(event)) else { return true }
                 last = event.seq
                 if event.type == RunEventType.runCompleted.rawValue { return true }
             }
@@ -95,24 +125,26 @@ struct RunRoutes {
         while !Task.isCancelled {
             let subscription = engine.bus.subscribe(userID: userID)
             defer { engine.bus.unsubscribe(subscription.id, userID: userID) }
-            if try await send(runs.events(runID: runID, userID: userID, after: last) ?? [], &writer) { return }
+            if send(try await runs.events(runID: runID, userID: userID, after: last) ?? []) { return }
             // Already over (the client asked from its last event or beyond): the final status and the
             // closing events commit together, so one more read sends whatever is left, then close.
             if let run = try await runs.run(id: runID, userID: userID), run.status.isFinal {
-                _ = try await send(runs.events(runID: runID, userID: userID, after: last) ?? [], &writer)
+                _ = send(try await runs.events(runID: runID, userID: userID, after: last) ?? [])
                 return
             }
             for await event in subscription.events where event.runID == runID {
                 if event.seq <= last { continue }
                 let batch = event.seq == last + 1 ? [event] : (try await runs.events(runID: runID, userID: userID, after: last) ?? [])
-                if try await send(batch, &writer) { return }
+                if send(batch) { return }
             }
         }
     }
 
     func afterSeq(_ raw: String?) throws -> Int {
         guard let raw else { return 0 }
-        guard let value = Int(raw), value >= 0 else { throw CairnError.validation(["after": "must be a non-negative integer"]) }
+        guard raw.utf8.count <= 20, let value = Int(raw), (0...ClientFrame.maxSeq).contains(value) else {
+            throw CairnError.validation(["after": "must be a whole number from 0 to \(ClientFrame.maxSeq)"])
+        }
         return value
     }
 
