@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         .target(
@@ -118,19 +119,27 @@ let package = Package(
             path: "Sources/CairnBench",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "CairnTestSupport",
+            path: "Tests/CairnTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "CairnUnitTests",
-            dependencies: ["CairnCore", "CairnStore", "CairnAuth", "CairnAgents", "CairnServer"],
+            dependencies: ["CairnCore", "CairnStore", "CairnAuth", "CairnAgents", "CairnServer", "CairnTestSupport",
+                           .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CairnIntegrationTests",
             dependencies: [
-                "CairnCore", "CairnStore", "CairnAuth", "CairnAgents", "CairnServer",
+                "CairnCore", "CairnStore", "CairnAuth", "CairnAgents", "CairnServer", "CairnTestSupport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdWSCompression", package: "hummingbird-websocket"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

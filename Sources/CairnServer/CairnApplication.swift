@@ -97,10 +97,13 @@ public enum CairnApplication {
             router: makeRouter(env),
             server: .http1WebSocketUpgrade(
                 webSocketRouter: makeWebSocketRouter(env),
-                configuration: .init(ws: .init(
-                    maxFrameSize: WebSocketGateway.frameLimit(settings),
-                    extensions: [BoundedDeflate.factory(maxMessageBytes: WebSocketGateway.frameLimit(settings))],
-                    autoPing: .enabled(timePeriod: .seconds(settings.int("ws.ping_interval_seconds")))))),
+                configuration: .init(
+                    // An idle keep-alive connection gives its file descriptor back.
+                    http1: .init(idleTimeout: .seconds(Int64(settings.int("server.idle_timeout_seconds")))),
+                    ws: .init(
+                        maxFrameSize: WebSocketGateway.frameLimit(settings),
+                        extensions: [BoundedDeflate.factory(maxMessageBytes: WebSocketGateway.frameLimit(settings))],
+                        autoPing: .enabled(timePeriod: .seconds(settings.int("ws.ping_interval_seconds")))))),
             configuration: .init(
                 address: .hostname(settings.string("server.host"), port: settings.int("server.port")),
                 serverName: nil

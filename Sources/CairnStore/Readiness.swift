@@ -36,9 +36,8 @@ extension Store {
         do {
             // Take the write lock and give it back: proves a writer could write, writes nothing.
             let millis = Int(writeTimeout * 1000)
-            try await pool.writeWithoutTransaction { db in
+            try await probe.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA busy_timeout = \(millis)")
-                defer { try? db.execute(sql: "PRAGMA busy_timeout = 5000") }
                 try db.inTransaction(.immediate) { .rollback }
             }
             checks["writable"] = "ok"

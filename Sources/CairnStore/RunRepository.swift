@@ -97,7 +97,9 @@ public struct RunRepository: Sendable {
     public init(store: Store) { self.store = store }
 
     /// Stores the user's message and the queued run together (creating the thread if asked).
-    public func create(_ new: NewRun, now: Date) async throws -> RunRecord {
+    /// Stores the user's message, the queued run and its first events (`run_status queued`) in
+    /// one transaction: a run never exists without its opening event, whatever moment a crash picks.
+    public func create(_ new: NewRun, openingEvents: [RunEvent] = [], now: Date) async throws -> RunRecord {
         try await store.pool.write { db in
             if let title = new.createThreadTitle {
                 try ConversationRepository.insertThread(db, id: new.threadID, userID: new.userID, title: title, agent: new.agent, now: now)
@@ -112,6 +114,7 @@ public struct RunRepository: Sendable {
                 VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?)
                 """, arguments: [new.runID.rawValue, new.threadID.rawValue, new.userID.rawValue, new.agent, new.agentVersion,
                                  new.input, new.resumedFrom?.rawValue, now.millis])
+            try Self.insert(db, openingEvents)
             return try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [new.runID.rawValue]).map(RunRecord.init(row:))!
         }
     }

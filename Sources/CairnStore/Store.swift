@@ -16,6 +16,8 @@ public struct StoreOpenError: Error, CustomStringConvertible, Sendable {
 public final class Store: Sendable {
     public let pool: DatabasePool
     public let path: String
+    /// A connection of its own for `/readyz`, so the probe never queues behind the pool's writes.
+    let probe: DatabaseQueue
 
     /// Opens (creating if absent) and migrates the database at `path`.
     ///
@@ -38,6 +40,15 @@ public final class Store: Sendable {
         } catch {
             throw StoreOpenError(description: "cannot open database \(path): \(Store.describe(error))")
         }
+        var probeConfig = Configuration()
+        probeConfig.busyMode = .timeout(1)
+        probeConfig.label = "cairn-readiness"
+        do {
+            probe = try DatabaseQueue(path: path, configuration: probeConfig)
+        } catch {
+            try? pool.close()
+            throw StoreOpenError(description: "cannot open database \(path): \(Store.describe(error))")
+        }
         // GRDB sets `synchronous = NORMAL` on the writer when it enables WAL, after
         // `prepareDatabase`; the writer is a single long-lived connection, so set it again here.
         try pool.writeWithoutTransaction { db in
@@ -58,7 +69,20 @@ public final class Store: Sendable {
 
     /// Closes every connection; later use throws.
     public func close() throws {
+        try? probe.close()
         try pool.close()
+    }
+
+    /// The answer to give a client when a database error is the machine's state, not a bug: a
+    /// full disk or a database another process holds locked is 503 (try again), never a 500.
+    public static func unavailability(_ error: any Error) -> CairnError? {
+        guard let error = error as? DatabaseError else { return nil }
+        switch error.resultCode {
+        case .SQLITE_FULL: return CairnError(.unavailable, "the server's disk is full; try again later", retryAfter: 30)
+        case .SQLITE_BUSY, .SQLITE_LOCKED: return CairnError(.unavailable, "the database is busy; try again shortly", retryAfter: 5)
+        case .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN: return CairnError(.unavailable, "the database cannot be written right now", retryAfter: 30)
+        default: return nil
+        }
     }
 
     /// Names of the schema migrations applied to this file, oldest first.

@@ -18,7 +18,7 @@ struct FoundationTests {
             #expect(ready.status == .ok)
             let body = try ready.json()
             #expect(body["status"] as? String == "ready")
-            #expect(body["checks"] as? [String: String] == ["database": "ok", "migrations": "ok", "writable": "ok"])
+            #expect(body["checks"] as? [String: String] == ["database": "ok", "migrations": "ok", "writable": "ok", "disk": "ok"])
         }
     }
 

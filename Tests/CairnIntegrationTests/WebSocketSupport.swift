@@ -59,20 +59,20 @@ struct WSSender: Sendable {
 extension TestClientProtocol {
     /// Opens a real WebSocket to this live server; see `openSocket`.
     @discardableResult
-    func socket(_ path: String = "/ws", headers extra: [String: String] = [:],
+    func socket(_ path: String = "/ws", headers extra: [String: String] = [:], extensions: [WebSocketExtensionFactory] = [],
                 _ body: @escaping @Sendable (WSInbox, WSSender) async throws -> Void) async throws -> WebSocketCloseFrame? {
-        try await openSocket(port: port!, path, headers: extra, body)
+        try await openSocket(port: port!, path, headers: extra, extensions: extensions, body)
     }
 }
 
 /// Opens a real WebSocket to `path`, runs `body` while a reader collects frames, then closes
 /// normally (unless the server already did). Returns the close frame the server sent.
 @discardableResult
-func openSocket(port: Int, _ path: String = "/ws", headers extra: [String: String] = [:],
+func openSocket(port: Int, _ path: String = "/ws", headers extra: [String: String] = [:], extensions: [WebSocketExtensionFactory] = [],
                 _ body: @escaping @Sendable (WSInbox, WSSender) async throws -> Void) async throws -> WebSocketCloseFrame? {
     let failure = Mutex<(any Error)?>(nil)
     let close = try await WebSocketClient.connect(
-        url: "ws://localhost:\(port)\(path)", configuration: .init(maxFrameSize: 1 << 20, additionalHeaders: headers(extra)),
+        url: "ws://localhost:\(port)\(path)", configuration: .init(maxFrameSize: 1 << 20, additionalHeaders: headers(extra), extensions: extensions),
         logger: Logger(label: "ws-test")
     ) { inbound, outbound, _ in
         let inbox = WSInbox()

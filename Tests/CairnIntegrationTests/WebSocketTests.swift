@@ -200,7 +200,7 @@ struct WebSocketTests {
     }
 
     @Test func anOversizedFrameClosesWith1009() async throws {
-        try await TestServer(Self.fast.merging(["ws.max_frame_bytes": "4096"]) { $1 }).run { client, _ in
+        try await TestServer(Self.fast.merging(["ws.max_frame_bytes": "4096", "messages.max_bytes": "1024"]) { $1 }).run { client, _ in
             let user = try await client.registerUser("ws-big@example.com")
             let close = try await client.socket(headers: ["Authorization": "Bearer \(user.access)"]) { inbox, sender in
                 try await inbox.wait("established") { !$0.isEmpty }

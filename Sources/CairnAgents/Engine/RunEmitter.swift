@@ -12,6 +12,8 @@ public actor RunEmitter {
     private let clock: any WallClock
     private var seq: Int
     private var openAgents: [(name: String, started: ContinuousClock.Instant)] = []
+    /// Only set when closing a run a crash left open: live tool calls answer themselves.
+    private var openToolCalls: [(agent: String?, tool: String, callID: String)] = []
     private var completed = false
 
     public init(runID: RunID, threadID: ThreadID, userID: UserID, writer: EventWriter, bus: EventBus, clock: any WallClock, lastSeq: Int = 0) {
@@ -46,12 +48,24 @@ public actor RunEmitter {
         try await emit(.agentCompleted, agent: agent, payload: Self.completion(agent, status: status, output: output, error: error, since: started))
     }
 
+    /// The run's first event, `run_status queued`, numbered here and written by the caller in
+    /// the transaction that creates the run; published once that commits.
+    public func openingEvent() -> RunEvent {
+        make(.runStatus, agent: nil, payload: ["status": "queued"])
+    }
+
     /// The closing events for an ending run: `agent_completed` for every still-open agent
     /// (innermost first) and the one `run_completed`. Numbered here, written by the caller in
     /// the same transaction as the run's final status and answer.
     public func closingEvents(status: RunStatus, error: (code: String, message: String)?, messageID: MessageID?, usage: (Int, Int)) -> [RunEvent] {
         var events: [RunEvent] = []
         let agentStatus = status == .succeeded ? "succeeded" : status.rawValue
+        // A tool call a crash cut off is answered before its agent completes.
+        for call in openToolCalls {
+            events.append(make(.toolCompleted, agent: call.agent, payload: ["tool": .string(call.tool), "call_id": .string(call.callID), "ok": false,
+                                                                          "error": .string(error?.code ?? status.rawValue), "duration_ms": 0]))
+        }
+        openToolCalls.removeAll()
         for open in openAgents.reversed() {
             events.append(make(.agentCompleted, agent: open.name,
                                payload: Self.completion(open.name, status: agentStatus, output: nil, error: error?.message, since: open.started)))
@@ -71,6 +85,11 @@ public actor RunEmitter {
     /// Marks an agent as open without an event: used when closing a run a crash left behind.
     public func reopen(_ agent: String) {
         openAgents.append((agent, ContinuousClock.now))
+    }
+
+    /// Marks a tool call as unanswered without an event: used when closing a run a crash left behind.
+    public func reopen(toolCall callID: String, tool: String, agent: String?) {
+        openToolCalls.append((agent, tool, callID))
     }
 
     /// Publishes events that were committed by the caller.

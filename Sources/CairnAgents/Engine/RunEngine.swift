@@ -57,8 +57,9 @@ public final class RunEngine: Sendable {
         try await providers.load()
         for (run, lastSeq) in try await runs.unfinished() {
             let emitter = RunEmitter(runID: run.id, threadID: run.threadID, userID: run.userID, writer: writer, bus: bus, clock: clock, lastSeq: lastSeq)
-            let openAgents = try await openAgentsAfterCrash(run)
+            let (openAgents, openCalls) = try await openWorkAfterCrash(run)
             for agent in openAgents { await emitter.reopen(agent) }
+            for call in openCalls { await emitter.reopen(toolCall: call.callID, tool: call.tool, agent: call.agent) }
             let closing = await emitter.closingEvents(status: .interrupted, error: ("interrupted", "the server stopped while this run was active"),
                                                       messageID: nil, usage: (run.inputTokens, run.outputTokens))
             try await runs.finish(id: run.id, userID: run.userID, outcome: RunOutcome(status: .interrupted, errorCode: "interrupted",
@@ -68,14 +69,24 @@ public final class RunEngine: Sendable {
         }
     }
 
-    /// Agents started but never completed in a run's stored log, outermost first.
-    func openAgentsAfterCrash(_ run: RunRecord) async throws -> [String] {
+    /// Agents started but never completed (outermost first) and tool calls never answered, in a
+    /// run's stored log.
+    func openWorkAfterCrash(_ run: RunRecord) async throws -> (agents: [String], toolCalls: [(agent: String?, tool: String, callID: String)]) {
         var open: [String] = []
+        var calls: [(agent: String?, tool: String, callID: String)] = []
         for event in try await runs.events(runID: run.id, userID: run.userID, after: 0) ?? [] {
-            if event.type == RunEventType.agentStarted.rawValue, let agent = event.agent { open.append(agent) }
-            if event.type == RunEventType.agentCompleted.rawValue, let agent = event.agent, let index = open.lastIndex(of: agent) { open.remove(at: index) }
+            switch RunEventType(rawValue: event.type) {
+            case .agentStarted?: if let agent = event.agent { open.append(agent) }
+            case .agentCompleted?: if let agent = event.agent, let index = open.lastIndex(of: agent) { open.remove(at: index) }
+            case .toolExecuting?:
+                if let callID = event.payload["call_id"]?.stringValue {
+                    calls.append((event.agent, event.payload["tool"]?.stringValue ?? "tool", callID))
+                }
+            case .toolCompleted?: calls.removeAll { $0.callID == event.payload["call_id"]?.stringValue }
+            default: break
+            }
         }
-        return open
+        return (open, calls)
     }
 
     // MARK: Starting runs
@@ -108,20 +119,22 @@ public final class RunEngine: Sendable {
         if admission == .rejected {
             throw CairnError(.rateLimited, "too many runs waiting; try again when one finishes", retryAfter: 5)
         }
+        let emitter = RunEmitter(runID: runID, threadID: newThreadID, userID: userID, writer: writer, bus: bus, clock: clock)
+        let opening = await emitter.openingEvent()
         let run: RunRecord
         do {
             run = try await runs.create(NewRun(runID: runID, threadID: newThreadID, userID: userID, agent: name, agentVersion: definition.version ?? 0,
                                                input: input, messageID: .generate(now: now), resumedFrom: resumedFrom,
-                                               createThreadTitle: threadID == nil ? String(trimmed.prefix(80)) : nil), now: now)
+                                               createThreadTitle: threadID == nil ? String(trimmed.prefix(80)) : nil),
+                                        openingEvents: [opening], now: now)
         } catch {
             releaseSlot(runID: runID, userID: userID, admission: admission)
             throw error
         }
+        await emitter.publish([opening])
         let stop = StopReason()
         let context = RunContext(userID: userID, threadID: newThreadID, runID: runID, requestID: requestID,
                                  deadline: .now + .seconds(config.int("runs.timeout_seconds")), stop: stop)
-        let emitter = RunEmitter(runID: runID, threadID: newThreadID, userID: userID, writer: writer, bus: bus, clock: clock)
-        try await emitter.emit(.runStatus, agent: nil, payload: ["status": "queued"])
         let launch: @Sendable () -> Void = { [self] in self.launch(run: run, definition: definition, context: context, emitter: emitter) }
         switch admission {
         case .start:

@@ -1,4 +1,5 @@
 import CairnCore
+import CairnStore
 import HTTPTypes
 import Hummingbird
 
@@ -60,7 +61,7 @@ enum ErrorResponse {
         case let error as DecodingError:
             return APIJSON.mapDecodingError(error)
         default:
-            return CairnError(.internal, "internal error")
+            return Store.unavailability(error) ?? CairnError(.internal, "internal error")
         }
     }
 }

@@ -41,14 +41,41 @@ enum APIJSON {
         guard buffer.readableBytes > 0 else {
             throw CairnError(.invalidRequest, "request body must be a JSON object")
         }
+        let data = Data(buffer: buffer)
         do {
-            return try decoder.decode(T.self, from: Data(buffer: buffer))
+            return try decoder.decode(T.self, from: data)
         } catch let error as DecodingError {
-            throw mapDecodingError(error)
+            throw mapDecodingError(error, body: data)
         }
     }
 
-    static func mapDecodingError(_ error: DecodingError) -> CairnError {
+    /// Foundation reports a number that does not fit the field's integer type (`1e300` for an
+    /// `Int`) without the field's path; find the numbers that fit no integer and name them.
+    static func unrepresentableNumbers(in body: Data) -> [String] {
+        guard let value = try? JSONValue.parse(String(decoding: body, as: UTF8.self)) else { return [] }
+        // Too large for any integer first; failing that, fractions (which an integer field refuses too).
+        return numbers(in: value) { abs($0) >= 9.2e18 || !$0.isFinite } .nonEmpty ?? numbers(in: value) { $0.rounded() != $0 }
+    }
+
+    private static func numbers(in value: JSONValue, where predicate: (Double) -> Bool) -> [String] {
+        var found: [String] = []
+        func walk(_ value: JSONValue, _ path: String, depth: Int) {
+            guard depth < 8, found.count < 10 else { return }
+            switch value {
+            case .number(let number) where predicate(number):
+                found.append(path.isEmpty ? "body" : path)
+            case .object(let fields):
+                for (key, child) in fields.sorted(by: { $0.key < $1.key }) { walk(child, path.isEmpty ? key : "\(path).\(key)", depth: depth + 1) }
+            case .array(let items):
+                for (index, child) in items.prefix(100).enumerated() { walk(child, "\(path)[\(index)]", depth: depth + 1) }
+            default: break
+            }
+        }
+        walk(value, "", depth: 0)
+        return found
+    }
+
+    static func mapDecodingError(_ error: DecodingError, body: Data = Data()) -> CairnError {
         func field(_ path: [any CodingKey], _ key: (any CodingKey)? = nil) -> String {
             let names = (path + (key.map { [$0] } ?? [])).map { snakeCase($0.stringValue) }
             return names.isEmpty ? "body" : names.joined(separator: ".")
@@ -60,7 +87,13 @@ enum APIJSON {
             if context.codingPath.isEmpty { return CairnError(.invalidRequest, "request body must be a JSON object") }
             return .validation([field(context.codingPath): "has the wrong type"])
         case .dataCorrupted(let context):
-            if context.codingPath.isEmpty { return CairnError(.invalidRequest, "request body is not valid JSON") }
+            if context.codingPath.isEmpty {
+                let numbers = unrepresentableNumbers(in: body)
+                if !numbers.isEmpty {
+                    return .validation(Dictionary(numbers.map { ($0, "must be a whole number in its field's range") }) { first, _ in first })
+                }
+                return CairnError(.invalidRequest, "request body is not valid JSON")
+            }
             return .validation([field(context.codingPath): "is malformed"])
         @unknown default:
             return CairnError(.invalidRequest, "request body could not be read")
@@ -74,6 +107,11 @@ enum APIJSON {
         }
         return out
     }
+}
+
+extension Array {
+    /// Nil when empty, so `a.nonEmpty ?? b` picks the first list that has something.
+    var nonEmpty: Self? { isEmpty ? nil : self }
 }
 
 /// RFC 3339 UTC with milliseconds, the only timestamp format of the API.

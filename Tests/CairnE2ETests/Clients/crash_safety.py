@@ -1,31 +1,36 @@
 """Crash-safety harness: SIGKILL a real `cairn serve` mid-traffic, restart it, check every promise.
 
-Usage: python3 crash_safety.py /path/to/cairn [--iterations 20] [--seed N] [--workers 6] [--keep]
+Usage: python3 crash_safety.py /path/to/cairn [--iterations 20] [--seed N] [--workers 6]
+       [--graceful-share 0.1] [--recovery-kill-share 0.15] [--keep-going] [--keep]
 
 One data directory lives through all iterations. Each iteration drives chats from several
-threads (new threads, runs of the assistant and the supervisor pipeline, cancels, extra sessions
-logged out), kills the process with SIGKILL after a random delay, inspects the database exactly
-as the crash left it, restarts the binary on the same directory and checks:
+threads (new threads, runs of the assistant and of the supervisor pipeline, cancels, extra
+sessions that are logged out or refreshed) and then stops the process after 50-1500 ms:
+mostly with SIGKILL, sometimes with SIGTERM, and sometimes kills the next process once more
+while it recovers. It inspects the database as the stop left it, restarts the binary on the
+same directory and checks that:
 
-- the database file: `PRAGMA integrity_check` and `foreign_key_check` are clean, the FTS index
-  agrees with the messages (checked on a copy), every run has exactly one user message and
-  every message's run exists (the run and its message are written in one transaction);
+- the file is sound: `PRAGMA integrity_check` says ok, `foreign_key_check` is empty, the FTS
+  index agrees with the messages (on a copy), every run has exactly one user message, every
+  message's run exists and every thread's `message_count` is right;
 - `/healthz` and `/readyz` answer 200 after the restart;
-- access tokens issued before the restart still work; every token logged out (204) stays 401;
-- every acknowledged thread (201) and run (202) exists, and the user message of every
-  acknowledged run is in its thread with the exact input; `message_count` matches the list;
-- every run reaches a final status; runs that were queued or running at the kill end
-  `interrupted` with the `interrupted` error, their stored events kept and only closing
-  events (`agent_completed` ..., `run_completed`) appended;
-- every final run's events are seq 1..N without gaps, agents nest and all complete, exactly
-  one `run_completed`, it is last, and its status and `message_id` match the run and the
-  thread's assistant message;
-- an acknowledged run's first event is `run_status queued`;
-- a final status once seen (through the API before the kill, or in the database) never
-  changes, and its event log never grows; a queued run whose cancel answered `cancelled`
-  stays cancelled.
+- access tokens issued before the restart still work; a token logged out (204) stays 401; after
+  a refresh that answered 200 the new refresh token works and the used one is refused;
+- every acknowledged thread (201) and run (202) exists; the thread holds the acknowledged run's
+  input exactly once, and the assistant message `run_completed` names (and no other);
+- every run in the file becomes final; a run queued or running at the kill ends `interrupted`
+  (error code `interrupted`) with its stored events kept and only closing events appended;
+- every run's events are seq 1..N, start with `run_status`, have exactly one `run_completed`,
+  last, with the run's status; for acknowledged runs also the rest of the event-order contract
+  (agents nest and complete, every `tool_executing` gets its `tool_completed`);
+- a final status once seen (through the API before the kill or in the file) never changes and
+  its log never grows; a cancel that answered `cancelled` stays cancelled;
+- after SIGTERM the exit status is 0 and no run that was running before the signal is left open;
+- an interrupted pipeline run resumes (202) into a run that succeeds and reuses exactly the
+  steps the old run finished.
 
-Any broken promise prints `FAILED: ...` on stderr and exits 1 (the data directory is kept).
+Any broken promise prints `FAILED: ...` on stderr and exits 1 (after the first failing
+iteration, or at the end with --keep-going); the data directory and server logs are then kept.
 One JSON summary line goes to stdout at the end. Standard library only.
 """
 import argparse
@@ -61,6 +66,7 @@ SETTINGS = {
     "auth.bcrypt_cost": "4",  # registration and login stay fast in a debug build
 }
 USERS = 4
+GRACE_SECONDS = 10  # server.shutdown_grace_seconds, default
 PASSWORD = "crash-safety-password"
 WORDS = ("granite cairn trail summit ridge valley river stone marker path north south "
          "east west weather cloud wind snow ice map compass lantern rope camp").split()
@@ -141,43 +147,47 @@ class Server:
         self.process = None
         self.base = None
         self.starts = 0
+        self.listening = threading.Event()
+        self.port = None
 
     @property
     def db_path(self):
         return os.path.join(self.data_dir, "cairn.db")
 
+    @property
+    def log_path(self):
+        return os.path.join(self.log_dir, f"serve-{self.starts:02d}.log")
+
     def start(self, timeout=30.0):
+        """Starts the binary and waits for its `url=` line."""
+        self.spawn()
+        if not self.listening.wait(timeout) or self.port is None:
+            self.kill()
+            fail(f"cairn did not start listening (start {self.starts}); log: {self.log_path}\n{tail(self.log_path)}")
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def spawn(self):
         self.starts += 1
-        log_path = os.path.join(self.log_dir, f"serve-{self.starts:02d}.log")
         arguments = [self.binary, "serve", "--port", "0", "--data-dir", self.data_dir]
         for key, value in SETTINGS.items():
             arguments += ["--set", f"{key}={value}"]
+        self.listening.clear()
+        self.port = None
         self.process = subprocess.Popen(arguments, env=child_environment(), stdin=subprocess.DEVNULL,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-        port = self._read_port(log_path, timeout)
-        self.base = f"http://127.0.0.1:{port}"
+        threading.Thread(target=self._pump, args=(self.process, self.log_path), daemon=True).start()
 
-    def _read_port(self, log_path, timeout):
-        found = threading.Event()
-        port = []
-        process = self.process
-
-        def pump():
-            with open(log_path, "wb") as log:
-                for line in process.stdout:
-                    log.write(line)
-                    log.flush()
-                    match = PORT_LINE.search(line.decode("utf-8", "replace"))
-                    if match and not port:
-                        port.append(int(match.group(1)))
-                        found.set()
-            found.set()
-
-        threading.Thread(target=pump, daemon=True).start()
-        if not found.wait(timeout) or not port:
-            self.kill()
-            fail(f"cairn did not start listening (start {self.starts}); log: {log_path}\n{tail(log_path)}")
-        return port[0]
+    def _pump(self, process, log_path):
+        """Copies the child's output to its log file and notices the listening line."""
+        with open(log_path, "wb") as log:
+            for line in process.stdout:
+                log.write(line)
+                log.flush()
+                match = PORT_LINE.search(line.decode("utf-8", "replace"))
+                if match and self.port is None:
+                    self.port = int(match.group(1))
+                    self.listening.set()
+        self.listening.set()
 
     def alive(self):
         return self.process is not None and self.process.poll() is None
@@ -191,6 +201,17 @@ class Server:
                 pass
         if self.process is not None:
             self.process.wait()
+
+    def terminate(self, grace):
+        """SIGTERM; returns the exit status, or None when it had to be killed after `grace` seconds."""
+        if not self.alive():
+            return self.process.returncode
+        os.kill(self.process.pid, signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return None
 
 
 def tail(path, lines=30):
@@ -222,10 +243,12 @@ class Ledger:
         self.seen_final = {}  # run id -> final status the API showed
         self.cancelled = set()  # queued runs whose cancel answered `cancelled`
         self.revoked = []  # (user index, access token) logged out with 204
+        self.rotations = []  # (user index, used refresh token, its replacement), not yet checked
         self.settled = {}  # run id -> (status, event count) once final in the database
         self.anomalies = []  # unexpected answers while the server was up
         self.counts = {"runs_driven": 0, "runs_acknowledged": 0, "runs_refused_429": 0, "threads_created": 0,
-                       "logouts": 0, "cancels_acknowledged": 0, "unreachable_after_kill": 0}
+                       "logouts": 0, "refreshes": 0, "cancels_acknowledged": 0,
+                       "kills": 0, "recovery_kills": 0, "graceful_stops": 0, "unreachable_after_kill": 0}
 
     def count(self, key, by=1):
         with self.lock:
@@ -262,15 +285,26 @@ class Driver:
         self.rng = rng
         self.killed = threading.Event()
 
-    def run(self, workers, kill_after):
+    def run(self, workers, stop_after, graceful):
+        """Traffic for `stop_after` seconds, then SIGKILL (or SIGTERM when `graceful`).
+        Returns the problems of a graceful stop."""
         seeds = [self.rng.randrange(2 ** 32) for _ in range(workers)]
+        problems = []
         with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = [pool.submit(self.work, random.Random(seed)) for seed in seeds]
-            time.sleep(kill_after)
+            time.sleep(stop_after)
             self.killed.set()
-            self.server.kill()
+            if graceful:
+                signalled_ms = int(time.time() * 1000)
+                status = self.server.terminate(grace=GRACE_SECONDS + 10)
+                if status != 0:
+                    problems.append(f"SIGTERM: the server exited with {status} (None: not within {GRACE_SECONDS + 10} s)")
+                problems += graceful_problems(self.server.db_path, signalled_ms)
+            else:
+                self.server.kill()
             for future in futures:
                 future.result()
+        return problems
 
     def work(self, rng):
         while not self.killed.is_set():
@@ -280,7 +314,7 @@ class Driver:
                 if not user.threads or roll < 0.12:
                     self.create_thread(user, rng)
                 elif roll < 0.16:
-                    self.logout_extra_session(user)
+                    self.extra_session(user, rng)
                 elif roll < 0.24:
                     self.look_at_run(user, rng)
                 elif roll < 0.28:
@@ -361,17 +395,31 @@ class Driver:
                 self.ledger.cancelled.add(run_id)
                 self.ledger.seen_final.setdefault(run_id, "cancelled")
 
-    def logout_extra_session(self, user):
+    def extra_session(self, user, rng):
+        """Signs in again, then logs that session out or rotates its refresh token."""
         status, reply = self.request("POST", "/api/auth/login", {"email": user.email, "password": PASSWORD})
         if status != 200:
             return self.unexpected("POST login", status, reply)
-        token = reply["access_token"]
+        if rng.random() < 0.5:
+            self.logout(user, reply["access_token"])
+        else:
+            self.refresh(user, reply["refresh_token"])
+
+    def logout(self, user, token):
         status, reply = self.request("POST", "/api/auth/logout", {}, token)
         if status != 204:
             return self.unexpected("POST logout", status, reply)
         with self.ledger.lock:
             self.ledger.revoked.append((user.index, token))
             self.ledger.counts["logouts"] += 1
+
+    def refresh(self, user, old):
+        status, reply = self.request("POST", "/api/auth/refresh", {"refresh_token": old})
+        if status != 200:
+            return self.unexpected("POST refresh", status, reply)
+        with self.ledger.lock:
+            self.ledger.rotations.append((user.index, old, reply["refresh_token"]))
+            self.ledger.counts["refreshes"] += 1
 
 
 # MARK: The database, read directly
@@ -457,6 +505,9 @@ def log_problems(run_id, status, events, payload):
     """The stored-log rules for one final run: seq 1..N, one run_completed, last, same status."""
     problems = []
     seqs = [seq for seq, _ in events]
+    if events and events[0][1] != "run_status":
+        problems.append(f"run {run_id} ({status}): its first event is {events[0][1]}, not run_status queued "
+                        f"({len(events)} events in all)")
     if seqs != list(range(1, len(seqs) + 1)):
         problems.append(f"run {run_id}: seqs are not 1..N: {seqs[:5]}...{seqs[-5:]}")
     ends = [seq for seq, kind in events if kind == "run_completed"]
@@ -469,6 +520,19 @@ def log_problems(run_id, status, events, payload):
     return problems
 
 
+def graceful_problems(db_path, signalled_ms, margin_ms=100):
+    """After SIGTERM, no run that was already running may be left open (queued ones may; see API.md)."""
+    db = open_read_only(db_path)
+    try:
+        left = db.execute("SELECT id, started_at FROM runs WHERE status = 'running' AND started_at < ?",
+                          (signalled_ms - margin_ms,)).fetchall()
+    finally:
+        db.close()
+    Tally.add()
+    return [f"run {run_id} was running {signalled_ms - started} ms before SIGTERM and is still 'running' after a clean exit"
+            for run_id, started in left]
+
+
 def check_all_runs(db_path, ledger, at_crash):
     """Every run in the file is final, well-formed, and agrees with what was promised before."""
     problems = []
@@ -478,7 +542,13 @@ def check_all_runs(db_path, ledger, at_crash):
         if status not in FINAL:
             problems.append(f"run {run_id} is still {status} 20 s after the restart")
             continue
+        settled = ledger.settled.get(run_id)
+        if settled:  # checked at an earlier restart: it must simply not have changed
+            if settled != (status, len(events)):
+                problems.append(f"run {run_id} was final as {settled}, is now ({status}, {len(events)} events)")
+            continue
         Tally.add()
+        ledger.settled[run_id] = (status, len(events))
         problems += log_problems(run_id, status, events, payloads.get(run_id, {}))
         before = at_crash.get(run_id)
         if before and before[0] in UNFINISHED:
@@ -486,10 +556,6 @@ def check_all_runs(db_path, ledger, at_crash):
         elif before and before != (status, events):
             problems.append(f"run {run_id} was final ({before[0]}, {len(before[1])} events) in the crashed file, "
                             f"the restart changed it to ({status}, {len(events)} events)")
-        settled = ledger.settled.get(run_id)
-        if settled and settled != (status, len(events)):
-            problems.append(f"run {run_id} was final as {settled}, is now ({status}, {len(events)} events)")
-        ledger.settled.setdefault(run_id, (status, len(events)))
     for run_id, seen in ledger.seen_final.items():
         if run_id in now and now[run_id][0] != seen:
             problems.append(f"run {run_id}: the API showed it {seen} before the kill, it is {now[run_id][0]} after the restart")
@@ -552,6 +618,22 @@ def check_tokens(base, users, ledger):
         status, _ = call(base, "GET", "/api/auth/me", token=token)
         if status != 401:
             problems.append(f"user {index}: a logged-out access token got {status} after the restart, not 401")
+    return problems
+
+
+def check_rotations(base, ledger):
+    """An acknowledged refresh stays done: the new refresh token works, the used one is refused."""
+    problems = []
+    with ledger.lock:
+        rotations, ledger.rotations = ledger.rotations, []
+    Tally.add(2 * len(rotations))
+    for index, old, new in rotations:
+        status, body = call(base, "POST", "/api/auth/refresh", {"refresh_token": new})
+        if status != 200:
+            problems.append(f"user {index}: the refresh token a 200 refresh returned got {status} {body} after the restart")
+        status, body = call(base, "POST", "/api/auth/refresh", {"refresh_token": old})
+        if status != 401:
+            problems.append(f"user {index}: a refresh token already rotated got {status} after the restart, not 401")
     return problems
 
 
@@ -695,6 +777,52 @@ def check_acknowledged(base, users, ledger, workers):
     return problems, outcomes
 
 
+def check_resumes(base, users, ledger, db_path, outcomes, rng, limit=3):
+    """Interrupted pipeline runs resume: a new run that reuses exactly the steps the old one finished."""
+    interrupted = sorted(run_id for run_id, (run, _) in outcomes.items()
+                         if run["status"] == "interrupted" and ledger.runs[run_id]["agent"] == "supervisor")
+    problems = []
+    for old in rng.sample(interrupted, min(limit, len(interrupted))):
+        record = ledger.runs[old]
+        user = users[record["user"]]
+        finished_steps = succeeded_steps(db_path, old)
+        status, run = call(base, "POST", f"/api/runs/{old}/resume", {}, user.token)
+        Tally.add()
+        if status != 202 or run.get("resumed_from") != old:
+            problems.append(f"resume of interrupted pipeline run {old}: {status} {run}")
+            continue
+        with ledger.lock:
+            ledger.runs[run["id"]] = dict(record, resumed_from=old)
+            ledger.unchecked_runs.add(run["id"])
+            ledger.touched_threads.add(record["thread"])
+            user.runs.append(run["id"])
+        problems += resumed_run_problems(base, user.token, old, run["id"], record, finished_steps)
+    return problems
+
+
+def succeeded_steps(db_path, run_id):
+    db = open_read_only(db_path)
+    try:
+        return sorted(step for (step,) in db.execute("SELECT step FROM run_steps WHERE run_id = ? AND status = 'succeeded'", (run_id,)))
+    finally:
+        db.close()
+
+
+def resumed_run_problems(base, token, old, new, record, finished_steps):
+    problems, outcome = check_run_api(base, token, new, record)
+    if outcome is None:
+        return problems
+    run, _ = outcome
+    if run["status"] != "succeeded":
+        problems.append(f"run {new}, the resume of {old}, ended {run['status']} {run.get('error')}")
+    status, body = call(base, "GET", f"/api/runs/{new}/events?after=0", token=token)
+    reused = sorted(int(re.match(r"step (\d+)", event["payload"]["message"]).group(1)) for event in (body or {}).get("items", [])
+                    if event["type"] == "notice" and event["payload"].get("code") == "step_reused")
+    if reused != finished_steps:
+        problems.append(f"run {new} resumed {old}: reused steps {reused}, but the old run finished steps {finished_steps}")
+    return problems
+
+
 def listed_threads(base, users):
     """Thread ids of every user, through the paged list."""
     ids = set()
@@ -726,32 +854,52 @@ def register_users(base, run_tag):
 
 
 def one_iteration(number, server, users, ledger, rng, options, scratch_dir):
-    """Traffic, SIGKILL, file checks, restart, promise checks. Returns (problems, kill delay)."""
-    kill_after = rng.uniform(0.05, 1.5)
-    Driver(server, users, ledger, number, rng).run(options.workers, kill_after)
-    problems = check_file(server.db_path, scratch_dir)
+    """Traffic, stop (mostly SIGKILL), file checks, restart, promise checks.
+    Returns (problems, how it stopped, runs open at the stop)."""
+    stop_after = rng.uniform(0.05, 1.5)
+    graceful = rng.random() < options.graceful_share
+    problems = Driver(server, users, ledger, number, rng).run(options.workers, stop_after, graceful)
+    ledger.count("graceful_stops" if graceful else "kills")
+    problems += check_file(server.db_path, scratch_dir)
     at_crash = snapshot_runs(server.db_path)
+    if rng.random() < options.recovery_kill_share:
+        problems += crash_during_recovery(server, ledger, rng, scratch_dir)
     server.start()
     problems += check_health(server.base)
     problems += check_tokens(server.base, users, ledger)
+    problems += check_rotations(server.base, ledger)
     found, _ = check_all_runs(server.db_path, ledger, at_crash)
     problems += found
-    found, _ = check_acknowledged(server.base, users, ledger, options.workers)
+    found, outcomes = check_acknowledged(server.base, users, ledger, options.workers)
     problems += found
-    open_at_kill = sum(1 for status, _ in at_crash.values() if status in UNFINISHED)
-    return problems, kill_after, open_at_kill
+    problems += check_resumes(server.base, users, ledger, server.db_path, outcomes, rng)
+    open_at_stop = sum(1 for status, _ in at_crash.values() if status in UNFINISHED)
+    how = f"{'SIGTERM' if graceful else 'SIGKILL'} after {stop_after * 1000:.0f} ms"
+    return problems, how, open_at_stop
 
 
-def summary(ledger, iterations_done, kills, open_at_kills, checks, failures, elapsed, ok):
+def crash_during_recovery(server, ledger, rng, scratch_dir):
+    """A second SIGKILL while the next process opens the file and closes the open runs."""
+    server.spawn()
+    time.sleep(rng.uniform(0.0, 0.4))
+    server.kill()
+    ledger.count("recovery_kills")
+    return [f"after a kill during recovery: {problem}" for problem in check_file(server.db_path, scratch_dir)]
+
+
+def summary(ledger, iterations_done, open_at_stops, checks, failures, elapsed, ok):
+    """The one JSON line printed at the end."""
     statuses = {}
     for run_id in ledger.runs:
-        status = ledger.settled.get(run_id, ("unknown", 0))[0]
+        status = ledger.settled.get(run_id, ("unchecked", 0))[0]
         statuses[status] = statuses.get(status, 0) + 1
-    return {"ok": ok, "iterations": iterations_done, "kills": kills, "runs_driven": ledger.counts["runs_driven"],
-            "runs_acknowledged": ledger.counts["runs_acknowledged"], "interrupted": statuses.get("interrupted", 0),
-            "final_statuses": statuses, "runs_open_at_kills": open_at_kills, "checks_passed": checks,
-            "threads_created": ledger.counts["threads_created"], "logouts": ledger.counts["logouts"],
-            "cancels_acknowledged": ledger.counts["cancels_acknowledged"], "refused_429": ledger.counts["runs_refused_429"],
+    counts = ledger.counts
+    return {"ok": ok, "iterations": iterations_done, "kills": counts["kills"], "graceful_stops": counts["graceful_stops"],
+            "recovery_kills": counts["recovery_kills"], "runs_driven": counts["runs_driven"],
+            "runs_acknowledged": counts["runs_acknowledged"], "interrupted": statuses.get("interrupted", 0),
+            "final_statuses": statuses, "runs_open_at_stops": open_at_stops, "refused_429": counts["runs_refused_429"],
+            "threads_created": counts["threads_created"], "logouts": counts["logouts"], "refreshes": counts["refreshes"],
+            "cancels_acknowledged": counts["cancels_acknowledged"], "checks_passed": checks - failures,
             "broken_promises": failures, "seconds": round(elapsed, 1)}
 
 
@@ -762,6 +910,9 @@ def main():
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--workers", type=int, default=6)
     parser.add_argument("--keep", action="store_true", help="keep the data directory even on success")
+    parser.add_argument("--graceful-share", type=float, default=0.1, help="share of iterations stopped with SIGTERM")
+    parser.add_argument("--recovery-kill-share", type=float, default=0.15,
+                        help="share of iterations that SIGKILL the restarting process once more, mid-recovery")
     parser.add_argument("--keep-going", action="store_true", help="report broken promises and go on to the next iteration")
     options = parser.parse_args()
     seed = options.seed if options.seed is not None else random.randrange(2 ** 31)
@@ -779,23 +930,22 @@ def main():
     atexit.register(server.kill)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     ledger = Ledger()
-    started, kills, done, open_at_kills, failures, ok = time.monotonic(), 0, 0, 0, 0, False
+    started, done, open_at_kills, failures, ok = time.monotonic(), 0, 0, 0, False
     try:
         server.start()
         users = register_users(server.base, f"{seed}")
         for number in range(1, options.iterations + 1):
-            problems, kill_after, open_now = one_iteration(number, server, users, ledger, rng, options, root)
-            kills += 1
+            problems, how, open_now = one_iteration(number, server, users, ledger, rng, options, root)
             open_at_kills += open_now
             problems += [f"while the server was up: {text}" for text in ledger.anomalies]
             ledger.anomalies.clear()
             for problem in problems:
-                print(f"FAILED: iteration {number} (killed after {kill_after * 1000:.0f} ms): {problem}", file=sys.stderr)
+                print(f"FAILED: iteration {number} ({how}): {problem}", file=sys.stderr)
             failures += len(problems)
             if problems and not options.keep_going:
                 break
             done = number
-            print(f"iteration {number}: killed after {kill_after * 1000:.0f} ms, {open_now} runs open at the kill, "
+            print(f"iteration {number}: {how}, {open_now} runs open at the stop, "
                   f"{len(ledger.runs)} runs acknowledged so far", file=sys.stderr)
         ok = done == options.iterations and failures == 0
     except Broken as error:
@@ -805,7 +955,7 @@ def main():
         print(f"FAILED: the restarted server stopped answering ({error}); log {log}:\n{tail(log)}", file=sys.stderr)
     finally:
         server.kill()
-        print(json.dumps(summary(ledger, done, kills, open_at_kills, Tally.checks, failures, time.monotonic() - started, ok)))
+        print(json.dumps(summary(ledger, done, open_at_kills, Tally.checks, failures, time.monotonic() - started, ok)))
         if ok and not options.keep:
             shutil.rmtree(root, ignore_errors=True)
         else:
