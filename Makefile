@@ -33,9 +33,12 @@ test-unit: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --filter CairnUnitTests
 
+# The fuzz suite is heavy on the CPU: it runs after, not beside, the timing-sensitive suites.
+FUZZ_SUITES := CairnIntegrationTests.HostileBodyFuzzTests
 test-integration: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --filter CairnIntegrationTests
+	$(SWIFT) test --skip-build --filter CairnIntegrationTests --skip $(FUZZ_SUITES)
+	$(SWIFT) test --skip-build --filter $(FUZZ_SUITES)
 
 # The E2E tests drive the binary with a third-party WebSocket client (python `websockets`).
 E2E_VENV := .build/e2e-venv

@@ -47,6 +47,7 @@ public enum CairnApplication {
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: BodyLimitMiddleware(limit: env.settings.snapshot.int("server.body_limit_bytes")))
         HealthRoutes(store: env.store).register(on: router)
+        OpenAPIRoute().register(on: router)
         JWKSRoute(auth: env.auth).register(on: router)
         MetricsRoute(env: env).register(on: router)
 

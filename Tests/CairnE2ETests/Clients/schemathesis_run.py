@@ -18,13 +18,22 @@ What it does:
    (SCHEMATHESIS_HOOKS): it supplies the bearer tokens, gives `logout` / `logout-all` a
    throw-away account of their own (they would otherwise revoke the shared token), replaces a
    shared token that got revoked anyway, and records every 5xx response.
-3. Prints a report of every failure (each 5xx with its exact request and response first) and
+3. Checks the server is still up, then sends a few hand-made requests Schemathesis cannot
+   derive from the spec (extreme opaque cursors, hostile JSON; EDGE_PROBES, `--no-probes` to
+   skip): each must be answered below 500 and leave the server up.
+4. Prints a report of every failure (each 5xx with its exact request and response first) and
    a one-line JSON summary as the last line of stdout, and exits non-zero when a check failed,
-   a 5xx was seen, Schemathesis errored, or the run exceeded its time limit.
+   a 5xx was seen, a probe failed, the server went down, Schemathesis errored, or the run
+   exceeded its time limit.
 
 Registration must be open (the default `auth.registration`). Start the server with a high
 `ratelimit.register_per_ip_per_minute` (e.g. 100000): the run registers accounts, and fuzzing
-`POST /api/auth/register` counts against the same per-IP limit.
+`POST /api/auth/register` counts against the same per-IP limit. Other limits (threads, login,
+password changes, tickets) only turn some cases into documented 429s; raising them too
+(`--set ratelimit.threads_per_user_per_minute=100000`, ...) lets more cases reach the handlers.
+
+Environment: CAIRN_ST_ADMIN_EMAIL / CAIRN_ST_ADMIN_PASSWORD (optional admin), CAIRN_ST_MAX_EXAMPLES
+(default for --max-examples). Reports (JUnit, JSON, hook records) are kept when something failed.
 """
 from __future__ import annotations
 
@@ -280,6 +289,54 @@ if __name__ == HOOKS_MODULE_NAME and os.environ.get(ENV_PREFIX + "BASE_URL"):
 # Runner
 # --------------------------------------------------------------------------------------------
 
+def b64url(text: str) -> str:
+    import base64
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+# Requests Schemathesis cannot make from the spec (opaque cursors, hostile JSON); each must get
+# an answer below 500 and leave the server up. (label, method, path, raw body, token role)
+EDGE_PROBES = [
+    ("thread cursor at Int64.max millis", "GET", "/api/threads?cursor=" + b64url("9223372036854775807|thr_00000000000000000000000000"), None, "user"),
+    ("thread cursor at Int64.min millis", "GET", "/api/threads?cursor=" + b64url("-9223372036854775808|thr_00000000000000000000000000"), None, "user"),
+    ("user cursor of the largest id", "GET", "/api/admin/users?cursor=" + b64url("usr_7ZZZZZZZZZZZZZZZZZZZZZZZZZ"), None, "admin"),
+    ("JSON nested 5000 deep", "POST", "/api/threads", b'{"title":' + b"[" * 5000 + b"]" * 5000 + b"}", "user"),
+    ("number beyond Double", "PUT", "/api/admin/agents/st-probe", b'{"description":"d","kind":"chat","max_steps":1e400}', "admin"),
+    ("integer beyond Int64", "PUT", "/api/admin/providers/st-probe", b'{"type":"offline","timeout_ms":99999999999999999999999}', "admin"),
+    ("lone surrogate", "POST", "/api/threads", b'{"title":"\\ud800"}', "user"),
+]
+
+
+def run_probes(base_url: str, tokens: dict) -> list[dict]:
+    """Runs EDGE_PROBES; returns the failed ones (5xx, no answer, or the server down afterwards)."""
+    failed = []
+    for label, method, path, raw, role in EDGE_PROBES:
+        token = tokens.get(role) or tokens.get("user")
+        request = urllib.request.Request(base_url + path, data=raw, method=method)
+        request.add_header("Authorization", f"Bearer {token}")
+        if raw is not None:
+            request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=20) as response:
+                status, body = response.status, response.read(2000)
+        except urllib.error.HTTPError as error:
+            status, body = error.code, error.read(2000)
+        except OSError as exc:
+            status, body = None, repr(exc).encode()
+        if status is None or status >= 500:
+            alive = True
+            try:
+                wait_healthy(base_url, 5)
+            except RuntimeError:
+                alive = False
+            failed.append({"probe": label, "method": method, "url": base_url + path,
+                           "request_body": raw.decode("utf-8", "replace")[:300] if raw else None,
+                           "status": status, "response_body": body.decode("utf-8", "replace")[:1000], "server_alive_after": alive})
+            if not alive:
+                break
+    return failed
+
+
 def wait_healthy(base_url: str, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     last = None
@@ -340,6 +397,7 @@ def main() -> int:
                         help="kill schemathesis after this many seconds and fail (default 170)")
     parser.add_argument("--request-timeout", type=float, default=20.0)
     parser.add_argument("--report-dir", default=None, help="keep the reports here (default: a temporary directory)")
+    parser.add_argument("--no-probes", action="store_true", help="skip the hand-made edge-case requests run after schemathesis")
     args = parser.parse_args()
 
     base_url = args.base_url.rstrip("/")
@@ -430,6 +488,21 @@ def main() -> int:
             process.wait()
         exit_code = -1
 
+    # Did the server survive the run?
+    try:
+        wait_healthy(base_url, 5)
+        alive = True
+    except RuntimeError:
+        alive = False
+    probe_failures = []
+    if alive and not args.no_probes:
+        try:
+            probe_token = register_user(base_url, "st-probe")[0]
+        except RuntimeError:
+            probe_token = user_token
+        probe_failures = run_probes(base_url, {"user": probe_token, "admin": admin_token})
+        alive = not any(not item["server_alive_after"] for item in probe_failures)
+
     report = {}
     if os.path.exists(json_path):
         with open(json_path, encoding="utf-8") as handle:
@@ -450,6 +523,9 @@ def main() -> int:
         "errors": sum(group.get("count", 0) for group in report.get("errors", [])),
         "schemathesis_exit": exit_code,
         "tokens_revoked_midrun": sum(1 for r in records if r["kind"] == "token_revoked"),
+        "probes": 0 if args.no_probes else len(EDGE_PROBES),
+        "probe_failures": len(probe_failures),
+        "server_alive": alive,
         "report_dir": report_dir,
     })
 
@@ -464,11 +540,22 @@ def main() -> int:
             print(f"    -> {item['status']} {item['response_body']}")
     for item in (r for r in records if r["kind"] in ("token_error", "token_revoked")):
         print(f"note: {item['kind']}: {json.dumps({k: v for k, v in item.items() if k not in ('kind', 'at')})}")
+    if probe_failures:
+        print(f"\n{len(probe_failures)} edge-case probe(s) failed:")
+        for index, item in enumerate(probe_failures, 1):
+            print(f"\n[P{index}] {item['probe']}: {item['method']} {item['url']}")
+            if item.get("request_body"):
+                print(f"    request body: {item['request_body']}")
+            print(f"    -> {item['status'] or 'no answer'} {item['response_body']}")
+            if not item["server_alive_after"]:
+                print("    THE SERVER IS DOWN after this request (see its log for the crash)")
+    if not alive and not probe_failures:
+        print("\nTHE SERVER IS DOWN after the schemathesis run (see its log for the crash)")
     if failures:
         print(f"\n{len(failures)} failing operation report(s) from schemathesis:")
         for item in failures:
             print(f"\n--- {item['operation']} ({item['kind']})\n{item['text']}")
-    if not server_errors and not failures:
+    if not server_errors and not failures and not probe_failures and alive:
         print("no failures")
     print(f"\nreports: {report_dir}")
 
@@ -476,7 +563,7 @@ def main() -> int:
         return finish(3, f"schemathesis did not finish within {args.time_limit:.0f}s")
     if not report:
         return finish(2, f"schemathesis exited {exit_code} without a report (see its output above)")
-    failed = exit_code != 0 or server_errors or failures or summary["errors"]
+    failed = exit_code != 0 or server_errors or failures or summary["errors"] or probe_failures or not alive
     if not args.report_dir and not failed:
         shutil.rmtree(report_dir, ignore_errors=True)
         summary["report_dir"] = None
