@@ -28,7 +28,7 @@ public final class Store: Sendable {
         try Store.checkHeader(path: path)
         var config = Configuration()
         config.foreignKeysEnabled = true
-        config.busyMode = .timeout(busyTimeout)
+        config.busyMode = .callback(BusyPolicy(timeout: busyTimeout).shouldRetry)
         config.label = "cairn"
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
@@ -79,8 +79,8 @@ public final class Store: Sendable {
         guard let error = error as? DatabaseError else { return nil }
         switch error.resultCode {
         case .SQLITE_FULL: return CairnError(.unavailable, "the server's disk is full; try again later", retryAfter: 30)
-        case .SQLITE_BUSY, .SQLITE_LOCKED: return CairnError(.unavailable, "the database is busy; try again shortly", retryAfter: 5)
-        case .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN: return CairnError(.unavailable, "the database cannot be written right now", retryAfter: 30)
+        case .SQLITE_BUSY, .SQLITE_LOCKED: return CairnError(.unavailable, "the server's storage is busy; try again shortly", retryAfter: 5)
+        case .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN: return CairnError(.unavailable, "the server's storage cannot be written right now", retryAfter: 30)
         default: return nil
         }
     }

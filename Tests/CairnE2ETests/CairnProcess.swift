@@ -131,10 +131,10 @@ struct ClientScript {
     let out = Pipe()
     let err = Pipe()
 
-    init(_ script: String, python: String, base: String) throws {
+    init(_ script: String, python: String, base: String, extra: [String] = []) throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Clients/\(script)").path
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, path, base]
+        process.arguments = [python, path, base] + extra
         process.standardOutput = out
         process.standardError = err
         try process.run()

@@ -18,6 +18,12 @@ struct ServeLifecycleTests {
 
         let dbPath = dataDir.appendingPathComponent("cairn.db").path
         #expect(FileManager.default.fileExists(atPath: dbPath))
+        // Password hashes, signing keys and provider keys live here: private to the server's user.
+        func mode(_ path: String) -> Int? { (try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? nil }
+        #expect(mode(dataDir.path) == 0o700)
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: dbPath + suffix) {
+            #expect(mode(dbPath + suffix) == 0o600, "cairn.db\(suffix)")
+        }
 
         let stopStart = ContinuousClock.now
         kill(server.process.processIdentifier, SIGTERM)

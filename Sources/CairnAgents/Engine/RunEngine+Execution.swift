@@ -20,6 +20,12 @@ extension RunEngine {
             stepTimeout: .seconds(config.int("agents.step_timeout_seconds")), streamed: streamed)
         var outcome: (status: RunStatus, error: (code: String, message: String)?, output: String?)
         do {
+            // A queued run whose slot frees up during shutdown ends interrupted at once, while the
+            // database is still open, instead of starting.
+            if !accepting.withLock({ $0 }) {
+                context.stop.set(.shutdown)
+                throw CancellationError()
+            }
             try Task.checkCancellation()
             try await runs.markStarted(id: run.id, now: clock.now())
             try await emitter.emit(.runStatus, agent: nil, payload: ["status": "running"])
@@ -122,12 +128,16 @@ extension RunEngine {
     /// Graceful shutdown: no new runs; running ones end `interrupted` with their closing events.
     public func shutdown() async {
         accepting.withLock { $0 = false }
-        let running = active.withLock { Array($0.values) }
-        for run in running {
-            run.stop.set(.shutdown)
-            run.task.cancel()
+        // Queued runs launched as slots free up join the active set; they end at once (see `execute`).
+        while case let running = active.withLock({ Array($0) }), !running.isEmpty {
+            for (_, run) in running {
+                run.stop.set(.shutdown)
+                run.task.cancel()
+            }
+            for (_, run) in running { await run.task.value }
+            // Finished, whether or not the task removed itself yet.
+            active.withLock { active in for (id, _) in running { active.removeValue(forKey: id) } }
         }
-        for run in running { await run.task.value }
     }
 
     /// Counts for health pages: runs executing and waiting.

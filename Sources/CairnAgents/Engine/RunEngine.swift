@@ -184,13 +184,18 @@ public final class RunEngine: Sendable {
     }
 
     private func launch(run: RunRecord, definition: AgentDefinition, context: RunContext, emitter: RunEmitter) {
-        let task = Task { [self] in
-            await self.execute(run: run, definition: definition, context: context, emitter: emitter)
-            self.active.withLock { _ = $0.removeValue(forKey: run.id) }
-            let next = self.scheduler.withLock { $0.finished(user: run.userID) }
-            self.dispatch(next)
+        // Registered under the lock the task's own removal takes, so a run that ends at once
+        // never leaves a stale entry behind.
+        let task = active.withLock { active in
+            let task = Task { [self] in
+                await self.execute(run: run, definition: definition, context: context, emitter: emitter)
+                self.active.withLock { _ = $0.removeValue(forKey: run.id) }
+                let next = self.scheduler.withLock { $0.finished(user: run.userID) }
+                self.dispatch(next)
+            }
+            active[run.id] = ActiveRun(task: task, stop: context.stop, userID: run.userID)
+            return task
         }
-        active.withLock { $0[run.id] = ActiveRun(task: task, stop: context.stop, userID: run.userID) }
         if cancelRequests.withLock({ $0.remove(run.id) }) != nil {
             context.stop.set(.cancelledByUser)
             task.cancel()

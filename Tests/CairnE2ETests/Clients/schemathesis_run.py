@@ -3,7 +3,7 @@
 
 Usage (with a Python that has schemathesis >= 4 installed):
 
-    python3 schemathesis_run.py BASE_URL SPEC_PATH [options]
+    python3 schemathesis_run.py BASE_URL SPEC_PATH [options] [extra `schemathesis run` options]
 
 What it does:
 
@@ -398,7 +398,8 @@ def main() -> int:
     parser.add_argument("--request-timeout", type=float, default=20.0)
     parser.add_argument("--report-dir", default=None, help="keep the reports here (default: a temporary directory)")
     parser.add_argument("--no-probes", action="store_true", help="skip the hand-made edge-case requests run after schemathesis")
-    args = parser.parse_args()
+    # Anything else (e.g. `--exclude-path /api/openapi.json`) goes to `schemathesis run` as is.
+    args, passthrough = parser.parse_known_args()
 
     base_url = args.base_url.rstrip("/")
     spec_path = os.path.abspath(args.spec_path) if os.path.exists(args.spec_path) else args.spec_path
@@ -462,6 +463,7 @@ def main() -> int:
         "--report-junit-path", junit_path,
         "--report-json-path", json_path,
         "--no-color",
+        *passthrough,
     ]
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEMATHESIS_")}
     env.update({
