@@ -5,7 +5,7 @@ RELEASE_FLAGS := -c release --static-swift-stdlib -Xswiftc -static-executable
 BIN_DEBUG := .build/debug/cairn
 BIN_RELEASE := $(RELEASE_DIR)/release/cairn
 
-.PHONY: deps browser-deps build run release test test-unit test-integration test-e2e bench clean
+.PHONY: deps browser-deps build run release test test-unit test-integration test-e2e bench soak clean
 
 # Debian packages the build links against; installed only when missing.
 deps:
@@ -71,6 +71,12 @@ bench: deps
 	$(SWIFT) build $(RELEASE_FLAGS) --scratch-path $(RELEASE_DIR) --product cairn-bench
 	$(RELEASE_DIR)/release/cairn-bench $(BENCH)
 	@if [ -z "$(BENCH)" ]; then $(RELEASE_DIR)/release/cairn-bench ws-idle; fi
+
+# A steady load of churning WebSocket and HTTP clients against the release binary; fails when
+# RSS or open descriptors keep growing after the warm-up, or a run fails. Not part of `test`.
+SOAK_MINUTES ?= 10
+soak: release $(E2E_VENV)/bin/python
+	$(E2E_VENV)/bin/python Tests/soak/soak.py $(BIN_RELEASE) --minutes $(SOAK_MINUTES)
 
 clean:
 	rm -rf .build $(RELEASE_DIR)

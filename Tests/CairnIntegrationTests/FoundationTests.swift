@@ -160,15 +160,29 @@ struct FoundationTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-pragma-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let store = try Store(path: dir.appendingPathComponent("p.db").path, synchronous: .full)
-        // The writer is the connection whose busy timeout matters (readers never wait on locks in WAL).
-        let (journal, sync, fk, busy) = try await store.pool.write { db in
+        let (journal, sync, fk) = try await store.pool.write { db in
             (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"),
-             try Int.fetchOne(db, sql: "PRAGMA foreign_keys"), try Int.fetchOne(db, sql: "PRAGMA busy_timeout"))
+             try Int.fetchOne(db, sql: "PRAGMA foreign_keys"))
         }
         #expect(journal == "wal")
         #expect(sync == 2)
         #expect(fk == 1)
-        #expect(busy == 5000)
+        // Lock waits are the BusyPolicy's (a callback, so `PRAGMA busy_timeout` reads 0): a writer
+        // waits for another process's lock, then writes queued behind it give up at once.
+        let short = try Store(path: dir.appendingPathComponent("p.db").path, busyTimeout: 1)
+        let other = try DatabaseQueue(path: dir.appendingPathComponent("p.db").path)
+        // Another connection holds the write lock for 3.5 s (GRDB allows no transaction left open, so it waits inside one).
+        let holder = Task { try await other.writeWithoutTransaction { db in try db.inTransaction(.exclusive) { usleep(3_500_000); return .rollback } } }
+        try await Task.sleep(for: .milliseconds(300))
+        let started = ContinuousClock.now
+        for _ in 0..<3 {
+            await #expect(throws: DatabaseError.self) {
+                try await short.pool.write { db in try db.execute(sql: "INSERT INTO health_probe (id, at) VALUES (7, 0)") }
+            }
+        }
+        #expect(ContinuousClock.now - started < .seconds(2), "the second and third writes waited the whole timeout again")
+        try await holder.value
+        try short.close()
         #expect(try store.appliedMigrations().first == "v1-foundation")
         try store.close()
     }

@@ -49,6 +49,16 @@ public struct AgentDefinition: Sendable, Codable, Equatable {
         if name.isEmpty || name.count > 64 || !name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) {
             problems["name"] = "must be 1-64 letters, digits, '_' or '-'"
         }
+        var checks = FieldChecks()
+        _ = checks.text("description", description, maxBytes: 2_000)
+        _ = checks.text("system_prompt", systemPrompt, maxBytes: 32_768)
+        _ = checks.text("model", model, maxBytes: 200)
+        if (provider?.count ?? 0) > 10 || provider?.contains(where: { $0.isEmpty || $0.utf8.count > 64 }) == true {
+            checks.fail("provider", "must be at most 10 provider names of 1-64 bytes")
+        }
+        if (tools?.count ?? 0) > 50 { checks.fail("tools", "must name at most 50 tools") }
+        if (steps?.count ?? 0) > 20 { checks.fail("steps", "must have at most 20 steps") }
+        problems.merge(checks.problems) { first, _ in first }
         if let maxSteps, !(1...50).contains(maxSteps) { problems["max_steps"] = "must be between 1 and 50" }
         if let temperature, !(0...2).contains(temperature) { problems["temperature"] = "must be between 0 and 2" }
         if let unknown = tools?.first(where: { !knownTools.contains($0) }) { problems["tools"] = "unknown tool '\(unknown)'" }

@@ -37,8 +37,8 @@ public struct HTTPGetTool: Tool {
         // rebinding DNS server could answer differently).
         let addresses = try await NIOThreadPool.singleton.runIfActive { Self.resolve(host) }
         guard let address = addresses.first(where: { !$0.contains(":") }) ?? addresses.first else { throw ToolFailure("cannot resolve \(host)") }
-        if !settings.bool("tools.http_get.allow_private"), let blocked = addresses.first(where: { !AddressPolicy.isPublic($0) }) {
-            throw ToolFailure("\(host) resolves to a private, local or special-purpose address (\(blocked))")
+        if !settings.bool("tools.http_get.allow_private"), addresses.contains(where: { !AddressPolicy.isPublic($0) }) {
+            throw ToolFailure("\(host) resolves to a private, local or special-purpose address")
         }
         // One breaker per host: a host that keeps failing is not asked again until it may have recovered.
         let breaker = context.breakers.breaker("tool:\(host)")
