@@ -237,4 +237,27 @@ struct HostileInputIntegrationTests {
         #expect(Store.unavailability(DatabaseError(resultCode: .SQLITE_BUSY))?.code == .unavailable)
         #expect(Store.unavailability(DatabaseError(resultCode: .SQLITE_CONSTRAINT)) == nil)
     }
+
+    /// A cursor carrying Int64.max milliseconds trapped in `Date.millis` and killed the process.
+    @Test func aCursorWithAnImpossibleTimeIsMalformedNotFatal() async throws {
+        try await TestServer(Self.fast).run { client, _ in
+            let user = try await client.registerUser("cursor@example.com")
+            for millis in ["9223372036854775807", "-9223372036854775808", "253402300800000", "-1"] {
+                let cursor = Data("\(millis)|\(ThreadID.generate().rawValue)".utf8).base64EncodedString()
+                    .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+                #expect(try await client.call(.get, "/api/threads?cursor=\(cursor)", token: user.access).status == .badRequest, "\(millis)")
+            }
+            #expect(Date(millis: .max).millis == .max)
+            #expect(Date(timeIntervalSince1970: .infinity).millis == .max)
+            #expect(try await client.call(.get, "/api/admin/usage?since=2026-12-01T20:17:38.069Z").status == .unauthorized)
+            #expect(try await client.call(.get, "/healthz").status == .ok)
+        }
+    }
+
+    @Test func timesAreAcceptedAsTheAPIWritesThem() {
+        #expect(Timestamp.parse("2026-12-01T20:17:38.069Z") != nil)
+        #expect(Timestamp.parse("2026-12-01T20:17:38Z") != nil)
+        #expect(Timestamp.parse("yesterday") == nil)
+        #expect(Timestamp.parse(String(repeating: "2", count: 100)) == nil)
+    }
 }

@@ -153,8 +153,8 @@ class HTTP:
 # The server process.
 
 class Server:
-    def __init__(self, binary, workdir):
-        self.binary, self.workdir = binary, workdir
+    def __init__(self, binary, workdir, extra_settings=()):
+        self.binary, self.workdir, self.extra_settings = binary, workdir, list(extra_settings)
         self.data_dir = os.path.join(workdir, "data")
         self.log_path = os.path.join(workdir, "server.log")
         self.process = None
@@ -170,6 +170,8 @@ class Server:
                      "--set", "ratelimit.login_per_account_per_minute=100000",
                      "--set", "ratelimit.threads_per_user_per_minute=100000",
                      "--set", "ratelimit.ws_ticket_per_user_per_minute=100000"]
+        for setting in self.extra_settings:
+            arguments += ["--set", setting]
         self.log_file = open(self.log_path, "wb")
         self.process = subprocess.Popen(arguments, stdout=self.log_file, stderr=subprocess.STDOUT,
                                         stdin=subprocess.DEVNULL, env=env, start_new_session=True)
@@ -599,7 +601,7 @@ async def metrics(http, token):
 
 async def run(args):
     workdir = tempfile.mkdtemp(prefix="cairn-soak-")
-    server = Server(os.path.abspath(args.binary), workdir)
+    server = Server(os.path.abspath(args.binary), workdir, args.set)
     stats, samples, problems, summary = Stats(), [], [], {}
     try:
         server.start()
@@ -668,7 +670,7 @@ async def run(args):
         log = server.log()
         levels = Counter(m.group(1) for m in re.finditer(r"^\S+ (warning|error|critical) ", log, re.M))
         summary.update({
-            "minutes": args.minutes, "workers": args.workers, "mix": args.mix, "load_seconds": round(load_seconds, 1),
+            "minutes": args.minutes, "workers": args.workers, "mix": args.mix, "extra_settings": args.set, "load_seconds": round(load_seconds, 1),
             "samples": len(samples), "warm_samples": len(warm),
             "rss_start_kb": samples[0]["rss_kb"] if samples else None,
             "rss_warm_start_kb": warm[0]["rss_kb"] if warm else None,
@@ -730,6 +732,8 @@ def main():
     parser.add_argument("--workers", type=int, default=8, help="concurrent clients (default 8)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directory and server log")
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: random)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="an extra server setting (repeatable), for experiments")
     parser.add_argument("--mix", choices=["both", "ws", "http"], default="both",
                         help="which clients the workers are: a quarter HTTP (default), or all of one kind")
     args = parser.parse_args()

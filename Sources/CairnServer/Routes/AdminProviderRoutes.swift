@@ -102,7 +102,7 @@ struct AdminProviderRoutes {
             }
             var since: Date?
             if let raw = query["since"] {
-                guard let parsed = ISO8601DateFormatter().date(from: String(raw)) else { throw CairnError.validation(["since": "must be an RFC 3339 time"]) }
+                guard let parsed = Timestamp.parse(raw) else { throw CairnError.validation(["since": "must be an RFC 3339 timestamp"]) }
                 since = parsed
             }
             let totals = try await engine.usageTotals(by: grouping, since: since)

@@ -69,7 +69,7 @@ struct AdminUserRoutes {
             let query = request.uri.queryParameters
             func date(_ name: String) throws -> Date? {
                 guard let raw = query[Substring(name)] else { return nil }
-                guard let date = try? Date(String(raw), strategy: .iso8601) else {
+                guard let date = Timestamp.parse(raw) else {
                     throw CairnError.validation([name: "must be an RFC 3339 timestamp"])
                 }
                 return date

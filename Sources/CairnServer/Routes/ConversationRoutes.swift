@@ -12,6 +12,8 @@ struct ConversationRoutes {
     let conversations: ConversationRepository
     let settings: LiveSettings
     let clock: any WallClock
+    /// 9999-12-31T23:59:59.999Z, the latest time a thread cursor may carry.
+    static let latestCursorMillis: Int64 = 253_402_300_799_999
     /// Each new thread is a row: limited per user (`ratelimit.threads_per_user_per_minute`).
     let limiter: RateLimiter
 
@@ -45,7 +47,9 @@ struct ConversationRoutes {
             let page = try Pagination(request)
             let before = try page.cursor.map { cursor -> (Date, ThreadID) in
                 let parts = cursor.split(separator: "|")
-                guard parts.count == 2, let millis = Int64(parts[0]), let id = ThreadID(String(parts[1])) else {
+                // A cursor is opaque but comes from the client: its time must be a believable one.
+                guard parts.count == 2, let millis = Int64(parts[0]), (0...Self.latestCursorMillis).contains(millis),
+                      let id = ThreadID(String(parts[1])) else {
                     throw CairnError(.invalidRequest, "malformed cursor")
                 }
                 return (Date(millis: millis), id)

@@ -317,7 +317,7 @@ def run_probes(base_url: str, tokens: dict) -> list[dict]:
         if raw is not None:
             request.add_header("Content-Type", "application/json")
         try:
-            with urllib.request.urlopen(request, timeout=20) as response:
+            with urllib.request.urlopen(request, timeout=10) as response:
                 status, body = response.status, response.read(2000)
         except urllib.error.HTTPError as error:
             status, body = error.code, error.read(2000)
@@ -384,8 +384,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("base_url", help="e.g. http://127.0.0.1:8080")
     parser.add_argument("spec_path", help="path of openapi.json (or its URL)")
-    parser.add_argument("--max-examples", type=int, default=int(os.environ.get(ENV_PREFIX + "MAX_EXAMPLES", "12")),
-                        help="test cases per operation and phase (default 12)")
+    parser.add_argument("--max-examples", type=int, default=int(os.environ.get(ENV_PREFIX + "MAX_EXAMPLES", "10")),
+                        help="test cases per operation and phase (default 10)")
     parser.add_argument("--phases", default="examples,coverage,fuzzing,stateful")
     parser.add_argument("--checks", default=DEFAULT_CHECKS)
     parser.add_argument("--mode", default="all", choices=["positive", "negative", "all"])
@@ -393,8 +393,8 @@ def main() -> int:
     # ("SystemError: AST constructor recursion depth mismatch"); one is also gentler on 2 cores.
     parser.add_argument("--workers", default="1")
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: random, printed)")
-    parser.add_argument("--time-limit", type=float, default=170.0,
-                        help="kill schemathesis after this many seconds and fail (default 170)")
+    parser.add_argument("--time-limit", type=float, default=160.0,
+                        help="kill schemathesis after this many seconds and fail (default 160)")
     parser.add_argument("--request-timeout", type=float, default=20.0)
     parser.add_argument("--report-dir", default=None, help="keep the reports here (default: a temporary directory)")
     parser.add_argument("--no-probes", action="store_true", help="skip the hand-made edge-case requests run after schemathesis")
