@@ -52,6 +52,12 @@ $(BROWSER_VENV)/bin/python:
 	python3 -m venv $(BROWSER_VENV)
 	$(BROWSER_VENV)/bin/pip install --quiet "playwright>=1.40,<2"
 
+# Schemathesis fuzzes the HTTP API from its OpenAPI description (Public/openapi.json).
+SCHEMA_VENV := .build/schemathesis-venv
+$(SCHEMA_VENV)/bin/schemathesis:
+	python3 -m venv $(SCHEMA_VENV)
+	$(SCHEMA_VENV)/bin/pip install --quiet "schemathesis==4.32.5"
+
 browser-deps:
 	@if ! command -v chromium >/dev/null 2>&1; then \
 	  echo "installing: chromium"; \
@@ -59,11 +65,16 @@ browser-deps:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; \
 	fi
 
-test-e2e: deps browser-deps $(E2E_VENV)/bin/python $(BROWSER_VENV)/bin/python
+# Crash safety, resource faults and schemathesis drive the binary hard: they run after the other E2E suites.
+HARNESS_SUITES := CairnE2ETests.HarnessE2ETests
+test-e2e: deps browser-deps $(E2E_VENV)/bin/python $(BROWSER_VENV)/bin/python $(SCHEMA_VENV)/bin/schemathesis
 	$(SWIFT) build --build-tests
 	CAIRN_BINARY=$(CURDIR)/$(BIN_DEBUG) CAIRN_PYTHON=$(CURDIR)/$(E2E_VENV)/bin/python \
+	  CAIRN_SCHEMATHESIS_PYTHON=$(CURDIR)/$(SCHEMA_VENV)/bin/python \
 	  CAIRN_BROWSER_PYTHON=$(CURDIR)/$(BROWSER_VENV)/bin/python CAIRN_CHROMIUM=$$(command -v chromium) \
-	  $(SWIFT) test --skip-build --filter CairnE2ETests
+	  $(SWIFT) test --skip-build --filter CairnE2ETests --skip $(HARNESS_SUITES)
+	CAIRN_BINARY=$(CURDIR)/$(BIN_DEBUG) CAIRN_SCHEMATHESIS_PYTHON=$(CURDIR)/$(SCHEMA_VENV)/bin/python \
+	  $(SWIFT) test --skip-build --filter $(HARNESS_SUITES)
 
 # BENCH=auth|engine|ws|ws-idle runs one part; ws-idle runs the real binary in its own process.
 bench: deps

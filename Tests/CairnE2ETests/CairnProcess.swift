@@ -131,10 +131,11 @@ struct ClientScript {
     let out = Pipe()
     let err = Pipe()
 
-    init(_ script: String, python: String, base: String, extra: [String] = []) throws {
+    init(_ script: String, python: String, base: String, extra: [String] = [], environment: [String: String] = [:]) throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Clients/\(script)").path
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [python, path, base] + extra
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.standardOutput = out
         process.standardError = err
         try process.run()
