@@ -202,7 +202,9 @@ struct ProviderTests {
     @Test func theBreakerOpensFailsFastAndRecoversThroughHalfOpen() async throws {
         let vendor = try await FakeVendor()
         vendor.setFallback(.status(500, body: #"{"error":{"message":"internal error"}}"#))
-        let settings = ["breakers.window_size": "4", "breakers.minimum_calls": "2", "breakers.open_ms": "1000", "breakers.half_open_calls": "1"]
+        // The open wait must outlast the next chat's round trips even with every suite running beside
+        // this one on two cores (at 1 s the breaker was sometimes half-open again before the fast run).
+        let settings = ["breakers.window_size": "4", "breakers.minimum_calls": "2", "breakers.open_ms": "4000", "breakers.half_open_calls": "1"]
         try await withProviderHarness(settings) { h in
             try await h.configure("sick", type: "openai", vendor: vendor, maxRetries: 0)
             try await h.useProviders(["sick"])
@@ -225,7 +227,7 @@ struct ProviderTests {
 
             // The vendor heals; after the open wait one trial call closes the breaker.
             vendor.setFallback(.events(OpenAIWire.text(["healthy"])))
-            try await Task.sleep(for: .milliseconds(1100))
+            try await Task.sleep(for: .milliseconds(4100))
             let (healed, _) = try await h.chat("hello")
             #expect(healed["status"] as? String == "succeeded")
             breaker = try await h.breaker("provider:sick")
