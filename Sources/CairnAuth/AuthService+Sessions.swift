@@ -49,8 +49,8 @@ extension AuthService {
         let user = try await currentUser(principal)
         let config = settings.snapshot
         var checks = FieldChecks()
-        _ = checks.text("current_password", current, maxBytes: Self.maxPasswordBytes, minBytes: 1)
-        _ = checks.text("new_password", new, maxBytes: Self.maxPasswordBytes, minBytes: 1)
+        _ = checks.text("current_password", current, maxBytes: Self.maxPasswordBytes)
+        _ = checks.text("new_password", new, maxBytes: Self.maxPasswordBytes)
         try checks.finish()
         // A bcrypt oracle like login: limited per user, refused while this client is locked out of
         // the account, and every wrong password counts toward the lockout.

@@ -131,7 +131,8 @@ public final class AuthService: Sendable {
         }
 
         guard let user = try await users.find(emailNormalized: email), let hash = user.passwordHash else {
-            // Unknown email: spend the same bcrypt and throttle the same way, so nothing tells them apart.
+            // Unknown email: limit, spend the same bcrypt and throttle the same way, so nothing tells them apart.
+            try limit("login:account:\(email)", config.int("ratelimit.login_per_account_per_minute"), 60)
             _ = try await hasher.verify(password, against: await decoyHash.value())
             await audit.record("auth.login_failed", actor: nil, target: email, origin: origin, details: ["reason": "unknown_email"])
             try await failed(nil)
@@ -183,8 +184,9 @@ public final class AuthService: Sendable {
     /// account can have (422 naming the field).
     static func signInEmail(_ raw: String, password: String) throws -> String {
         var checks = FieldChecks()
-        _ = checks.text("email", raw, maxBytes: 320, minBytes: 1)
-        _ = checks.text("password", password, maxBytes: maxPasswordBytes, minBytes: 1)
+        // Only the upper bounds: an empty value is simply a wrong one (401, like any other).
+        _ = checks.text("email", raw, maxBytes: 320)
+        _ = checks.text("password", password, maxBytes: maxPasswordBytes)
         try checks.finish()
         let email = EmailAddress.normalize(raw)
         if email.utf8.count > 254 { throw CairnError.validation(["email": "must be at most 254 bytes"]) }

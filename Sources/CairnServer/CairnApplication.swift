@@ -82,6 +82,8 @@ public enum CairnApplication {
             WebSocketAuthMiddleware.offersCairnProtocol(request.headers[.secWebSocketProtocol])
                 ? .upgrade([.secWebSocketProtocol: "cairn.v1"]) : .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
+            // Breaks hummingbird-websocket's context ↔ handler-box cycle (see `WebSocketSlot`).
+            context.requestContext.webSocketSlot.release()
             guard let principal = context.requestContext.principal else { return }
             try await gateway.handle(inbound: inbound, outbound: outbound, principal: principal,
                                      requestID: context.requestContext.requestID, channel: context.requestContext.channel)

@@ -82,8 +82,10 @@ class Stats:
 class HTTP:
     def __init__(self, host, port):
         self.host, self.port = host, port
+        self.connections = 0
 
     async def request(self, method, path, body=None, token=None, timeout=30.0, headers=None):
+        self.connections += 1
         async with asyncio.timeout(timeout):
             reader, writer = await asyncio.open_connection(self.host, self.port)
             try:
@@ -688,7 +690,7 @@ async def run(args):
             "runs_per_s": round(stats.counts["runs_completed"] / load_seconds, 2),
             "rss_kb_per_warm_run": round((warm[-1]["rss_kb"] - warm[0]["rss_kb"]) / (warm[-1]["runs"] - warm[0]["runs"]), 2)
             if len(warm) >= 2 and warm[-1]["runs"] > warm[0]["runs"] else None,
-            "counts": dict(sorted(stats.counts.items())),
+            "counts": dict(sorted({**stats.counts, "http_connections": http.connections}.items())),
             "load_refusals": dict(stats.load),
             "errors": stats.counts["failures"],
             "error_samples": stats.failures[:10],

@@ -184,11 +184,13 @@ public final class RunEngine: Sendable {
     }
 
     private func launch(run: RunRecord, definition: AgentDefinition, context: RunContext, emitter: RunEmitter) {
+        let deadline = RunDeadline()
         // Registered under the lock the task's own removal takes, so a run that ends at once
         // never leaves a stale entry behind.
         let task = active.withLock { active in
             let task = Task { [self] in
                 await self.execute(run: run, definition: definition, context: context, emitter: emitter)
+                deadline.runEnded()
                 self.active.withLock { _ = $0.removeValue(forKey: run.id) }
                 let next = self.scheduler.withLock { $0.finished(user: run.userID) }
                 self.dispatch(next)
@@ -200,13 +202,10 @@ public final class RunEngine: Sendable {
             context.stop.set(.cancelledByUser)
             task.cancel()
         }
-        // The run deadline: a watchdog that cancels the run's task with reason `timeout`.
-        Task { [self] in
-            try? await Task.sleep(until: context.deadline)
-            if let running = self.active.withLock({ $0[run.id] }) {
-                running.stop.set(.timeout)
-                running.task.cancel()
-            }
+        // The run deadline: cancels the run's task with reason `timeout`.
+        deadline.watch(until: context.deadline) {
+            context.stop.set(.timeout)
+            task.cancel()
         }
     }
 }

@@ -20,8 +20,9 @@ public struct CairnRequestContext: RequestContext, WebSocketRequestContext {
     public let channel: any Channel
     /// The authenticated caller, set by `AuthenticationMiddleware` on protected routes.
     public var principal: Principal?
-    /// Set when `/ws` accepts an upgrade.
-    public let webSocket = WebSocketHandlerReference<CairnRequestContext>()
+    /// Set when `/ws` accepts an upgrade; see `WebSocketSlot`.
+    public var webSocket: WebSocketHandlerReference<CairnRequestContext> { webSocketSlot.reference }
+    let webSocketSlot = WebSocketSlot()
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -15,7 +15,7 @@ struct RunRoutes {
     /// How often an open stream re-checks its credential (logout, revocation, disabled user end it).
     static let sessionCheckPeriod = Duration.seconds(1)
     /// SSE frames buffered for a slow reader before its stream is ended (it resumes with Last-Event-ID).
-    static let sseQueue = 4096
+    static let sseQueue = 16_384
 
     struct RunBody: Encodable {
         struct Failure: Encodable { let code: String; let message: String }
