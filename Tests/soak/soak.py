@@ -248,25 +248,23 @@ class Account:
             raise Failure(f"register {self.email}: {status} {body}")
 
     async def login(self):
-        status, body = await self.http.json("POST", "/api/auth/login", {"email": self.email, "password": PASSWORD})
+        await self._token_call("login", "/api/auth/login", {"email": self.email, "password": PASSWORD}, "logins")
+
+    async def _token_call(self, what, path, body, counter):
+        """A call answered with a token pair: load refusals and failures raised, the pair kept."""
+        status, body = await self.http.json("POST", path, body)
         if status in LOAD_CODES:
-            raise LoadRefusal(f"login {status}")
+            raise LoadRefusal(f"{what} {status}")
         if status != 200:
-            raise Failure(f"login: {status} {body}")
-        self.stats.counts["logins"] += 1
+            raise Failure(f"{what}: {status} {body}")
+        self.stats.counts[counter] += 1
         self._take(body)
 
     async def relogin(self):
         """Log in again (a new session); usually log the old session out, sometimes abandon it."""
         old = self.token
         if random.random() < 0.25 and self.refresh:
-            status, body = await self.http.json("POST", "/api/auth/refresh", {"refresh_token": self.refresh})
-            if status in LOAD_CODES:
-                raise LoadRefusal(f"refresh {status}")
-            if status != 200:
-                raise Failure(f"refresh: {status} {body}")
-            self.stats.counts["refreshes"] += 1
-            self._take(body)
+            await self._token_call("refresh", "/api/auth/refresh", {"refresh_token": self.refresh}, "refreshes")
             return
         await self.login()
         if random.random() < 0.8:

@@ -322,15 +322,10 @@ def disk_full(root):
         skip("disk_full", f"mount -t tmpfs failed ({mounted.returncode}): {mounted.stderr.strip() or mounted.stdout.strip()}")
         return
     MOUNTS.append(mountpoint)
-    server = Server(mountpoint)
-    port = server.wait_port()
-    db_path = os.path.join(mountpoint, "cairn.db")
-
-    email = new_email("disk")
-    reg = register(port, email)
-    if not check("disk_full.setup", reg.status == 201, f"register before the fault -> {reg.status}"):
+    started = start_with_user(mountpoint, "disk_full")
+    if started is None:
         return
-    token = reg.json["access_token"]
+    server, port, db_path, email, token = started
     thread = call(port, "POST", "/api/threads", {"title": "before"}, token=token)
     thread_id = thread.json["id"]
     first = call(port, "POST", f"/api/threads/{thread_id}/runs", {"input": "hello"}, token=token)
@@ -403,16 +398,23 @@ def disk_full(root):
 
 # --------------------------------------------------------------------------- fault 2: database locked
 
+def start_with_user(data_dir, prefix):
+    """Starts a server on `data_dir` and registers a user before the fault; None if that failed."""
+    server = Server(data_dir)
+    port = server.wait_port()
+    email = new_email(prefix.split("_")[0] if prefix != "db_locked" else "lock")
+    reg = register(port, email)
+    if not check(f"{prefix}.setup", reg.status == 201, f"register before the fault -> {reg.status}"):
+        return None
+    return server, port, os.path.join(data_dir, "cairn.db"), email, reg.json["access_token"]
+
+
 def db_locked(root):
     data = os.path.join(root, "locked-data")
-    server = Server(data)
-    port = server.wait_port()
-    db_path = os.path.join(data, "cairn.db")
-    email = new_email("lock")
-    reg = register(port, email)
-    if not check("db_locked.setup", reg.status == 201, f"register before the fault -> {reg.status}"):
+    started = start_with_user(data, "db_locked")
+    if started is None:
         return
-    token = reg.json["access_token"]
+    server, port, db_path, email, token = started
     thread_id = call(port, "POST", "/api/threads", {"title": "lock"}, token=token).json["id"]
 
     holder = sqlite3.connect(db_path, timeout=10, isolation_level=None)
