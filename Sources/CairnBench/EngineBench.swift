@@ -27,7 +27,7 @@ func benchEngine(env: ServerEnvironment, directory: URL) async throws {
     let engine = env.engine
 
     /// Waits for `run_completed` of each run on the bus and returns when all arrived.
-    func completionWatcher(_ user: UserID) -> EventBus.Subscription { engine.bus.subscribe(userID: user, buffer: 100_000) }
+    func completionWatcher(_ user: UserID) -> EventBus.Subscription { engine.log.subscribe(user: user, buffer: 100_000) }
 
     // 1. One run at a time: engine overhead from start() to run_completed published.
     var overhead = Stats()
@@ -36,34 +36,32 @@ func benchEngine(env: ServerEnvironment, directory: URL) async throws {
     var iterator = subscription.events.makeAsyncIterator()
     for index in 0..<200 {
         let start = ContinuousClock.now
-        let run = try await engine.start(userID: solo, threadID: nil, input: "what is \(index) + 1", agent: "assistant", requestID: nil)
+        let run = try await engine.start(userID: solo, threadID: nil, input: "what is \(index) + 1", agent: "assistant", requestID: nil).run
         while let event = await iterator.next() {
-            if event.runID == run.id && event.type == "run_completed" { break }
+            if event.runID == run.id && event.type == .runCompleted { break }
         }
         overhead.add(millis(since: start))
     }
-    engine.bus.unsubscribe(subscription.id, userID: solo)
+    engine.log.unsubscribe(subscription)
     report("engine overhead per run (calculator tool call, 13 events, offline model, zero delay): \(overhead.summary)")
     report(String(format: "sequential runs/s: %.0f", 1000 / overhead.percentile(0.5)))
 
     report("burst starting")
     // 2. 500 concurrent runs from 100 users, 5 each; all must complete exactly once.
-    let writtenBefore = await engine.writer.eventsWritten
-    let transactionsBefore = await engine.writer.transactions
+    let (transactionsBefore, writtenBefore) = engine.log.statistics
     let started = ContinuousClock.now
     let runIDs = try await withThrowingTaskGroup(of: [RunID].self) { group in
         for user in userIDs {
             group.addTask {
                 var ids: [RunID] = []
                 for index in 0..<5 {
-                    ids.append(try await engine.start(userID: user, threadID: nil, input: "remember item \(index) for the burst", agent: "assistant", requestID: nil).id)
+                    ids.append(try await engine.start(userID: user, threadID: nil, input: "remember item \(index) for the burst", agent: "assistant", requestID: nil).run.id)
                 }
                 return ids
             }
         }
         return try await group.reduce(into: [RunID]()) { $0 += $1 }
     }
-    let runs = RunRepository(store: env.store)
     let idList = "(" + runIDs.map { "'\($0.rawValue)'" }.joined(separator: ",") + ")"
     func count(_ sql: String) async throws -> Int {
         try await env.store.pool.read { db in try Int.fetchOne(db, sql: sql + " " + idList) ?? 0 }
@@ -82,12 +80,12 @@ func benchEngine(env: ServerEnvironment, directory: URL) async throws {
     var ordered = 0
     for id in runIDs.prefix(50) {
         if let owner = try await env.store.pool.read({ db in try String.fetchOne(db, sql: "SELECT user_id FROM runs WHERE id = ?", arguments: [id.rawValue]) }),
-           let user = UserID(owner), let events = try await runs.events(runID: id, userID: user, after: 0), EventOrder.violations(events).isEmpty {
+           let user = UserID(owner), let events = try await engine.log.events(run: id, user: user, after: 0), EventOrder.violations(events).isEmpty {
             ordered += 1
         }
     }
-    let written = await engine.writer.eventsWritten - writtenBefore
-    let transactions = await engine.writer.transactions - transactionsBefore
+    let written = engine.log.statistics.events - writtenBefore
+    let transactions = engine.log.statistics.transactions - transactionsBefore
     report(String(format: "burst: %d runs from 100 users in %.2f s = %.0f runs/s; %d succeeded, %d run_completed events, %d/50 sampled runs pass the order check",
                  runIDs.count, elapsed, Double(runIDs.count) / elapsed, succeeded, completedEvents, ordered))
     report(String(format: "event log: %d events in %d transactions (%.1f per commit), %.0f events/s appended (closing events not counted)",

@@ -56,16 +56,8 @@ public enum JSONValue: Sendable, Hashable, Codable {
     public var objectValue: [String: JSONValue]? { if case .object(let value) = self { return value }; return nil }
     public var arrayValue: [JSONValue]? { if case .array(let value) = self { return value }; return nil }
 
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
-
     /// Compact JSON text with sorted keys, so stored payloads replay byte for byte.
-    public var jsonText: String {
-        (try? String(decoding: JSONValue.encoder.encode(self), as: UTF8.self)) ?? "null"
-    }
+    public var jsonText: String { JSONText.encode(self) }
 
     public static func parse(_ text: String) throws -> JSONValue {
         try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))

@@ -64,7 +64,7 @@ public enum CairnApplication {
         let api = router.group("/api").add(middleware: authenticate)
         ConversationRoutes(engine: env.engine, conversations: ConversationRepository(store: env.store), settings: env.settings, clock: env.clock,
                            limiter: RateLimiter(clock: env.clock)).register(on: api)
-        RunRoutes(engine: env.engine, runs: RunRepository(store: env.store), auth: env.auth).register(on: api)
+        RunRoutes(engine: env.engine, auth: env.auth).register(on: api)
 
         AssetRoutes().register(on: router)
         return router
@@ -74,8 +74,7 @@ public enum CairnApplication {
     /// answered by hummingbird-websocket with a fixed 400 (see docs/API.md).
     public static func makeWebSocketRouter(_ env: ServerEnvironment) -> Router<CairnRequestContext> {
         let router = Router(context: CairnRequestContext.self)
-        let gateway = WebSocketGateway(engine: env.engine, auth: env.auth, runs: RunRepository(store: env.store),
-                                       settings: env.settings, counters: env.gateway, logger: env.logger)
+        let gateway = WebSocketGateway(engine: env.engine, auth: env.auth, settings: env.settings, counters: env.gateway, logger: env.logger)
         router.add(middleware: RequestIDMiddleware())
         router.group("/ws").add(middleware: WebSocketAuthMiddleware(auth: env.auth)).ws { request, _ in
             // Answer `cairn.v1` when offered; never echo a `bearer.` subprotocol.

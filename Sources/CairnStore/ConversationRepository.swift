@@ -132,6 +132,16 @@ public struct ConversationRepository: Sendable {
         }
     }
 
+    /// The thread's last `limit` messages, oldest first (a model's context, read without the rest).
+    public func recentMessages(threadID: ThreadID, userID: UserID, limit: Int) async throws -> [MessageRecord] {
+        try await store.pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM (SELECT m.* FROM messages m JOIN threads t ON t.id = m.thread_id
+                               WHERE m.thread_id = ? AND t.user_id = ? ORDER BY m.id DESC LIMIT ?) ORDER BY id
+                """, arguments: [threadID.rawValue, userID.rawValue, limit]).map(MessageRecord.init(row:))
+        }
+    }
+
     /// Full-text search over the user's own messages, best match first.
     public func search(userID: UserID, query: String, limit: Int) async throws -> [MessageRecord] {
         let terms = query.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).prefix(16)

@@ -20,6 +20,21 @@ public struct RunRecord: Sendable, Equatable {
     public var startedAt: Date?
     public var finishedAt: Date?
 
+    init(id: RunID, threadID: ThreadID, userID: UserID, agent: String, agentVersion: Int, status: RunStatus, input: String,
+         resumedFrom: RunID?, createdAt: Date) {
+        self.id = id
+        self.threadID = threadID
+        self.userID = userID
+        self.agent = agent
+        self.agentVersion = agentVersion
+        self.status = status
+        self.input = input
+        inputTokens = 0
+        outputTokens = 0
+        self.resumedFrom = resumedFrom
+        self.createdAt = createdAt
+    }
+
     init(row: Row) throws {
         guard let id = RunID(row["id"]), let threadID = ThreadID(row["thread_id"]), let userID = UserID(row["user_id"]),
               let status = RunStatus(rawValue: row["status"]) else { throw CairnError(.internal, "corrupt run row") }
@@ -93,13 +108,17 @@ public struct RunOutcome: Sendable {
 
 /// Runs, their event log and pipeline step outputs.
 public struct RunRepository: Sendable {
+    /// The most events one read of a run's log returns.
+    public static let eventPage = 10_000
     let store: Store
     public init(store: Store) { self.store = store }
 
-    /// Stores the user's message and the queued run together (creating the thread if asked).
     /// Stores the user's message, the queued run and its first events (`run_status queued`) in
-    /// one transaction: a run never exists without its opening event, whatever moment a crash picks.
+    /// one transaction: a run never exists without its opening event, whatever moment a crash
+    /// picks. Returns the run as stored, without reading it back.
     public func create(_ new: NewRun, openingEvents: [RunEvent] = [], now: Date) async throws -> RunRecord {
+        let run = RunRecord(id: new.runID, threadID: new.threadID, userID: new.userID, agent: new.agent, agentVersion: new.agentVersion,
+                            status: .queued, input: new.input, resumedFrom: new.resumedFrom, createdAt: Date(millis: now.millis))
         try await store.pool.write { db in
             if let title = new.createThreadTitle {
                 try ConversationRepository.insertThread(db, id: new.threadID, userID: new.userID, title: title, agent: new.agent, now: now)
@@ -115,8 +134,8 @@ public struct RunRepository: Sendable {
                 """, arguments: [new.runID.rawValue, new.threadID.rawValue, new.userID.rawValue, new.agent, new.agentVersion,
                                  new.input, new.resumedFrom?.rawValue, now.millis])
             try Self.insert(db, openingEvents)
-            return try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [new.runID.rawValue]).map(RunRecord.init(row:))!
         }
+        return run
     }
 
     public func run(id: RunID, userID: UserID) async throws -> RunRecord? {
@@ -125,59 +144,64 @@ public struct RunRepository: Sendable {
         }
     }
 
-    /// The user message that started the run.
-    public func userMessageID(runID: RunID) async throws -> MessageID? {
-        try await store.pool.read { db in
-            try String.fetchOne(db, sql: "SELECT id FROM messages WHERE run_id = ? AND role = 'user' LIMIT 1", arguments: [runID.rawValue]).flatMap(MessageID.init)
-        }
-    }
-
-    public func markStarted(id: RunID, now: Date) async throws {
+    /// Applies a run log's group commit in one transaction, in order: events of many runs,
+    /// runs starting, pipeline steps and runs ending.
+    public func write(_ writes: [RunLogWrite]) async throws {
+        guard !writes.isEmpty else { return }
         try await store.pool.write { db in
-            try db.execute(sql: "UPDATE runs SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'", arguments: [now.millis, id.rawValue])
+            for write in writes {
+                switch write {
+                case .event(let event): try Self.insert(db, [event])
+                case .started(let id, let at):
+                    try db.execute(sql: "UPDATE runs SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'",
+                                   arguments: [at.millis, id.rawValue])
+                case .step(let step):
+                    try db.execute(sql: "INSERT OR REPLACE INTO run_steps (run_id, step, agent, status, output) VALUES (?, ?, ?, ?, ?)",
+                                   arguments: [step.runID.rawValue, step.index, step.agent, step.status, step.output])
+                case .finish(let finish): try Self.finish(db, finish)
+                }
+            }
         }
-    }
-
-    /// Appends events in one transaction (the emitter batches many runs' events together).
-    public func append(_ events: [RunEvent]) async throws {
-        guard !events.isEmpty else { return }
-        try await store.pool.write { db in try Self.insert(db, events) }
     }
 
     static func insert(_ db: Database, _ events: [RunEvent]) throws {
         let statement = try db.cachedStatement(sql: "INSERT INTO run_events (run_id, seq, type, agent, payload, at) VALUES (?, ?, ?, ?, ?, ?)")
         for event in events {
-            try statement.execute(arguments: [event.runID.rawValue, event.seq, event.type, event.agent, event.payload.jsonText, event.at.millis])
+            try statement.execute(arguments: [event.runID.rawValue, event.seq, event.type.rawValue, event.agent, event.payloadJSON, event.at.millis])
         }
     }
 
     /// Writes the closing events, the assistant message and the final status in one transaction,
     /// so `run_completed` and the answer exist together or not at all.
-    public func finish(id: RunID, userID: UserID, outcome: RunOutcome, closingEvents: [RunEvent], now: Date) async throws {
-        try await store.pool.write { db in
-            try Self.insert(db, closingEvents)
-            if let message = outcome.assistantMessage {
-                try ConversationRepository.insertMessage(db, message, userID: userID)
-            }
-            try UsageRepository.insert(db, runID: id.rawValue, userID: userID.rawValue, calls: outcome.calls, now: now)
-            try db.execute(sql: """
-                UPDATE runs SET status = ?, error_code = ?, error_message = ?, input_tokens = ?, output_tokens = ?, finished_at = ?
-                WHERE id = ?
-                """, arguments: [outcome.status.rawValue, outcome.errorCode, outcome.errorMessage, outcome.inputTokens,
-                                 outcome.outputTokens, now.millis, id.rawValue])
+    public func finish(_ finish: RunFinish) async throws {
+        try await store.pool.write { db in try Self.finish(db, finish) }
+    }
+
+    static func finish(_ db: Database, _ finish: RunFinish) throws {
+        let outcome = finish.outcome
+        try insert(db, finish.closingEvents)
+        if let message = outcome.assistantMessage {
+            try ConversationRepository.insertMessage(db, message, userID: finish.userID)
         }
+        try UsageRepository.insert(db, runID: finish.runID.rawValue, userID: finish.userID.rawValue, calls: outcome.calls, now: finish.at)
+        try db.execute(sql: """
+            UPDATE runs SET status = ?, error_code = ?, error_message = ?, input_tokens = ?, output_tokens = ?, finished_at = ?
+            WHERE id = ?
+            """, arguments: [outcome.status.rawValue, outcome.errorCode, outcome.errorMessage, outcome.inputTokens,
+                             outcome.outputTokens, finish.at.millis, finish.runID.rawValue])
     }
 
     /// Stored events of the user's run with `seq > after`, in order.
-    public func events(runID: RunID, userID: UserID, after: Int, limit: Int = 10_000) async throws -> [RunEvent]? {
+    public func events(runID: RunID, userID: UserID, after: Int, limit: Int = eventPage) async throws -> [RunEvent]? {
         try await store.pool.read { db in
             guard let run = try Row.fetchOne(db, sql: "SELECT thread_id FROM runs WHERE id = ? AND user_id = ?",
                                              arguments: [runID.rawValue, userID.rawValue]),
                   let threadID = ThreadID(run["thread_id"]) else { return nil }
             return try Row.fetchAll(db, sql: "SELECT * FROM run_events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?",
                                     arguments: [runID.rawValue, after, limit]).map { row in
-                RunEvent(runID: runID, threadID: threadID, userID: userID, seq: row["seq"], type: row["type"], agent: row["agent"],
-                         payload: (try? JSONValue.parse(row["payload"])) ?? .null, at: Date(millis: row["at"]))
+                guard let type = RunEventType(rawValue: row["type"]) else { throw CairnError(.internal, "corrupt run event row") }
+                return RunEvent(runID: runID, threadID: threadID, userID: userID, seq: row["seq"], type: type, agent: row["agent"],
+                                payloadJSON: row["payload"], at: Date(millis: row["at"]))
             }
         }
     }
@@ -201,13 +225,6 @@ public struct RunRepository: Sendable {
     }
 
     // MARK: Pipeline steps
-
-    public func recordStep(runID: RunID, step: Int, agent: String, status: String, output: String?) async throws {
-        try await store.pool.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO run_steps (run_id, step, agent, status, output) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [runID.rawValue, step, agent, status, output])
-        }
-    }
 
     /// Finished steps of a run: step index → (agent, status, output).
     public func steps(runID: RunID) async throws -> [Int: (agent: String, status: String, output: String?)] {

@@ -46,7 +46,7 @@ extension TestClientProtocol {
 func typedEvents(_ items: [[String: Any]]) -> [RunEvent] {
     items.compactMap { item in
         guard let run = (item["run_id"] as? String).flatMap(RunID.init), let thread = (item["thread_id"] as? String).flatMap(ThreadID.init),
-              let seq = item["seq"] as? Int, let type = item["type"] as? String,
+              let seq = item["seq"] as? Int, let type = (item["type"] as? String).flatMap(RunEventType.init(rawValue:)),
               let payloadData = try? JSONSerialization.data(withJSONObject: item["payload"] ?? [:]),
               let payload = try? JSONDecoder().decode(JSONValue.self, from: payloadData) else { return nil }
         return RunEvent(runID: run, threadID: thread, userID: UserID.generate(), seq: seq, type: type, agent: item["agent"] as? String, payload: payload, at: Date())
@@ -341,12 +341,12 @@ struct EngineTests {
             let runs = RunRepository(store: env.store)
             _ = try await runs.create(NewRun(runID: runID, threadID: threadID, userID: userID, agent: "assistant", agentVersion: 0, input: "hi",
                                              messageID: .generate(), createThreadTitle: "t"), now: Date())
-            try await runs.markStarted(id: runID, now: Date())
             func event(_ seq: Int, _ type: RunEventType, _ agent: String?, _ payload: JSONValue) -> RunEvent {
-                RunEvent(runID: runID, threadID: threadID, userID: userID, seq: seq, type: type.rawValue, agent: agent, payload: payload, at: Date())
+                RunEvent(runID: runID, threadID: threadID, userID: userID, seq: seq, type: type, agent: agent, payload: payload, at: Date())
             }
-            try await runs.append([event(1, .runStatus, nil, ["status": "queued"]), event(2, .runStatus, nil, ["status": "running"]),
-                                   event(3, .agentStarted, "assistant", ["agent": "assistant"])])
+            try await runs.write([.started(runID, at: Date()), .event(event(1, .runStatus, nil, ["status": "queued"])),
+                                  .event(event(2, .runStatus, nil, ["status": "running"])),
+                                  .event(event(3, .agentStarted, "assistant", ["agent": "assistant"]))])
             return (userID, runID)
         }
         try await server.run { client, env in
@@ -354,7 +354,7 @@ struct EngineTests {
             let run = try #require(try await runs.run(id: runID, userID: userID))
             #expect(run.status == .interrupted)
             let events = try #require(try await runs.events(runID: runID, userID: userID, after: 0))
-            #expect(events.map(\.type).suffix(2) == ["agent_completed", "run_completed"])
+            #expect(events.map(\.type).suffix(2) == [.agentCompleted, .runCompleted])
             #expect(events.last?.payload["status"] == "interrupted")
             #expect(EventOrder.violations(events).isEmpty)
         }

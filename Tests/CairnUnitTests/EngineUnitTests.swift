@@ -105,7 +105,7 @@ struct EventOrderTests {
     let run = RunID.generate(), thread = ThreadID.generate(), user = UserID.generate()
 
     func event(_ seq: Int, _ type: RunEventType, _ agent: String? = nil, _ payload: JSONValue = [:]) -> RunEvent {
-        RunEvent(runID: run, threadID: thread, userID: user, seq: seq, type: type.rawValue, agent: agent, payload: payload, at: Date())
+        RunEvent(runID: run, threadID: thread, userID: user, seq: seq, type: type, agent: agent, payload: payload, at: Date())
     }
 
     @Test func acceptsAWellFormedNestedRun() {
@@ -158,7 +158,7 @@ struct EventBusTests {
 
     func event(_ user: UserID, _ seq: Int) -> RunEvent {
         RunEvent(runID: run, threadID: thread, userID: user, seq: seq,
-                 type: "notice", agent: nil, payload: [:], at: Date())
+                 type: .notice, agent: nil, payload: [:], at: Date())
     }
 
     @Test func aSubscriberThatFallsBehindIsDroppedInsteadOfSilentlyMissingEvents() async {

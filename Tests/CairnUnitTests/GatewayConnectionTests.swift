@@ -1,8 +1,10 @@
+import CairnAgents
 import CairnAuth
 import CairnCore
 @testable import CairnServer
 import CairnStore
 import Foundation
+import Logging
 import Testing
 
 @Suite("A socket's outbound queue")
@@ -11,7 +13,8 @@ struct GatewayConnectionTests {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("gw-\(UUID().uuidString).db").path
         let store = try Store(path: path)
         let principal = Principal(userID: UserID.generate(), sessionID: nil, role: .user, authMethod: .accessToken)
-        return (GatewayConnection(principal: principal, runs: RunRepository(store: store), queueLimit: queue, counters: counters), store)
+        let log = RunLog(runs: RunRepository(store: store), logger: Logger(label: "test"))
+        return (GatewayConnection(principal: principal, log: log, queueLimit: queue, counters: counters), store)
     }
 
     @Test func aClientThatDoesNotReadIsClosedWith1013InsteadOfBuffering() async throws {
@@ -36,7 +39,7 @@ struct GatewayConnectionTests {
         let run = RunID.generate()
         let thread = ThreadID.generate()
         func event(_ seq: Int) -> RunEvent {
-            RunEvent(runID: run, threadID: thread, userID: connection.principal.userID, seq: seq, type: "message_delta", agent: nil, payload: ["text": .string("\(seq)")], at: Date())
+            RunEvent(runID: run, threadID: thread, userID: connection.principal.userID, seq: seq, type: .messageDelta, agent: nil, payload: ["text": .string("\(seq)")], at: Date())
         }
         try await connection.releaseHeld()
         // The resume point was seq 2; seq 3 arrives live, then 3 again, a stale 2, and 4.
@@ -60,7 +63,7 @@ struct GatewayConnectionTests {
         let user = connection.principal.userID
         let old = RunID.generate(), new = RunID.generate(), thread = ThreadID.generate()
         func event(_ run: RunID, _ seq: Int) -> RunEvent {
-            RunEvent(runID: run, threadID: thread, userID: user, seq: seq, type: "message_delta", agent: nil, payload: ["text": .string("x")], at: Date())
+            RunEvent(runID: run, threadID: thread, userID: user, seq: seq, type: .messageDelta, agent: nil, payload: ["text": .string("x")], at: Date())
         }
         try await connection.deliver(event(old, 7))   // under way before the socket opened: held
         try await connection.deliver(event(new, 1))   // started after: sent at once
@@ -77,18 +80,21 @@ struct GatewayConnectionTests {
         #expect(sent == ["new1", "new2", "old7", "old8", "old9"])
     }
 
-    @Test func frameCacheReturnsTheEnvelopeOfEachEventAlsoAfterEviction() throws {
-        let cache = FrameCache(capacity: 2)
+    @Test func theEnvelopeIsBuiltOnceFromThePayloadTextWithSortedKeys() throws {
         let run = RunID.generate(), thread = ThreadID.generate(), user = UserID.generate()
-        let events = (1...5).map { seq in
-            RunEvent(runID: run, threadID: thread, userID: user, seq: seq, type: "message_delta", agent: nil, payload: ["text": .string("t\(seq)")], at: Date())
-        }
-        for _ in 0..<2 {
-            for event in events {
-                let object = try JSONSerialization.jsonObject(with: Data(cache.text(for: event).utf8)) as? [String: Any]
-                #expect(object?["seq"] as? Int == event.seq)
-                #expect((object?["payload"] as? [String: Any])?["text"] as? String == "t\(event.seq)")
-            }
-        }
+        let at = Date(timeIntervalSince1970: 1_764_684_834.123)
+        let event = RunEvent(runID: run, threadID: thread, userID: user, seq: 7, type: .toolCompleted, agent: "assi\"stant",
+                             payload: ["text": "a\nb", "ok": true, "n": 3], at: at)
+        #expect(event.payloadJSON == #"{"n":3,"ok":true,"text":"a\nb"}"#)
+        #expect(event.envelopeJSON == #"{"agent":"assi\"stant","payload":{"n":3,"ok":true,"text":"a\nb"},"run_id":""#
+            + run.rawValue + #"","seq":7,"thread_id":""# + thread.rawValue + #"","ts":"2025-12-02T14:13:54.123Z","type":"tool_completed"}"#)
+        let object = try JSONSerialization.jsonObject(with: Data(event.envelopeJSON.utf8)) as? [String: Any]
+        #expect(object?["agent"] as? String == "assi\"stant")
+        #expect(object?["user_id"] == nil, "the owner is never serialized")
+        // An event read back from the log carries the stored text and the same envelope.
+        let stored = RunEvent(runID: run, threadID: thread, userID: user, seq: 7, type: .toolCompleted, agent: "assi\"stant",
+                              payloadJSON: event.payloadJSON, at: at)
+        #expect(stored.envelopeJSON == event.envelopeJSON)
+        #expect(stored.sseFrame == "id: 7\nevent: tool_completed\ndata: \(event.envelopeJSON)\n\n")
     }
 }

@@ -34,7 +34,7 @@ struct AgentRunner: Sendable {
     let dispatcher: ToolDispatcher
     let emitter: RunEmitter
     let toolContext: ToolContext
-    let runs: RunRepository
+    let log: RunLog
     let stepTimeout: Duration
     let streamed: StreamedText
 
@@ -104,7 +104,7 @@ struct AgentRunner: Sendable {
                 let output = try await withStepTimeout {
                     try await run(definition, input: stepInput, history: [], parent: agent.name, step: index, streams: streams && isLast)
                 }
-                try await runs.recordStep(runID: toolContext.run.runID, step: index, agent: step.agent, status: "succeeded", output: output)
+                try await log.step(RunStep(runID: toolContext.run.runID, index: index, agent: step.agent, status: "succeeded", output: output))
                 outputs.append((step.agent, output))
                 finalOutput = output
                 if index == 0, let requested = (try? JSONValue.parse(output))?["skip"]?.arrayValue?.compactMap(\.stringValue) {
@@ -112,7 +112,7 @@ struct AgentRunner: Sendable {
                 }
             } catch let failure as AgentFailure {
                 try await emitter.agentCompleted(step.agent, status: "failed", output: nil, error: failure.message)
-                try await runs.recordStep(runID: toolContext.run.runID, step: index, agent: step.agent, status: "failed", output: nil)
+                try await log.step(RunStep(runID: toolContext.run.runID, index: index, agent: step.agent, status: "failed", output: nil))
                 guard step.continueOnError == true else { throw failure }
                 try await emitter.emit(.notice, agent: agent.name, payload: ["code": "step_failed", "message": .string("\(step.agent) failed (\(failure.code)); continuing")])
             }

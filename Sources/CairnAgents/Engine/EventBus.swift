@@ -35,6 +35,10 @@ public final class EventBus: Sendable {
         continuation?.finish()
     }
 
+    public func publish(_ events: [RunEvent]) {
+        for event in events { publish(event) }
+    }
+
     public func publish(_ event: RunEvent) {
         let targets = subscribers.withLock { $0[event.userID] ?? [:] }
         for (id, continuation) in targets {

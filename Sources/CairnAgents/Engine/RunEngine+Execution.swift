@@ -16,7 +16,7 @@ extension RunEngine {
         let runner = AgentRunner(
             registry: agents, caller: caller,
             dispatcher: ToolDispatcher(tools: BuiltinTools.all, timeout: .seconds(config.int("tools.timeout_seconds"))),
-            emitter: emitter, toolContext: toolContext, runs: runs,
+            emitter: emitter, toolContext: toolContext, log: log,
             stepTimeout: .seconds(config.int("agents.step_timeout_seconds")), streamed: streamed)
         var outcome: (status: RunStatus, error: (code: String, message: String)?, output: String?)
         do {
@@ -27,7 +27,7 @@ extension RunEngine {
                 throw CancellationError()
             }
             try Task.checkCancellation()
-            try await runs.markStarted(id: run.id, now: clock.now())
+            try await log.started(run.id, at: clock.now())
             try await emitter.emit(.runStatus, agent: nil, payload: ["status": "running"])
             let history = try await self.history(of: run)
             var resumeFrom: [Int: (agent: String, status: String, output: String?)] = [:]
@@ -52,22 +52,18 @@ extension RunEngine {
         await finish(run: run, emitter: emitter, status: outcome.status, error: outcome.error, output: answer, usage: usage.all)
     }
 
-    /// Writes the closing events, answer and status together, then publishes the events.
+    /// Writes the closing events, answer and status together (after the run's other events), then
+    /// the log publishes the events.
     func finish(run: RunRecord, emitter: RunEmitter, status: RunStatus, error: (code: String, message: String)?, output: String?,
                 usage calls: [ModelCallUsage]) async {
         let usage = (calls.reduce(0) { $0 + $1.inputTokens }, calls.reduce(0) { $0 + $1.outputTokens })
         let now = clock.now()
         let message = output.map { MessageRecord(id: .generate(now: now), threadID: run.threadID, role: "assistant", content: $0, runID: run.id, createdAt: now) }
-        let closing = await emitter.closingEvents(status: status, error: error, messageID: message?.id, usage: usage)
+        let closing = emitter.closingEvents(status: status, error: error, messageID: message?.id, usage: usage)
         let outcome = RunOutcome(status: status, errorCode: error?.code, errorMessage: error?.message,
                                  inputTokens: usage.0, outputTokens: usage.1, assistantMessage: message, calls: calls)
         do {
-            // A cancelled run's task is itself cancelled, and GRDB refuses database work in a
-            // cancelled task: the final write runs in a task of its own, which always completes.
-            try await Task { [runs] in
-                try await runs.finish(id: run.id, userID: run.userID, outcome: outcome, closingEvents: closing, now: now)
-            }.value
-            await emitter.publish(closing)
+            try await log.finish(RunFinish(runID: run.id, userID: run.userID, outcome: outcome, closingEvents: closing, at: now))
         } catch {
             // The database refused the final write: the next start closes this run as interrupted.
             logger.error("could not record the end of a run", metadata: ["run": .string(run.id.rawValue), "error": "\(error)"])
@@ -76,8 +72,8 @@ extension RunEngine {
 
     /// Earlier messages of the thread (before this run's own message), for the model's context.
     func history(of run: RunRecord) async throws -> [ChatMessage] {
-        let messages = try await conversations.messages(threadID: run.threadID, userID: run.userID, after: nil, limit: 10_000)
-        return messages.suffix(41).filter { $0.runID != run.id }.suffix(40).compactMap { message in
+        let messages = try await conversations.recentMessages(threadID: run.threadID, userID: run.userID, limit: 41)
+        return messages.filter { $0.runID != run.id }.suffix(40).compactMap { message in
             switch message.role {
             case "user": ChatMessage(role: .user, content: message.content)
             case "assistant": ChatMessage(role: .assistant, content: message.content)
@@ -94,10 +90,11 @@ extension RunEngine {
         if run.status.isFinal { throw CairnError(.conflict, "the run already ended (\(run.status.rawValue))") }
         let removedFromQueue = scheduler.withLock { $0.removeQueued(runID, user: userID) }
         if removedFromQueue {
-            _ = removeLauncher(runID)
-            let emitter = RunEmitter(runID: run.id, threadID: run.threadID, userID: userID, writer: writer, bus: bus, clock: clock,
-                                     lastSeq: try await runs.events(runID: runID, userID: userID, after: 0)?.last?.seq ?? 0)
-            await finish(run: run, emitter: emitter, status: .cancelled, error: ("cancelled", "the run was cancelled"), output: nil, usage: [])
+            // The queued run's own emitter numbers its closing events after the ones it queued.
+            // Without a launcher yet, `start` sees the mark and ends the run itself.
+            if let emitter = removeCancelledLauncher(runID)?.emitter {
+                await finish(run: run, emitter: emitter, status: .cancelled, error: ("cancelled", "the run was cancelled"), output: nil, usage: [])
+            }
             return
         }
         if let running = active.withLock({ $0[runID] }) {
@@ -113,8 +110,13 @@ extension RunEngine {
         }
     }
 
+    /// The user's run; nil when it is not theirs.
+    public func run(id: RunID, userID: UserID) async throws -> RunRecord? {
+        try await runs.run(id: id, userID: userID)
+    }
+
     /// Continues an interrupted or failed pipeline run from its first unfinished step, as a new run.
-    public func resume(runID: RunID, userID: UserID, requestID: String?) async throws -> RunRecord {
+    public func resume(runID: RunID, userID: UserID, requestID: String?) async throws -> StartedRun {
         guard let old = try await runs.run(id: runID, userID: userID) else { throw CairnError.notFound("run") }
         guard old.status == .interrupted || old.status == .failed else {
             throw CairnError(.conflict, "only interrupted or failed runs can be resumed")

@@ -7,9 +7,9 @@ import Synchronization
 /// Starts, schedules, cancels and recovers runs. Per-run state lives in the run's own task and
 /// `RunContext`; the only shared maps are keyed by run id and hold no user data.
 public final class RunEngine: Sendable {
-    public let bus = EventBus()
     public let agents: AgentRegistry
-    public let writer: EventWriter
+    /// The run event log: every event is written and read through it.
+    public let log: RunLog
     let runs: RunRepository
     let conversations: ConversationRepository
     let notes: NoteRepository
@@ -22,10 +22,25 @@ public final class RunEngine: Sendable {
     let scheduler: Mutex<SchedulerState>
     let active = Mutex<[RunID: ActiveRun]>([:])
     /// Launchers of queued runs, and runs the scheduler admitted before their launcher existed.
-    private let launchers = Mutex<(pending: [RunID: @Sendable () -> Void], admitted: Set<RunID>)>(([:], []))
+    private let launchers = Mutex(Launchers())
     let accepting = Mutex(true)
     /// Cancels that arrived while a run was between the queue and its task; `launch` honours them.
     let cancelRequests = Mutex<Set<RunID>>([])
+
+    /// A run waiting in the scheduler's queue: how to launch it, and its emitter (a cancel
+    /// numbers its closing events after the events it already queued).
+    struct QueuedRun {
+        let launch: @Sendable () -> Void
+        let emitter: RunEmitter
+    }
+
+    /// Launchers of queued runs; runs the scheduler admitted, or a cancel took out of the queue,
+    /// before their launcher existed.
+    struct Launchers {
+        var pending: [RunID: QueuedRun] = [:]
+        var admitted: Set<RunID> = []
+        var cancelled: Set<RunID> = []
+    }
 
     struct ActiveRun {
         let task: Task<Void, Never>
@@ -37,7 +52,7 @@ public final class RunEngine: Sendable {
         runs = RunRepository(store: store)
         conversations = ConversationRepository(store: store)
         notes = NoteRepository(store: store)
-        writer = EventWriter(runs: runs)
+        log = RunLog(runs: runs, logger: logger)
         agents = AgentRegistry(repository: AgentRepository(store: store), toolNames: Set(BuiltinTools.all.map(\.name)))
         self.settings = settings
         self.clock = clock
@@ -56,15 +71,16 @@ public final class RunEngine: Sendable {
         try await agents.load()
         try await providers.load()
         for (run, lastSeq) in try await runs.unfinished() {
-            let emitter = RunEmitter(runID: run.id, threadID: run.threadID, userID: run.userID, writer: writer, bus: bus, clock: clock, lastSeq: lastSeq)
+            let emitter = RunEmitter(runID: run.id, threadID: run.threadID, userID: run.userID, log: log, clock: clock, lastSeq: lastSeq)
             let (openAgents, openCalls) = try await openWorkAfterCrash(run)
-            for agent in openAgents { await emitter.reopen(agent) }
-            for call in openCalls { await emitter.reopen(toolCall: call.callID, tool: call.tool, agent: call.agent) }
-            let closing = await emitter.closingEvents(status: .interrupted, error: ("interrupted", "the server stopped while this run was active"),
-                                                      messageID: nil, usage: (run.inputTokens, run.outputTokens))
-            try await runs.finish(id: run.id, userID: run.userID, outcome: RunOutcome(status: .interrupted, errorCode: "interrupted",
-                                                                                       errorMessage: "the server stopped while this run was active"),
-                                  closingEvents: closing, now: clock.now())
+            for agent in openAgents { emitter.reopen(agent) }
+            for call in openCalls { emitter.reopen(toolCall: call.callID, tool: call.tool, agent: call.agent) }
+            let closing = emitter.closingEvents(status: .interrupted, error: ("interrupted", "the server stopped while this run was active"),
+                                                messageID: nil, usage: (run.inputTokens, run.outputTokens))
+            try await log.finish(RunFinish(runID: run.id, userID: run.userID,
+                                           outcome: RunOutcome(status: .interrupted, errorCode: "interrupted",
+                                                               errorMessage: "the server stopped while this run was active"),
+                                           closingEvents: closing, at: clock.now()))
             logger.notice("closed run left open by a previous process", metadata: ["run": .string(run.id.rawValue)])
         }
     }
@@ -75,14 +91,15 @@ public final class RunEngine: Sendable {
         var open: [String] = []
         var calls: [(agent: String?, tool: String, callID: String)] = []
         for event in try await runs.events(runID: run.id, userID: run.userID, after: 0) ?? [] {
-            switch RunEventType(rawValue: event.type) {
-            case .agentStarted?: if let agent = event.agent { open.append(agent) }
-            case .agentCompleted?: if let agent = event.agent, let index = open.lastIndex(of: agent) { open.remove(at: index) }
-            case .toolExecuting?:
-                if let callID = event.payload["call_id"]?.stringValue {
-                    calls.append((event.agent, event.payload["tool"]?.stringValue ?? "tool", callID))
+            switch event.type {
+            case .agentStarted: if let agent = event.agent { open.append(agent) }
+            case .agentCompleted: if let agent = event.agent, let index = open.lastIndex(of: agent) { open.remove(at: index) }
+            case .toolExecuting:
+                let payload = event.payload
+                if let callID = payload["call_id"]?.stringValue {
+                    calls.append((event.agent, payload["tool"]?.stringValue ?? "tool", callID))
                 }
-            case .toolCompleted?: calls.removeAll { $0.callID == event.payload["call_id"]?.stringValue }
+            case .toolCompleted: calls.removeAll { $0.callID == event.payload["call_id"]?.stringValue }
             default: break
             }
         }
@@ -93,7 +110,7 @@ public final class RunEngine: Sendable {
 
     /// Validates, stores the user's message and the queued run, then schedules it.
     public func start(userID: UserID, threadID: ThreadID?, input: String, agent agentName: String?, requestID: String?,
-                      resumedFrom: RunID? = nil) async throws -> RunRecord {
+                      resumedFrom: RunID? = nil) async throws -> StartedRun {
         guard accepting.withLock({ $0 }) else { throw CairnError(.unavailable, "the server is shutting down") }
         let config = settings.snapshot
         let trimmed = input.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -119,19 +136,18 @@ public final class RunEngine: Sendable {
         if admission == .rejected {
             throw CairnError(.rateLimited, "too many runs waiting; try again when one finishes", retryAfter: 5)
         }
-        let emitter = RunEmitter(runID: runID, threadID: newThreadID, userID: userID, writer: writer, bus: bus, clock: clock)
-        let opening = await emitter.openingEvent()
+        let emitter = RunEmitter(runID: runID, threadID: newThreadID, userID: userID, log: log, clock: clock)
+        let messageID = MessageID.generate(now: now)
         let run: RunRecord
         do {
-            run = try await runs.create(NewRun(runID: runID, threadID: newThreadID, userID: userID, agent: name, agentVersion: definition.version ?? 0,
-                                               input: input, messageID: .generate(now: now), resumedFrom: resumedFrom,
-                                               createThreadTitle: threadID == nil ? String(trimmed.prefix(80)) : nil),
-                                        openingEvents: [opening], now: now)
+            run = try await log.open(NewRun(runID: runID, threadID: newThreadID, userID: userID, agent: name, agentVersion: definition.version ?? 0,
+                                            input: input, messageID: messageID, resumedFrom: resumedFrom,
+                                            createThreadTitle: threadID == nil ? String(trimmed.prefix(80)) : nil),
+                                     openingEvents: [emitter.openingEvent()], now: now)
         } catch {
             releaseSlot(runID: runID, userID: userID, admission: admission)
             throw error
         }
-        await emitter.publish([opening])
         let stop = StopReason()
         let context = RunContext(userID: userID, threadID: newThreadID, runID: runID, requestID: requestID,
                                  deadline: .now + .seconds(config.int("runs.timeout_seconds")), stop: stop)
@@ -142,20 +158,34 @@ public final class RunEngine: Sendable {
         case .queued(let position):
             try await emitter.emit(.notice, agent: nil, payload: ["code": "queued_behind_n", "message": .string("waiting behind \(position - 1) of your runs"),
                                                                    "position": .number(Double(position))])
-            let admittedMeanwhile = launchers.withLock { state -> Bool in
-                if state.admitted.remove(runID) != nil { return true }
-                state.pending[runID] = launch
-                return false
+            enum Next { case launch, wait, cancelled }
+            let next = launchers.withLock { state -> Next in
+                if state.admitted.remove(runID) != nil { return .launch }
+                if state.cancelled.remove(runID) != nil { return .cancelled }
+                state.pending[runID] = QueuedRun(launch: launch, emitter: emitter)
+                return .wait
             }
-            if admittedMeanwhile { launch() }
+            switch next {
+            case .launch: launch()
+            case .cancelled:
+                // Cancelled out of the queue before its launcher was registered: it ends here.
+                await finish(run: run, emitter: emitter, status: .cancelled, error: ("cancelled", "the run was cancelled"), output: nil, usage: [])
+            case .wait: break
+            }
         case .rejected:
             break
         }
-        return run
+        return StartedRun(run: run, messageID: messageID)
     }
 
-    func removeLauncher(_ runID: RunID) -> Bool {
-        launchers.withLock { $0.pending.removeValue(forKey: runID) != nil }
+    /// Takes a cancelled run's launcher out; when `start` has not registered it yet, marks the run
+    /// so that `start` ends it instead.
+    func removeCancelledLauncher(_ runID: RunID) -> QueuedRun? {
+        launchers.withLock { state in
+            if let queued = state.pending.removeValue(forKey: runID) { return queued }
+            state.cancelled.insert(runID)
+            return nil
+        }
     }
 
     static func limits(_ config: EffectiveSettings) -> SchedulerState.Limits {
@@ -174,7 +204,7 @@ public final class RunEngine: Sendable {
     func dispatch(_ started: [(RunID, UserID)]) {
         for (runID, _) in started {
             let launch = launchers.withLock { state -> (@Sendable () -> Void)? in
-                if let launch = state.pending.removeValue(forKey: runID) { return launch }
+                if let queued = state.pending.removeValue(forKey: runID) { return queued.launch }
                 // Admitted before `start` registered its launcher; `start` will launch it.
                 state.admitted.insert(runID)
                 return nil

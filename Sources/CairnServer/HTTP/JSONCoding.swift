@@ -116,11 +116,7 @@ extension Array {
 
 /// RFC 3339 UTC with milliseconds, the only timestamp format of the API.
 public enum Timestamp {
-    public static func format(_ date: Date) -> String {
-        date.formatted(
-            Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
-        )
-    }
+    public static func format(_ date: Date) -> String { UTCTimestamp.format(date) }
 
     /// A client's RFC 3339 time (with or without fractional seconds, as the API writes them), or nil.
     ///

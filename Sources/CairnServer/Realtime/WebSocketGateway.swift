@@ -1,7 +1,6 @@
 import CairnAgents
 import CairnAuth
 import CairnCore
-import CairnStore
 import Foundation
 import HummingbirdWebSocket
 import Logging
@@ -11,9 +10,12 @@ import Synchronization
 
 /// Counters of the realtime gateway (served at `/metrics`).
 public final class GatewayCounters: Sendable {
-    let state = Mutex((open: 0, messagesIn: 0, messagesOut: 0, slowConsumersDropped: 0, resumes: 0, replaced: 0,
-                       perUser: [UserID: [GatewayConnection]](), watching: false))
+    let state = Mutex((open: 0, replaced: 0, perUser: [UserID: [GatewayConnection]](), watching: false))
+    /// Counted by every socket on every frame: atomics, not the registry's lock.
+    let messagesIn = Atomic(0), messagesOut = Atomic(0), slowConsumersDropped = Atomic(0), resumes = Atomic(0)
     public var open: Int { state.withLock { $0.open } }
+
+    func slowConsumerDropped() { slowConsumersDropped.add(1, ordering: .relaxed) }
 
     /// Closes every open socket (after the frames already queued) and waits, at most `timeout`,
     /// until they are gone.
@@ -56,7 +58,9 @@ public final class GatewayCounters: Sendable {
     }
 
     public var snapshot: (open: Int, messagesIn: Int, messagesOut: Int, slowConsumersDropped: Int, resumes: Int, replaced: Int) {
-        state.withLock { ($0.open, $0.messagesIn, $0.messagesOut, $0.slowConsumersDropped, $0.resumes, $0.replaced) }
+        let (open, replaced) = state.withLock { ($0.open, $0.replaced) }
+        return (open, messagesIn.load(ordering: .relaxed), messagesOut.load(ordering: .relaxed),
+                slowConsumersDropped.load(ordering: .relaxed), resumes.load(ordering: .relaxed), replaced)
     }
 }
 
@@ -66,12 +70,9 @@ public final class GatewayCounters: Sendable {
 struct WebSocketGateway: Sendable {
     let engine: RunEngine
     let auth: AuthService
-    let runs: RunRepository
     let settings: LiveSettings
     let counters: GatewayCounters
     let logger: Logger
-    /// Shared by every socket of this server.
-    let cache = FrameCache()
 
     /// Close codes of our own, in the application range.
     static let sessionRevoked = WebSocketErrorCode.unknown(4401)
@@ -92,7 +93,7 @@ struct WebSocketGateway: Sendable {
     func handle(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, principal: Principal, requestID: String,
                 channel: any Channel) async throws {
         let config = settings.snapshot
-        let connection = GatewayConnection(principal: principal, runs: runs, queueLimit: config.int("ws.outbound_queue"), counters: counters, cache: cache)
+        let connection = GatewayConnection(principal: principal, log: engine.log, queueLimit: config.int("ws.outbound_queue"), counters: counters)
         // Over the per-user limit the user's oldest socket gives way (close 4429), so a new tab
         // always works; over the server-wide limit the new socket is closed with 1013.
         let (admitted, replaced) = counters.state.withLock { state -> (Bool, GatewayConnection?) in
@@ -119,8 +120,8 @@ struct WebSocketGateway: Sendable {
                 if state.perUser[principal.userID]?.isEmpty == true { state.perUser.removeValue(forKey: principal.userID) }
             }
         }
-        let subscription = engine.bus.subscribe(userID: principal.userID, buffer: config.int("ws.outbound_queue"))
-        defer { engine.bus.unsubscribe(subscription.id, userID: principal.userID) }
+        let subscription = engine.log.subscribe(user: principal.userID, buffer: config.int("ws.outbound_queue"))
+        defer { engine.log.unsubscribe(subscription) }
         connection.send(Frame.envelope("connection_established", payload: [
             "connection_id": .string(UUID().uuidString.lowercased()), "user_id": .string(principal.userID.rawValue),
             "protocol": 1, "server_time": .string(Timestamp.format(Date())),
@@ -131,7 +132,7 @@ struct WebSocketGateway: Sendable {
             group.addTask {
                 for await frame in connection.frames {
                     try await outbound.write(.text(frame))
-                    counters.state.withLock { $0.messagesOut += 1 }
+                    counters.messagesOut.add(1, ordering: .relaxed)
                 }
                 if let code = connection.closeCode {
                     try? await outbound.close(code, reason: connection.closeReason)
@@ -144,7 +145,7 @@ struct WebSocketGateway: Sendable {
                 }
                 // The bus dropped this socket for falling behind: the client resumes from its last seq.
                 if !Task.isCancelled {
-                    counters.state.withLock { $0.slowConsumersDropped += 1 }
+                    counters.slowConsumerDropped()
                     connection.close(Self.tryAgainLater, reason: "fell behind the live events; reconnect and resume")
                 }
             }
@@ -165,7 +166,7 @@ struct WebSocketGateway: Sendable {
             do {
                 var iterator = inbound.messages(maxSize: Self.frameLimit(config)).makeAsyncIterator()
                 while let message = try await iterator.next() {
-                    counters.state.withLock { $0.messagesIn += 1 }
+                    counters.messagesIn.add(1, ordering: .relaxed)
                     if limiter.attempt("messages", limit: config.int("ws.messages_per_minute"), window: 60) != nil {
                         connection.send(Frame.error("rate_limited", "too many messages; slow down"))
                         continue
@@ -199,9 +200,9 @@ struct WebSocketGateway: Sendable {
             do {
                 // `message_accepted` is queued before any event of the run it starts.
                 try await connection.exclusively {
-                    let run = try await engine.start(userID: principal.userID, threadID: threadID, input: content, agent: agent, requestID: requestID)
-                    var payload: [String: JSONValue] = ["thread_id": .string(run.threadID.rawValue), "run_id": .string(run.id.rawValue)]
-                    if let message = try await runs.userMessageID(runID: run.id) { payload["message_id"] = .string(message.rawValue) }
+                    let started = try await engine.start(userID: principal.userID, threadID: threadID, input: content, agent: agent, requestID: requestID)
+                    var payload: [String: JSONValue] = ["thread_id": .string(started.run.threadID.rawValue), "run_id": .string(started.run.id.rawValue),
+                                                        "message_id": .string(started.messageID.rawValue)]
                     if let clientMessageID { payload["client_msg_id"] = clientMessageID }
                     connection.send(Frame.envelope("message_accepted", payload: .object(payload)))
                 }
@@ -213,7 +214,7 @@ struct WebSocketGateway: Sendable {
                 connection.send(Frame.error(ErrorResponse.cairnError(from: error)))
             }
         case .resume(let runID, let after):
-            counters.state.withLock { $0.resumes += 1 }
+            counters.resumes.add(1, ordering: .relaxed)
             do {
                 guard try await connection.replay(runID: runID, after: after) else {
                     connection.send(ClientFrame.notFound.frame)
@@ -229,7 +230,7 @@ struct WebSocketGateway: Sendable {
 /// Server → client frames in the one envelope shape.
 enum Frame {
     static func envelope(_ type: String, payload: JSONValue) -> String {
-        (["type": .string(type), "ts": .string(Timestamp.format(Date())), "payload": payload] as JSONValue).jsonText
+        (["type": .string(type), "ts": .string(UTCTimestamp.format(Date())), "payload": payload] as JSONValue).jsonText
     }
 
     static func error(_ code: String, _ message: String, details: [String: String]? = nil) -> String {

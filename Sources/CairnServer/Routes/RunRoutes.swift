@@ -10,7 +10,6 @@ import NIOCore
 /// `/api/threads/{id}/runs` and `/api/runs/*`: starting, inspecting, cancelling and following runs.
 struct RunRoutes {
     let engine: RunEngine
-    let runs: RunRepository
     let auth: AuthService
     /// How often an open stream re-checks its credential (logout, revocation, disabled user end it).
     static let sessionCheckPeriod = Duration.seconds(1)
@@ -41,9 +40,9 @@ struct RunRoutes {
             let principal = try context.requirePrincipal()
             let threadID = try context.pathID(as: ThreadID.self, what: "thread")
             let body = try await APIJSON.decode(NewRunBody.self, from: request, context: context)
-            let run = try await engine.start(userID: principal.userID, threadID: threadID, input: body.input, agent: body.agent,
-                                             requestID: context.requestID)
-            return try APIJSON.response(RunBody(run), status: .accepted)
+            let started = try await engine.start(userID: principal.userID, threadID: threadID, input: body.input, agent: body.agent,
+                                                 requestID: context.requestID)
+            return try APIJSON.response(RunBody(started.run), status: .accepted)
         }
         api.get("/runs/:id") { _, context in
             try APIJSON.response(RunBody(try await ownRun(context)))
@@ -55,26 +54,27 @@ struct RunRoutes {
         }
         api.post("/runs/:id/resume") { _, context in
             let principal = try context.requirePrincipal()
-            let run = try await engine.resume(runID: try context.pathID(as: RunID.self, what: "run"), userID: principal.userID, requestID: context.requestID)
-            return try APIJSON.response(RunBody(run), status: .accepted)
+            let started = try await engine.resume(runID: try context.pathID(as: RunID.self, what: "run"), userID: principal.userID,
+                                                  requestID: context.requestID)
+            return try APIJSON.response(RunBody(started.run), status: .accepted)
         }
         api.get("/runs/:id/events") { request, context in
             let principal = try context.requirePrincipal()
             let after = try afterSeq(request.uri.queryParameters["after"].map(String.init))
-            guard let events = try await runs.events(runID: try context.pathID(as: RunID.self, what: "run"), userID: principal.userID, after: after) else {
+            guard let events = try await engine.log.events(run: try context.pathID(as: RunID.self, what: "run"), user: principal.userID, after: after) else {
                 throw CairnError.notFound("run")
             }
-            let body: JSONValue = ["items": .array(events.map(EventEnvelope.json))]
+            // The stored envelopes, as they are: nothing is encoded again.
+            let body = "{\"items\":[" + events.map(\.envelopeJSON).joined(separator: ",") + "]}"
             return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(string: body.jsonText)))
+                            body: .init(byteBuffer: ByteBuffer(string: body)))
         }
         api.get("/runs/:id/stream") { request, context in
             let principal = try context.requirePrincipal()
             let id = try context.pathID(as: RunID.self, what: "run")
             let after = try afterSeq(request.headers[HTTPField.Name("Last-Event-ID")!] ?? request.uri.queryParameters["after"].map(String.init))
-            guard try await runs.run(id: id, userID: principal.userID) != nil else { throw CairnError.notFound("run") }
-            let engine = self.engine
-            let runs = self.runs
+            guard try await engine.run(id: id, userID: principal.userID) != nil else { throw CairnError.notFound("run") }
+            let log = engine.log
             let auth = self.auth
             let body = ResponseBody { writer in
                 // Events are produced by one task and written here; a second task re-checks the
@@ -85,8 +85,8 @@ struct RunRoutes {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
                         defer { output.finish() }
-                        try await Self.stream(runID: id, userID: principal.userID, after: after, engine: engine, runs: runs) { frame in
-                            if case .enqueued = output.yield(frame) { return true }
+                        _ = try await log.follow(run: id, user: principal.userID, after: after) { event in
+                            if case .enqueued = output.yield(event.sseFrame) { return true }
                             return false
                         }
                     }
@@ -105,41 +105,6 @@ struct RunRoutes {
         }
     }
 
-    /// Replays stored events after `after`, then follows live ones; a gap in the live feed is
-    /// filled from the log, so the client sees every seq exactly once, in order. `send` takes one
-    /// SSE frame and answers false when the reader is gone, which ends the stream.
-    static func stream(runID: RunID, userID: UserID, after: Int, engine: RunEngine, runs: RunRepository,
-                       send deliver: (String) -> Bool) async throws {
-        var last = after
-        /// True when the stream is over: the run completed or the reader went away.
-        func send(_ events: [RunEvent]) -> Bool {
-            for event in events where event.seq > last {
-                guard deliver(EventEnvelope.sse(event)) else { return true }
-                last = event.seq
-                if event.type == RunEventType.runCompleted.rawValue { return true }
-            }
-            return false
-        }
-        // Subscribe, catch up from the log, then follow live events. If the bus drops this
-        // subscriber for falling behind, its stream ends and the loop catches up again.
-        while !Task.isCancelled {
-            let subscription = engine.bus.subscribe(userID: userID)
-            defer { engine.bus.unsubscribe(subscription.id, userID: userID) }
-            if send(try await runs.events(runID: runID, userID: userID, after: last) ?? []) { return }
-            // Already over (the client asked from its last event or beyond): the final status and the
-            // closing events commit together, so one more read sends whatever is left, then close.
-            if let run = try await runs.run(id: runID, userID: userID), run.status.isFinal {
-                _ = send(try await runs.events(runID: runID, userID: userID, after: last) ?? [])
-                return
-            }
-            for await event in subscription.events where event.runID == runID {
-                if event.seq <= last { continue }
-                let batch = event.seq == last + 1 ? [event] : (try await runs.events(runID: runID, userID: userID, after: last) ?? [])
-                if send(batch) { return }
-            }
-        }
-    }
-
     func afterSeq(_ raw: String?) throws -> Int {
         guard let raw else { return 0 }
         guard raw.utf8.count <= 20, let value = Int(raw), (0...ClientFrame.maxSeq).contains(value) else {
@@ -149,7 +114,7 @@ struct RunRoutes {
     }
 
     func ownRun(_ context: CairnRequestContext) async throws -> RunRecord {
-        guard let run = try await runs.run(id: try context.pathID(as: RunID.self, what: "run"), userID: try context.requirePrincipal().userID) else {
+        guard let run = try await engine.run(id: try context.pathID(as: RunID.self, what: "run"), userID: try context.requirePrincipal().userID) else {
             throw CairnError.notFound("run")
         }
         return run
