@@ -77,12 +77,30 @@ test-e2e: deps browser-deps $(E2E_VENV)/bin/python $(BROWSER_VENV)/bin/python $(
 	CAIRN_BINARY=$(CURDIR)/$(BIN_DEBUG) CAIRN_SCHEMATHESIS_PYTHON=$(CURDIR)/$(SCHEMA_VENV)/bin/python \
 	  $(SWIFT) test --skip-build --filter $(HARNESS_SUITES)
 
-# BENCH=auth|engine|ws|ws-idle runs one part; ws-idle runs the real binary in its own process.
-bench: deps
+# `make bench`: the release `cairn` side by side with a FastAPI + uvicorn baseline (bench/README.md):
+# bench/run_bench.py starts each server per scenario, drives it with bench/loadgen.py (its own
+# process), adds cairn-bench's ws-idle and ws fan-out figures, prints the table with the ratio
+# Cairn / baseline and writes bench/results/latest.json. BENCH_ARGS="--quick" shortens it (also
+# --rounds N, --only seq,u20,u100,u1000,logins,swift, --no-deflate).
+# BENCH=auth|engine|ws|ws-idle runs only that part of the Swift-only cairn-bench, as before
+# (ws-idle runs the real binary in its own process); BENCH=swift runs all of cairn-bench.
+BENCH_VENV := .build/bench-venv
+$(BENCH_VENV)/.installed: bench/requirements.txt
+	test -x $(BENCH_VENV)/bin/python || python3 -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet -r bench/requirements.txt
+	touch $@
+
+bench: deps $(BENCH_VENV)/.installed
 	$(SWIFT) build $(RELEASE_FLAGS) --scratch-path $(RELEASE_DIR) --product cairn
 	$(SWIFT) build $(RELEASE_FLAGS) --scratch-path $(RELEASE_DIR) --product cairn-bench
-	$(RELEASE_DIR)/release/cairn-bench $(BENCH)
-	@if [ -z "$(BENCH)" ]; then $(RELEASE_DIR)/release/cairn-bench ws-idle; fi
+	@if [ "$(BENCH)" = swift ]; then \
+	  $(RELEASE_DIR)/release/cairn-bench && $(RELEASE_DIR)/release/cairn-bench ws-idle; \
+	elif [ -n "$(BENCH)" ]; then \
+	  $(RELEASE_DIR)/release/cairn-bench $(BENCH); \
+	else \
+	  $(BENCH_VENV)/bin/python bench/run_bench.py --cairn $(BIN_RELEASE) \
+	    --cairn-bench $(RELEASE_DIR)/release/cairn-bench $(BENCH_ARGS); \
+	fi
 
 # A steady load of churning WebSocket and HTTP clients against the release binary; fails when
 # RSS or open descriptors keep growing after the warm-up, or a run fails. Not part of `test`.
