@@ -14,6 +14,8 @@ public struct RequestOrigin: Sendable, Equatable {
     }
 
     public static let commandLine = RequestOrigin(ip: nil, userAgent: "cairn-cli")
+    /// Work the server starts on its own (scheduled backups).
+    public static let scheduler = RequestOrigin(ip: nil, userAgent: "cairn-scheduler")
 }
 
 /// Writes audit entries. A failed audit write is logged loudly but never undoes the action.

@@ -49,11 +49,13 @@ public struct RunEvent: Sendable, Equatable {
         self.type = type
         self.agent = agent
         self.payloadJSON = payloadJSON
-        self.at = at
+        // Whole milliseconds, as the log stores them: a replayed event is byte for byte the live one.
+        let millis = at.millis
+        self.at = Date(millis: millis)
         var envelope = "{"
         if let agent { envelope += "\"agent\":" + JSONText.quoted(agent) + "," }
         envelope += "\"payload\":" + payloadJSON + ",\"run_id\":\"" + runID.rawValue + "\",\"seq\":" + String(seq)
-        envelope += ",\"thread_id\":\"" + threadID.rawValue + "\",\"ts\":\"" + UTCTimestamp.format(at) + "\",\"type\":\"" + type.rawValue + "\"}"
+        envelope += ",\"thread_id\":\"" + threadID.rawValue + "\",\"ts\":\"" + UTCTimestamp.format(millis: millis) + "\",\"type\":\"" + type.rawValue + "\"}"
         envelopeJSON = envelope
     }
 

@@ -39,6 +39,8 @@ public enum SettingsCatalog {
         .init("tools.http_get.allowed_hosts", "", .string, runtime: true, "comma-separated hosts http_get may reach; '.example.com' allows subdomains"),
         .init("tools.http_get.allow_private", "false", .boolean, runtime: true, "let http_get reach loopback and private addresses"),
         .init("tools.http_get.max_bytes", "262144", .integer(1...10_485_760), runtime: true, "largest response body http_get returns"),
+        .init("backups.interval_hours", "24", .integer(0...8_760), runtime: true, "hours between scheduled backups into <data dir>/backups (0 = none)"),
+        .init("backups.keep", "7", .integer(1...1_000), runtime: true, "scheduled backups kept; older ones are deleted"),
         .init("ws.max_frame_bytes", "65536", .integer(1024...16_777_216), "largest WebSocket message accepted (close 1009 beyond)"),
         .init("ws.messages_per_minute", "120", .integer(1...100_000), runtime: true, "client messages per connection per minute"),
         .init("ws.max_connections_per_user", "20", .integer(1...10_000), runtime: true, "open sockets per user; beyond it the oldest is closed 4429"),

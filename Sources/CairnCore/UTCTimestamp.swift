@@ -16,7 +16,9 @@ public enum UTCTimestamp {
         return format(millis: Int64(whole) * 1000 + Int64((clamped - whole) * 1000))
     }
 
+    /// Milliseconds since 1970, clamped to years 0001…9999.
     public static func format(millis: Int64) -> String {
+        let millis = min(max(millis, -62_135_596_800_000), 253_402_300_799_999)
         let (daysSinceEpoch, millisOfDay) = millis.floorDivided(by: 86_400_000)
         let (year, month, day) = civil(fromDays: daysSinceEpoch)
         let ms = Int(millisOfDay)
@@ -63,4 +65,16 @@ extension Int64 {
         let quotient = self / divisor, remainder = self % divisor
         return remainder < 0 ? (quotient - 1, remainder + divisor) : (quotient, remainder)
     }
+}
+
+extension Date {
+    /// Milliseconds since 1970, the storage form of every timestamp.
+    /// Never traps: a date beyond what 64-bit milliseconds hold (one built from a client's number)
+    /// is clamped to the nearest end.
+    public var millis: Int64 {
+        let value = (timeIntervalSince1970 * 1000).rounded()
+        guard value.isFinite else { return value > 0 ? .max : value < 0 ? .min : 0 }
+        return Int64(exactly: value) ?? (value > 0 ? .max : .min)
+    }
+    public init(millis: Int64) { self.init(timeIntervalSince1970: Double(millis) / 1000) }
 }

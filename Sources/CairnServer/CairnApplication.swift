@@ -19,6 +19,7 @@ public struct ServerEnvironment: Sendable {
     public let clock: any WallClock
     public let auth: AuthService
     public let engine: RunEngine
+    public let backups: BackupService
     /// Counters of `/ws`, shared by every connection.
     public let gateway = GatewayCounters()
 
@@ -31,7 +32,8 @@ public struct ServerEnvironment: Sendable {
         let breakers = BreakerRegistry(config: CircuitBreakerConfig(settings: settings), clock: clock)
         let engine = RunEngine(store: store, settings: live, breakers: breakers, clock: clock, logger: logger)
         try await engine.prepare()
-        return ServerEnvironment(settings: live, store: store, logger: logger, clock: clock, auth: auth, engine: engine)
+        let backups = BackupService(store: store, settings: live, audit: auth.audit, clock: clock, logger: logger)
+        return ServerEnvironment(settings: live, store: store, logger: logger, clock: clock, auth: auth, engine: engine, backups: backups)
     }
 }
 
@@ -60,6 +62,7 @@ public enum CairnApplication {
         AdminAgentRoutes(engine: env.engine, auth: env.auth, clock: env.clock).register(on: admin)
         AdminProviderRoutes(engine: env.engine, auth: env.auth, clock: env.clock).register(on: admin)
         AdminBreakerRoutes(engine: env.engine, auth: env.auth, clock: env.clock).register(on: admin)
+        AdminBackupRoutes(backups: env.backups).register(on: admin)
 
         let api = router.group("/api").add(middleware: authenticate)
         ConversationRoutes(engine: env.engine, conversations: ConversationRepository(store: env.store), settings: env.settings, clock: env.clock,
@@ -122,6 +125,7 @@ public enum CairnApplication {
         var config = ServiceGroupConfiguration(
             services: [
                 .init(service: StoreCloser(store: env.store, logger: env.logger)),
+                .init(service: BackupScheduler(backups: env.backups, logger: env.logger)),
                 .init(service: app),
                 // Services stop last-in first: runs end `interrupted` and their streams close,
                 // then sockets are told 1001 (after their queued events), then the server
@@ -151,6 +155,24 @@ struct StoreCloser: Service {
             logger.info("database closed")
         } catch {
             logger.error("closing database failed", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// Takes scheduled backups: checks once a minute whether `backups.interval_hours` have passed
+/// since the newest good backup. Stops (before the database closes) on graceful shutdown.
+struct BackupScheduler: Service {
+    let backups: BackupService
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do { try await backups.runIfDue() } catch {
+                    logger.warning("scheduled backup did not run", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: .seconds(60))
+            }
         }
     }
 }

@@ -208,6 +208,23 @@ enum Migrations {
                 CREATE INDEX model_usage_at ON model_usage(at);
                 """)
         }
+        migrator.registerMigration("v6-backups") { db in
+            try db.execute(sql: """
+                CREATE TABLE backups (
+                    id TEXT PRIMARY KEY,
+                    created_at INTEGER NOT NULL,
+                    path TEXT NOT NULL,
+                    size_bytes INTEGER NOT NULL,
+                    duration_ms INTEGER NOT NULL,
+                    gzip INTEGER NOT NULL,
+                    verified INTEGER NOT NULL,
+                    trigger TEXT NOT NULL CHECK (trigger IN ('manual', 'schedule', 'cli')),
+                    created_by TEXT,
+                    error TEXT
+                ) STRICT;
+                CREATE INDEX backups_created ON backups(created_at);
+                """)
+        }
         return migrator
     }()
 }

@@ -35,15 +35,3 @@ public struct SettingsRepository: Sendable {
         }
     }
 }
-
-extension Date {
-    /// Milliseconds since 1970, the storage form of every timestamp.
-    /// Never traps: a date beyond what 64-bit milliseconds hold (one built from a client's number)
-    /// is clamped to the nearest end.
-    public var millis: Int64 {
-        let value = (timeIntervalSince1970 * 1000).rounded()
-        guard value.isFinite else { return value > 0 ? .max : value < 0 ? .min : 0 }
-        return Int64(exactly: value) ?? (value > 0 ? .max : .min)
-    }
-    public init(millis: Int64) { self.init(timeIntervalSince1970: Double(millis) / 1000) }
-}

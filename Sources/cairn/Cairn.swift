@@ -11,7 +11,7 @@ struct Cairn: AsyncParsableCommand {
         commandName: "cairn",
         abstract: "A self-hosted, multi-user AI agent server in one binary.",
         version: BuildInfo.version,
-        subcommands: [Serve.self, Version.self, ConfigCommand.self, AdminCommand.self],
+        subcommands: [Serve.self, Version.self, ConfigCommand.self, AdminCommand.self, BackupCommand.self, RestoreCommand.self],
         defaultSubcommand: Serve.self
     )
 }

@@ -18,6 +18,9 @@ struct Serve: AsyncParsableCommand {
         LogSetup.bootstrap(
             format: LogFormat(rawValue: staticSettings.string("log.format")) ?? .text,
             level: Logger.Level(rawValue: staticSettings.string("log.level")) ?? .info)
+        // Held until the process ends: `cairn restore` and a second server are refused meanwhile.
+        let lock = try lockDataDirectory(staticSettings)
+        defer { withExtendedLifetime(lock) {} }
         let store = try openStore(staticSettings)
         let fileLimit = raiseFileLimit()
         let settings = try options.loadWithRuntimeOrExit(store)

@@ -77,6 +77,27 @@ extension SettingsOptions {
 }
 
 /// Opens the database in the configured data directory, creating the directory when absent.
+/// The data directory (created private when absent) and its exclusive lock; exits with status 1
+/// and one line when another server holds it.
+func lockDataDirectory(_ settings: EffectiveSettings) throws -> DataDirectoryLock {
+    let dataDir = settings.string("data.dir")
+    do {
+        try PrivateFiles.prepareDirectory(dataDir)
+        return try DataDirectoryLock(directory: dataDir)
+    } catch let error as CairnError {
+        printError(error.message)
+        throw ExitCode(1)
+    } catch {
+        printError("cannot create data directory \(dataDir): \(error.localizedDescription)")
+        throw ExitCode(1)
+    }
+}
+
+/// The database file of the configured data directory.
+func databasePath(_ settings: EffectiveSettings) -> String {
+    URL(fileURLWithPath: settings.string("data.dir")).appendingPathComponent("cairn.db").path
+}
+
 func openStore(_ settings: EffectiveSettings) throws -> Store {
     let dataDir = settings.string("data.dir")
     do {
@@ -85,7 +106,7 @@ func openStore(_ settings: EffectiveSettings) throws -> Store {
         printError("cannot create data directory \(dataDir): \(error.localizedDescription)")
         throw ExitCode(1)
     }
-    let path = URL(fileURLWithPath: dataDir).appendingPathComponent("cairn.db").path
+    let path = databasePath(settings)
     do {
         let store = try Store(path: path, synchronous: SynchronousMode(rawValue: settings.string("database.synchronous")) ?? .normal)
         PrivateFiles.tighten(databasePath: path)

@@ -37,6 +37,8 @@ struct RouteMatrixTests {
         "GET /api/admin/providers": .admin, "GET /api/admin/providers/{name}": .admin, "PUT /api/admin/providers/{name}": .admin,
         "DELETE /api/admin/providers/{name}": .admin, "POST /api/admin/providers/{name}/test": .admin, "GET /api/admin/usage": .admin,
         "GET /api/admin/breakers": .admin, "GET /api/admin/breakers/{name}": .admin, "POST /api/admin/breakers/{name}": .admin,
+        "GET /api/admin/backups": .admin, "POST /api/admin/backups": .admin, "GET /api/admin/backups/{id}/download": .admin,
+        "DELETE /api/admin/backups/{id}": .admin,
         "GET /": .assets, "GET /admin": .assets, "GET /admin/**": .assets, "GET /**": .assets,
     ]
 
@@ -66,6 +68,7 @@ struct RouteMatrixTests {
             if path.hasPrefix("/api/admin/breakers/") { path = path.replacingOccurrences(of: "{name}", with: "provider:offline") }
             if path.hasPrefix("/api/admin/providers/") { path = path.replacingOccurrences(of: "{name}", with: "offline") }
             if path.hasPrefix("/api/admin/agents/") { path = path.replacingOccurrences(of: "{name}", with: "matrix") }
+            if path.hasPrefix("/api/admin/backups/") { path = path.replacingOccurrences(of: "{id}", with: "bak_01jdz0000000000000000000000") }
             return path.replacingOccurrences(of: "/**", with: "/index.html")
         }
     }

@@ -47,5 +47,7 @@ struct EventEncodingTests {
         #expect(UTCTimestamp.format(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
         #expect(UTCTimestamp.format(Date(timeIntervalSince1970: 951_782_400.5)) == "2000-02-29T00:00:00.500Z")
         #expect(UTCTimestamp.format(Date(timeIntervalSince1970: -1)) == "1969-12-31T23:59:59.000Z")
+        #expect(UTCTimestamp.format(millis: .min) == "0001-01-01T00:00:00.000Z")
+        #expect(UTCTimestamp.format(millis: .max) == "9999-12-31T23:59:59.999Z")
     }
 }

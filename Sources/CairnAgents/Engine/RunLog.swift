@@ -133,44 +133,63 @@ public final class RunLog: Sendable {
             }
             room.forEach { $0.resume() }
             guard !batch.isEmpty else { return }
-            if await commit(batch) {
-                let events = batch.reduce(into: 0) { count, item in if case .event = item.write { count += 1 } }
-                state.withLock { $0.transactions += 1; $0.eventsWritten += events }
-                for item in batch {
-                    switch item.write {
-                    case .event(let event): bus.publish(event)
-                    case .finish(let finish): bus.publish(finish.closingEvents)
-                    case .started, .step: break
-                    }
-                    item.waiter?.resume()
-                }
-            } else {
-                let lost = Set(batch.map(\.write.runID))
-                let dropped = state.withLock { state -> [Pending] in
-                    // Later writes of these runs would leave gaps in their logs: they are refused too.
-                    let dropped = state.pending.filter { lost.contains($0.write.runID) }
-                    state.pending.removeAll { lost.contains($0.write.runID) }
-                    state.broken.formUnion(lost)
-                    // A run whose end was refused writes nothing more: it needs no entry.
-                    for item in batch + dropped { if case .finish(let finish) = item.write { state.broken.remove(finish.runID) } }
-                    return dropped
-                }
-                for item in batch + dropped { item.waiter?.resume(throwing: Self.refusal) }
+            if await commit(batch, retrying: true) {
+                published(batch)
+                continue
+            }
+            // A refused group commit is retried run by run, so one run's bad write cannot take
+            // the other runs of its commit down with it.
+            var groups: [RunID: [Pending]] = [:]
+            var order: [RunID] = []
+            for item in batch {
+                if groups[item.write.runID] == nil { order.append(item.write.runID) }
+                groups[item.write.runID, default: []].append(item)
+            }
+            for runID in order {
+                let group = groups[runID] ?? []
+                if order.count > 1, await commit(group, retrying: false) { published(group) } else { refused(group, run: runID) }
             }
         }
     }
 
-    /// Writes one group commit, retrying while the database refuses it for a passing reason.
-    private func commit(_ batch: [Pending]) async -> Bool {
+    /// A durable group: counted, its events published in order, its waiters resumed.
+    private func published(_ batch: [Pending]) {
+        let events = batch.reduce(into: 0) { count, item in if case .event = item.write { count += 1 } }
+        state.withLock { $0.transactions += 1; $0.eventsWritten += events }
+        for item in batch {
+            switch item.write {
+            case .event(let event): bus.publish(event)
+            case .finish(let finish): bus.publish(finish.closingEvents)
+            case .started, .step: break
+            }
+            item.waiter?.resume()
+        }
+    }
+
+    /// A run whose writes the database refused for good: its later writes would leave gaps in its
+    /// log, so they are refused too, until the run's end (which the next start then writes).
+    private func refused(_ group: [Pending], run: RunID) {
+        let dropped = state.withLock { state -> [Pending] in
+            let dropped = state.pending.filter { $0.write.runID == run }
+            state.pending.removeAll { $0.write.runID == run }
+            let ended = (group + dropped).contains { if case .finish = $0.write { true } else { false } }
+            if !ended { state.broken.insert(run) }
+            return dropped
+        }
+        for item in group + dropped { item.waiter?.resume(throwing: Self.refusal) }
+    }
+
+    /// Writes one group commit; with `retrying`, again while the database refuses it for a
+    /// passing reason (busy, full).
+    private func commit(_ batch: [Pending], retrying: Bool) async -> Bool {
         let writes = batch.map(\.write)
         for attempt in 0...Self.retryDelays.count {
             do {
                 try await runs.write(writes)
                 return true
             } catch {
-                guard Store.unavailability(error) != nil, attempt < Self.retryDelays.count else {
-                    logger.error("a run log commit failed; its runs end at the next start",
-                                 metadata: ["error": "\(error)", "runs": "\(Set(writes.map(\.runID.rawValue)).count)"])
+                guard retrying, Store.unavailability(error) != nil, attempt < Self.retryDelays.count else {
+                    logger.error("a run log commit failed", metadata: ["error": "\(error)", "runs": "\(Set(writes.map(\.runID.rawValue)).count)"])
                     return false
                 }
                 try? await Task.sleep(for: Self.retryDelays[attempt])
