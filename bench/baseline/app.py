@@ -4,6 +4,7 @@ Settings come from the environment (BASELINE_DATA_DIR, BASELINE_BCRYPT_COST), se
 so the spawned worker processes see them.
 """
 import asyncio
+import base64
 import contextlib
 import hashlib
 import json
@@ -48,29 +49,32 @@ class transaction:
 # -------------------------------------------------------------------------------------------
 # Identifiers and times as Cairn writes them.
 
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_CROCKFORD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", b"0123456789ABCDEFGHJKMNPQRSTVWXYZ")
 
 
 def new_id(prefix):
-    """`prefix_` + a UUIDv7 in 26 Crockford base32 characters (sorts by time)."""
-    millis = time.time_ns() // 1_000_000
-    value = (millis << 80) | int.from_bytes(os.urandom(10), "big")
+    """`prefix_` + a UUIDv7 in 26 Crockford base32 characters (sorts by time), as Cairn writes them."""
+    value = ((time.time_ns() // 1_000_000) << 80) | int.from_bytes(os.urandom(10), "big")
     value = (value & ~(0xF << 76)) | (0x7 << 76)                      # version 7
     value = (value & ~(0x3 << 62)) | (0x2 << 62)                      # variant
-    chars = []
-    for _ in range(26):
-        chars.append(_CROCKFORD[value & 31])
-        value >>= 5
-    return prefix + "_" + "".join(reversed(chars))
+    # 4 zero bytes make 160 bits = 32 base32 characters; the last 26 hold the 128 bits.
+    encoded = base64.b32encode(bytes(4) + value.to_bytes(16, "big"))[-26:]
+    return prefix + "_" + encoded.translate(_CROCKFORD).decode()
 
 
 def now_ms():
     return time.time_ns() // 1_000_000
 
 
+_second = [None, ""]
+
+
 def iso(millis):
+    """RFC 3339 UTC with milliseconds (the formatted second is reused while it lasts)."""
     seconds, ms = divmod(millis, 1000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + ".%03dZ" % ms
+    if _second[0] != seconds:
+        _second[0], _second[1] = seconds, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+    return "%s.%03dZ" % (_second[1], ms)
 
 
 def dumps(value):
