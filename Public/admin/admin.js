@@ -368,7 +368,12 @@
     agents: { title: 'Agents', render: generic('/api/admin/agents') },
     runs: { title: 'Runs', render: generic('/api/admin/runs') },
     audit: { title: 'Audit log', render: renderAudit },
-    backups: { title: 'Backups', render: generic('/api/admin/backups') },
+    backups: {
+      title: 'Backups',
+      render: (alive) => window.CairnAdminBackups.render({
+        A, el, enc, cell, badge, table, body: ui.body,
+      }, alive),
+    },
   };
 
   // ---- routing ----

@@ -31,7 +31,7 @@ struct BrowserE2ETests {
         #expect((summary["errors"] as? [String] ?? []).isEmpty, "\(summary["errors"] ?? [])")
     }
 
-    @Test func consoleForcesABreakerOpenAndResetsIt() async throws {
+    @Test func consoleForcesABreakerOpenResetsItAndTakesABackup() async throws {
         let dataDir = temporaryDirectory("browser-admin")
         let (status, output) = try await runCairn(["admin", "create", "--email", "root@example.com", "--password-stdin",
                                                    "--data-dir", dataDir.path, "--set", "auth.bcrypt_cost=4"], stdin: "admin password 1\n")
@@ -42,6 +42,9 @@ struct BrowserE2ETests {
         #expect(summary["forced_open_via_api"] as? String == "FORCED_OPEN")
         #expect(summary["after_reset"] as? String == "CLOSED")
         #expect(summary["audited"] as? Bool == true)
+        #expect(summary["downloaded_sqlite"] as? Bool == true, "the console's download is the database file")
+        let listed = summary["backups_listed"] as? [[Any]] ?? []
+        #expect(listed.count == 1 && listed.first?[0] as? String == "manual" && listed.first?[1] as? Bool == true)
         #expect((summary["errors"] as? [String] ?? []).isEmpty, "\(summary["errors"] ?? [])")
     }
 }

@@ -23,6 +23,8 @@ public final class BackupService: Sendable {
     let audit: AuditTrail
     let clock: any WallClock
     let logger: Logger
+    /// The schedule counts from here while no backup exists yet.
+    let startedAt: Date
     private let running = Mutex(false)
 
     public init(store: Store, settings: LiveSettings, audit: AuditTrail, clock: any WallClock, logger: Logger) {
@@ -33,6 +35,7 @@ public final class BackupService: Sendable {
         self.audit = audit
         self.clock = clock
         self.logger = logger
+        startedAt = clock.now()
     }
 
     /// Takes a backup now. 409 while another one runs; a failure is recorded and thrown as 503.
@@ -88,13 +91,15 @@ public final class BackupService: Sendable {
         try await list().first { $0.fileExists && $0.record.verified }?.record
     }
 
-    /// A scheduled backup when `backups.interval_hours` have passed since the newest good one
-    /// (of any trigger). The scheduler calls this every minute; tests call it with their clock.
+    /// A scheduled backup when `backups.interval_hours` have passed since the newest good one (of
+    /// any trigger), or since the server started when there is none. The scheduler calls this
+    /// every minute; tests call it with their clock.
     @discardableResult
     public func runIfDue() async throws -> BackupRecord? {
         let hours = settings.snapshot.int("backups.interval_hours")
         guard hours > 0 else { return nil }
-        if let last = try await lastGood(), clock.now().timeIntervalSince(last.createdAt) < Double(hours) * 3600 { return nil }
+        let since = try await lastGood()?.createdAt ?? startedAt
+        guard clock.now().timeIntervalSince(since) >= Double(hours) * 3600 else { return nil }
         return try await create(trigger: .schedule, by: nil, origin: .scheduler)
     }
 
