@@ -4,6 +4,9 @@ RELEASE_DIR := .build-release
 RELEASE_FLAGS := -c release --static-swift-stdlib -Xswiftc -static-executable
 BIN_DEBUG := .build/debug/cairn
 BIN_RELEASE := $(RELEASE_DIR)/release/cairn
+# The shipped binary: the release build without its symbol tables (the unstripped one stays
+# beside it for profiling).
+BIN_SHIPPED := $(RELEASE_DIR)/cairn
 
 .PHONY: deps browser-deps build run release test test-unit test-integration test-e2e bench soak clean
 
@@ -22,10 +25,11 @@ build: deps
 
 release: deps
 	$(SWIFT) build $(RELEASE_FLAGS) --scratch-path $(RELEASE_DIR) --product cairn
-	@ls -la $(BIN_RELEASE)
+	strip -o $(BIN_SHIPPED) $(BIN_RELEASE)
+	@ls -la $(BIN_RELEASE) $(BIN_SHIPPED)
 
 run: release
-	$(BIN_RELEASE) serve $(ARGS)
+	$(BIN_SHIPPED) serve $(ARGS)
 
 test: test-unit test-integration test-e2e
 
@@ -106,7 +110,7 @@ bench: deps $(BENCH_VENV)/.installed
 # RSS or open descriptors keep growing after the warm-up, or a run fails. Not part of `test`.
 SOAK_MINUTES ?= 10
 soak: release $(E2E_VENV)/bin/python
-	$(E2E_VENV)/bin/python Tests/soak/soak.py $(BIN_RELEASE) --minutes $(SOAK_MINUTES)
+	$(E2E_VENV)/bin/python Tests/soak/soak.py $(BIN_SHIPPED) --minutes $(SOAK_MINUTES)
 
 clean:
 	rm -rf .build $(RELEASE_DIR)

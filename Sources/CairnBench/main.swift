@@ -108,6 +108,11 @@ func benchAuth(port: Int) throws {
 }
 
 let only = CommandLine.arguments.dropFirst().first
+if only == "backup" {
+    // A generated database of BACKUP_MB MiB (default 1024), backed up while a writer runs.
+    try await benchBackup(megabytes: Int(ProcessInfo.processInfo.environment["BACKUP_MB"] ?? "") ?? 1024)
+    exit(0)
+}
 if only == "ws-idle" {
     // The real binary next to this one, in its own process.
     let binary = ProcessInfo.processInfo.environment["CAIRN_BINARY"]

@@ -166,6 +166,8 @@ struct BackupScheduler: Service {
     let logger: Logger
 
     func run() async throws {
+        // No backup runs yet: whatever partial file is there, a crash left behind.
+        backups.removeLeftovers()
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do { try await backups.runIfDue() } catch {

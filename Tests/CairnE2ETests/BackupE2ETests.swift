@@ -75,3 +75,79 @@ struct BackupE2ETests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: data).allSatisfy { !$0.hasPrefix("pre-restore") })
     }
 }
+
+/// A server killed in the middle of a backup: the live database and the earlier backups are
+/// intact, and nothing half-written is listed or left behind.
+@Suite("A backup cut short")
+struct BackupKillTests {
+    @Test func sigkillDuringABackupLeavesTheLiveDatabaseAndEarlierBackupsIntact() async throws {
+        let dataDir = temporaryDirectory("backup-kill").path
+        let (created, output) = try await runCairn(["admin", "create", "--email", "root@example.com", "--password-stdin", "--data-dir", dataDir,
+                                                    "--set", "auth.bcrypt_cost=4"], stdin: "admin password 1\n")
+        #expect(created == 0, "\(output)")
+        // About 100 MB in the audit log, so a backup takes long enough to be killed in the middle.
+        try python("""
+            import sqlite3, os
+            db = sqlite3.connect(os.path.join(r'\(dataDir)', 'cairn.db'))
+            blob = 'x' * 1000
+            db.executemany("INSERT INTO audit_log (id, at, action, details) VALUES (?, 0, 'bulk', ?)",
+                           (('aud_bulk%08d' % i, blob) for i in range(100_000)))
+            db.commit()
+            """)
+        let flags = ["serve", "--port", "0", "--data-dir", dataDir, "--set", "auth.bcrypt_cost=4"]
+        let server = try CairnProcess(flags)
+        defer { server.terminate() }
+        let http = HTTP(base: "http://127.0.0.1:\(try await server.waitForPort())")
+        let token = try #require(try await http.send("POST", "/api/auth/login", json: ["email": "root@example.com", "password": "admin password 1"])
+            .json["access_token"] as? String)
+        let first = try await http.send("POST", "/api/admin/backups", json: [:], token: token)
+        #expect(first.status == 201)
+        let firstID = try #require(first.json["id"] as? String)
+        // The second backup is under way when the process is killed.
+        let pending = Task { try? await http.send("POST", "/api/admin/backups", json: [:], token: token) }
+        let backupsDir = dataDir + "/backups"
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline,
+              (try? FileManager.default.contentsOfDirectory(atPath: backupsDir))?.contains(where: { $0.contains(".partial-") }) != true {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let partialSeen = (try? FileManager.default.contentsOfDirectory(atPath: backupsDir))?.contains { $0.contains(".partial-") } == true
+        kill(server.process.processIdentifier, SIGKILL)
+        _ = try await server.waitForExit()
+        _ = await pending.value
+        #expect(partialSeen, "the kill came while the second backup was being written")
+
+        try python("""
+            import sqlite3, os, sys
+            db = sqlite3.connect(os.path.join(r'\(dataDir)', 'cairn.db'))
+            result = db.execute('PRAGMA integrity_check').fetchall()
+            count = db.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'bulk'").fetchone()[0]
+            sys.exit(0 if result == [('ok',)] and count == 100000 else 1)
+            """)
+        let again = try CairnProcess(flags)
+        defer { again.terminate() }
+        let http2 = HTTP(base: "http://127.0.0.1:\(try await again.waitForPort())")
+        let token2 = try #require(try await http2.send("POST", "/api/auth/login", json: ["email": "root@example.com", "password": "admin password 1"])
+            .json["access_token"] as? String)
+        let items = try await http2.send("GET", "/api/admin/backups", token: token2).json["items"] as? [[String: Any]] ?? []
+        #expect(items.map { $0["id"] as? String } == [firstID], "only the finished backup is listed")
+        #expect(items.first?["verified"] as? Bool == true && items.first?["file_exists"] as? Bool == true)
+        let left = try FileManager.default.contentsOfDirectory(atPath: backupsDir)
+        #expect(left.count == 1 && !left[0].hasPrefix("."), "the partial file is removed at start: \(left)")
+        let (verified, verdict) = try await runCairn(["backup", "verify", backupsDir + "/" + left[0]])
+        #expect(verified == 0, "\(verdict)")
+        kill(again.process.processIdentifier, SIGTERM)
+        _ = try await again.waitForExit()
+    }
+
+    /// Runs a Python script with the system interpreter (its sqlite3 module reads the file as
+    /// another program would); throws when it exits non-zero.
+    func python(_ script: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script]
+        try process.run()
+        process.waitUntilExit()
+        if process.terminationStatus != 0 { throw E2EError("python exited \(process.terminationStatus)") }
+    }
+}

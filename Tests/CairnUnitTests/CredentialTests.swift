@@ -69,6 +69,20 @@ struct CredentialTests {
         #expect(limiter.attempt("k", limit: 2, window: 10) == 9)
     }
 
+    /// Memory follows the keys active in their window: a key whose events all expired is swept
+    /// out, while a key still inside a longer window (a lockout) stays.
+    @Test func expiredKeysAreSweptOut() {
+        let clock = ManualClock()
+        let limiter = RateLimiter(clock: clock)
+        for index in 0..<1_000 { _ = limiter.attempt("login:user\(index)@example.com", limit: 10, window: 60) }
+        _ = limiter.attempt("locked:someone", limit: .max, window: 900)
+        #expect(limiter.keyCount == 1_001)
+        clock.advance(by: 61)
+        _ = limiter.attempt("login:new@example.com", limit: 10, window: 60)
+        #expect(limiter.keyCount == 2, "the lock (900 s) and the new key")
+        #expect(limiter.remaining("locked:someone", window: 900) == 839)
+    }
+
     @Test func concurrentAttemptsNeverExceedTheLimit() async {
         let limiter = RateLimiter(clock: ManualClock())
         let allowed = await withTaskGroup(of: Bool.self) { group in

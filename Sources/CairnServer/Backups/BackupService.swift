@@ -114,6 +114,16 @@ public final class BackupService: Sendable {
         }
     }
 
+    /// Deletes what backups cut short by a crash left in the backups directory (hidden
+    /// `.….partial-…` files; a finished backup is renamed to its own name, so none is ever listed).
+    public func removeLeftovers() {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for name in names where name.hasPrefix(".") && name.contains(".partial-") {
+            unlink((directory as NSString).appendingPathComponent(name))
+            logger.notice("removed an unfinished backup file", metadata: ["file": .string(name)])
+        }
+    }
+
     /// Runs blocking work on a thread of its own.
     static func offThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in

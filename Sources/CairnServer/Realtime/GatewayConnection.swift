@@ -26,7 +26,16 @@ final class GatewayConnection: Sendable {
         var holding = true
         /// Deliveries inside or waiting for the delivery lock; while any is, live events queue behind them.
         var slow = 0
+        /// Finished runs, oldest first: a socket that lives for days remembers only the last
+        /// `rememberedRuns` of them (a resume of an older one is answered from the log in full).
+        var finishedRuns: [RunID] = []
+
+        mutating func finished(_ run: RunID) {
+            finishedRuns.append(run)
+            if finishedRuns.count > GatewayConnection.rememberedRuns { sent.removeValue(forKey: finishedRuns.removeFirst()) }
+        }
     }
+    static let rememberedRuns = 256
     private let state = Mutex(State())
     /// Serializes the slow deliveries so replayed and live events of one run interleave correctly.
     private let delivery = DeliveryLock()
@@ -79,6 +88,7 @@ final class GatewayConnection: Sendable {
                 if event.seq != range.high + 1 { return .slow }
             }
             state.sent[event.runID] = (range?.low ?? event.seq, event.seq)
+            if event.type == .runCompleted { state.finished(event.runID) }
             if case .dropped = continuation.yield(event.envelopeJSON) { return .overflowed }
             return .sent
         }
@@ -132,6 +142,7 @@ final class GatewayConnection: Sendable {
         if let high = sentRange(event.runID)?.high, event.seq > high {
             record(event.runID, low: range.low, high: event.seq)
             send(event.envelopeJSON)
+            if event.type == .runCompleted { state.withLock { $0.finished(event.runID) } }
         }
     }
 
