@@ -20,6 +20,8 @@ public struct ServerEnvironment: Sendable {
     public let auth: AuthService
     public let engine: RunEngine
     public let backups: BackupService
+    /// When the environment was built (the server's uptime counts from here).
+    public let startedAt: Date
     /// Counters of `/ws`, shared by every connection.
     public let gateway = GatewayCounters()
 
@@ -33,7 +35,8 @@ public struct ServerEnvironment: Sendable {
         let engine = RunEngine(store: store, settings: live, breakers: breakers, clock: clock, logger: logger)
         try await engine.prepare()
         let backups = BackupService(store: store, settings: live, audit: auth.audit, clock: clock, logger: logger)
-        return ServerEnvironment(settings: live, store: store, logger: logger, clock: clock, auth: auth, engine: engine, backups: backups)
+        return ServerEnvironment(settings: live, store: store, logger: logger, clock: clock, auth: auth, engine: engine, backups: backups,
+                                 startedAt: clock.now())
     }
 }
 
@@ -63,6 +66,7 @@ public enum CairnApplication {
         AdminProviderRoutes(engine: env.engine, auth: env.auth, clock: env.clock).register(on: admin)
         AdminBreakerRoutes(engine: env.engine, auth: env.auth, clock: env.clock).register(on: admin)
         AdminBackupRoutes(backups: env.backups).register(on: admin)
+        AdminHealthRoutes(env: env).register(on: admin)
 
         let api = router.group("/api").add(middleware: authenticate)
         ConversationRoutes(engine: env.engine, conversations: ConversationRepository(store: env.store), settings: env.settings, clock: env.clock,

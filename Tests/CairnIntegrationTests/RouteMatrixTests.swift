@@ -38,7 +38,7 @@ struct RouteMatrixTests {
         "DELETE /api/admin/providers/{name}": .admin, "POST /api/admin/providers/{name}/test": .admin, "GET /api/admin/usage": .admin,
         "GET /api/admin/breakers": .admin, "GET /api/admin/breakers/{name}": .admin, "POST /api/admin/breakers/{name}": .admin,
         "GET /api/admin/backups": .admin, "POST /api/admin/backups": .admin, "GET /api/admin/backups/{id}/download": .admin,
-        "DELETE /api/admin/backups/{id}": .admin,
+        "DELETE /api/admin/backups/{id}": .admin, "GET /api/admin/health": .admin,
         "GET /": .assets, "GET /admin": .assets, "GET /admin/**": .assets, "GET /**": .assets,
     ]
 
