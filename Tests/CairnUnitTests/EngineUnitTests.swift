@@ -1,6 +1,7 @@
 @testable import CairnAgents
 import CairnCore
 import Foundation
+import Synchronization
 import Testing
 
 @Suite("Scheduler")
@@ -176,5 +177,26 @@ struct EventBusTests {
         bus.publish(event(bob, 1))
         var iterator = other.events.makeAsyncIterator()
         #expect(await iterator.next()?.seq == 1)
+    }
+}
+
+@Suite("Deadline watch")
+struct DeadlineWatchTests {
+    final class Fired: Sendable {
+        let names = Mutex<[String]>([])
+        func add(_ name: String) { names.withLock { $0.append(name) } }
+    }
+
+    /// A deadline fires once, a removed one never does, and nothing is pending afterwards.
+    @Test func deadlinesFireOnceUnlessRemoved() async throws {
+        let watch = DeadlineWatch()
+        let fired = Fired()
+        _ = watch.add(until: .now + .milliseconds(50)) { fired.add("due") }
+        let removed = watch.add(until: .now + .milliseconds(50)) { fired.add("removed") }
+        _ = watch.add(until: .now + .seconds(3600)) { fired.add("later") }
+        watch.remove(removed)
+        try await Task.sleep(for: .milliseconds(700))
+        #expect(fired.names.withLock { $0 } == ["due"])
+        #expect(watch.pending == 1, "the hour-long deadline is still watched")
     }
 }

@@ -1,36 +1,36 @@
 import Synchronization
 
-/// A run's deadline watchdog, which ends when the run does: a finished run is not held until
-/// its deadline (`make soak` found about 5 KB per run kept for `runs.timeout_seconds`).
+/// A run's deadline, which ends when the run does: a finished run is not held until its
+/// deadline. The engine's one `DeadlineWatch` does the waiting.
 ///
 /// ```swift
-/// let deadline = RunDeadline()
+/// let deadline = RunDeadline(watch: deadlines)
 /// // run task, when it ends:  deadline.runEnded()
 /// deadline.watch(until: context.deadline) { context.stop.set(.timeout); task.cancel() }
 /// ```
 final class RunDeadline: Sendable {
-    private let state = Mutex<(watchdog: Task<Void, Never>?, ended: Bool)>((nil, false))
+    private let deadlines: DeadlineWatch
+    private let state = Mutex<(token: UInt64?, ended: Bool)>((nil, false))
 
-    /// Starts the watchdog; `expire` runs at `instant` unless the run ended first.
+    init(watch deadlines: DeadlineWatch) { self.deadlines = deadlines }
+
+    /// `expire` runs at `instant` (within a quarter second) unless the run ended first.
     func watch(until instant: ContinuousClock.Instant, expire: @escaping @Sendable () -> Void) {
-        let watchdog = Task {
-            guard (try? await Task.sleep(until: instant)) != nil, !Task.isCancelled else { return }
-            expire()
-        }
+        let token = deadlines.add(until: instant, expire: expire)
         let endedAlready = state.withLock { state -> Bool in
-            state.watchdog = watchdog
+            state.token = token
             return state.ended
         }
-        if endedAlready { watchdog.cancel() }
+        if endedAlready { deadlines.remove(token) }
     }
 
-    /// The run is over: the watchdog stops now.
+    /// The run is over: its deadline is forgotten now.
     func runEnded() {
-        let watchdog = state.withLock { state -> Task<Void, Never>? in
+        let token = state.withLock { state -> UInt64? in
             state.ended = true
-            defer { state.watchdog = nil }
-            return state.watchdog
+            defer { state.token = nil }
+            return state.token
         }
-        watchdog?.cancel()
+        if let token { deadlines.remove(token) }
     }
 }

@@ -21,6 +21,8 @@ public final class RunEngine: Sendable {
     let usage: UsageRepository
     let scheduler: Mutex<SchedulerState>
     let active = Mutex<[RunID: ActiveRun]>([:])
+    /// Every run's deadline, watched by one task.
+    let deadlines = DeadlineWatch()
     /// Launchers of queued runs, and runs the scheduler admitted before their launcher existed.
     private let launchers = Mutex(Launchers())
     let accepting = Mutex(true)
@@ -214,7 +216,7 @@ public final class RunEngine: Sendable {
     }
 
     private func launch(run: RunRecord, definition: AgentDefinition, context: RunContext, emitter: RunEmitter) {
-        let deadline = RunDeadline()
+        let deadline = RunDeadline(watch: deadlines)
         // Registered under the lock the task's own removal takes, so a run that ends at once
         // never leaves a stale entry behind.
         let task = active.withLock { active in
