@@ -46,6 +46,9 @@ struct BackupTests {
             }
             return (index, latencies)
         }
+        // The writer has written before the copy starts, so the copy holds some of its rows.
+        let started = ContinuousClock.now + .seconds(30)
+        while flags.written.load(ordering: .relaxed) < 1, ContinuousClock.now < started { try await Task.sleep(for: .milliseconds(5)) }
         // Mid-copy, with the copy's read transaction open, the writer must get writes through.
         let writtenMidCopy = MidCopy()
         let result = try await Task.detached { [self] in
