@@ -36,8 +36,6 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        /// A few C library calls Swift's Glibc module does not export (mallopt).
-        .target(name: "CairnSystemShims"),
         .target(
             name: "CairnStore",
             dependencies: [
@@ -105,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "cairn",
             dependencies: [
-                "CairnServer", "CairnStore", "CairnAuth", "CairnCore", "CairnAssets", "CairnSystemShims",
+                "CairnServer", "CairnStore", "CairnAuth", "CairnCore", "CairnAssets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
