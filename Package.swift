@@ -36,6 +36,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        /// A few C library calls Swift's Glibc module does not export (mallopt).
+        .target(name: "CairnSystemShims"),
         .target(
             name: "CairnStore",
             dependencies: [
@@ -103,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "cairn",
             dependencies: [
-                "CairnServer", "CairnStore", "CairnAuth", "CairnCore", "CairnAssets",
+                "CairnServer", "CairnStore", "CairnAuth", "CairnCore", "CairnAssets", "CairnSystemShims",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -2,6 +2,7 @@ import ArgumentParser
 import CairnCore
 import CairnServer
 import CairnStore
+import CairnSystemShims
 import Foundation
 import Logging
 #if canImport(Glibc)
@@ -14,6 +15,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var options: SettingsOptions
 
     func run() async throws {
+        limitMallocArenas()
         let staticSettings = try options.loadOrExit()
         LogSetup.bootstrap(
             format: LogFormat(rawValue: staticSettings.string("log.format")) ?? .text,
@@ -38,6 +40,14 @@ struct Serve: AsyncParsableCommand {
         }
         logger.info("stopped")
     }
+}
+
+/// glibc gives each new thread its own malloc arena (up to 8 per core), and each arena keeps
+/// the memory freed into it: with the task pool, NIO and SQLite threads that came and went, a
+/// soak saw RSS creep up long after the live heap (heaptrack: under 9 MB) had stopped growing.
+/// Two arenas are plenty for a server whose hot paths are on a handful of threads.
+func limitMallocArenas() {
+    _ = cairn_limit_malloc_arenas(2)
 }
 
 /// Every socket is a file descriptor: raise the soft limit on open files to the hard limit, as
