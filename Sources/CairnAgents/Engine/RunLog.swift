@@ -22,7 +22,8 @@ public final class RunLog: Sendable {
     /// Writes waiting beyond this make writers wait for the disk (a stuck disk must not grow memory).
     static let highWater = 20_000
     /// Delays before retrying a group commit the database refused (busy, full): about 8 s in all,
-    /// after which the runs in the commit are given up (the next start closes them as interrupted).
+    /// after which each run of the commit is tried alone, and a run whose writes are still refused
+    /// is given up (the next start closes it as interrupted).
     static let retryDelays: [Duration] = [.milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
                                           .seconds(1), .seconds(2), .seconds(2), .seconds(2)]
 
