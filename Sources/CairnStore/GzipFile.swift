@@ -21,9 +21,11 @@ public enum GzipFile {
     }
 
     public static func compress(_ source: String, to destination: String) throws {
-        let compressor = try ZlibCompressor(algorithm: .gzip)
-        try pump(source, to: destination) { input, window, last, write in
-            try input.compressStream(with: compressor, window: &window, flush: last ? .finish : .no, process: write)
+        let reader = try ChunkReader(path: source, gzip: true)
+        guard let output = FileHandle(forWritingAtPath: destination) else { throw CocoaError(.fileWriteNoPermission) }
+        defer { try? output.close() }
+        while let pieces = try reader.next() {
+            for piece in pieces { try output.write(contentsOf: Data(piece.readableBytesView)) }
         }
     }
 
@@ -33,6 +35,41 @@ public enum GzipFile {
             try input.decompressStream(with: decompressor, window: &window, process: write)
             // The stream hands over what is left in the window but leaves it there.
             window.clear()
+        }
+    }
+
+    /// A file read a chunk at a time, as it is or gzip-compressed on the way: `next()` gives what
+    /// one chunk produced (possibly nothing) and nil at the end. One reader serves a file copy
+    /// and a streamed download alike.
+    ///
+    /// ```swift
+    /// let reader = try GzipFile.ChunkReader(path: "cairn.db", gzip: true)
+    /// while let pieces = try reader.next() { for piece in pieces { try await writer.write(piece) } }
+    /// ```
+    public final class ChunkReader {
+        private let file: FileHandle
+        private let compressor: ZlibCompressor?
+        private var window = ByteBufferAllocator().buffer(capacity: GzipFile.chunk)
+        private var done = false
+
+        public init(path: String, gzip: Bool) throws {
+            guard let file = FileHandle(forReadingAtPath: path) else { throw CocoaError(.fileReadNoSuchFile) }
+            self.file = file
+            compressor = gzip ? try ZlibCompressor(algorithm: .gzip) : nil
+        }
+
+        deinit { try? file.close() }
+
+        public func next() throws -> [ByteBuffer]? {
+            guard !done else { return nil }
+            let data = try file.read(upToCount: GzipFile.chunk) ?? Data()
+            done = data.count < GzipFile.chunk
+            var buffer = ByteBuffer(bytes: data)
+            guard let compressor else { return buffer.readableBytes > 0 ? [buffer] : [] }
+            var pieces: [ByteBuffer] = []
+            // The window keeps what the compressor leaves in it for the next chunk.
+            try buffer.compressStream(with: compressor, window: &window, flush: done ? .finish : .no) { pieces.append($0) }
+            return pieces
         }
     }
 

@@ -13,10 +13,15 @@ extension Store {
 
     /// "ok" when the data directory's filesystem has room for writes.
     static func diskCheck(directory: String) -> String {
-        var stats = statvfs()
-        guard statvfs(directory, &stats) == 0 else { return "unknown" }
-        let free = UInt64(stats.f_bavail) * UInt64(stats.f_frsize)
+        guard let free = freeBytes(directory: directory) else { return "unknown" }
         return free >= minimumFreeBytes ? "ok" : "low: \(free / 1024) KiB free"
+    }
+
+    /// Bytes available to this process on the filesystem holding `directory`, or nil when unknown.
+    public static func freeBytes(directory: String) -> UInt64? {
+        var stats = statvfs()
+        guard statvfs(directory, &stats) == 0 else { return nil }
+        return UInt64(stats.f_bavail) * UInt64(stats.f_frsize)
     }
 
     /// Checks that the database is open, fully migrated and could take a write (without writing), waiting at most

@@ -1,6 +1,5 @@
 import CairnCore
 import CairnStore
-import CompressNIO
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -35,29 +34,15 @@ struct AdminBackupRoutes {
         }
         admin.get("/backups/:id/download") { request, context in
             let id = try context.pathID(as: BackupID.self, what: "backup")
-            guard let record = try await backups.find(id), record.error == nil, let file = FileHandle(forReadingAtPath: record.path) else {
-                throw CairnError.notFound("backup")
-            }
+            guard let record = try await backups.find(id), record.error == nil else { throw CairnError.notFound("backup") }
             let asked = request.uri.queryParameters["gzip"].map(String.init)
             guard asked == nil || asked == "true" || asked == "false" else { throw CairnError.validation(["gzip": "must be true or false"]) }
             let compress = asked == "true" && !record.gzip
+            guard let reader = try? GzipFile.ChunkReader(path: record.path, gzip: compress) else { throw CairnError.notFound("backup") }
             let name = (record.path as NSString).lastPathComponent + (compress ? ".gz" : "")
-            let body = ResponseBody { writer in
-                defer { try? file.close() }
-                let compressor = compress ? try ZlibCompressor(algorithm: .gzip) : nil
-                var window = ByteBufferAllocator().buffer(capacity: GzipFile.chunk)
-                while true {
-                    let data = try file.read(upToCount: GzipFile.chunk) ?? Data()
-                    let last = data.count < GzipFile.chunk
-                    var buffer = ByteBuffer(bytes: data)
-                    if let compressor {
-                        var out: [ByteBuffer] = []
-                        try buffer.compressStream(with: compressor, window: &window, flush: last ? .finish : .no) { out.append($0) }
-                        for piece in out { try await writer.write(piece) }
-                    } else if buffer.readableBytes > 0 {
-                        try await writer.write(buffer)
-                    }
-                    if last { break }
+            let body = ResponseBody { [reader = UncheckedReader(reader)] writer in
+                while let pieces = try reader.value.next() {
+                    for piece in pieces { try await writer.write(piece) }
                 }
                 try await writer.finish(nil)
             }
@@ -71,4 +56,10 @@ struct AdminBackupRoutes {
             return Response(status: .noContent)
         }
     }
+}
+
+/// The response body owns the reader alone, on one task at a time.
+private struct UncheckedReader: @unchecked Sendable {
+    let value: GzipFile.ChunkReader
+    init(_ value: GzipFile.ChunkReader) { self.value = value }
 }

@@ -3,9 +3,6 @@ import CairnCore
 import CairnStore
 import Foundation
 import Hummingbird
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `GET /api/admin/health`: the operator's figures, each with `ok`, `warn` or `fail`, and an
 /// overall status (the worst of them). `/readyz` stays the cheap probe for load balancers.
@@ -51,7 +48,7 @@ struct AdminHealthRoutes {
         let wal = fileSize(database + "-wal")
         figures["wal_bytes"] = wal > 256 << 20 ? Figure(.number(Double(wal)), "warn", note: "the WAL is over 256 MiB: long readers keep checkpoints from finishing")
             : Figure(.number(Double(wal)))
-        let free = freeBytes((database as NSString).deletingLastPathComponent)
+        let free = Store.freeBytes(directory: (database as NSString).deletingLastPathComponent)
         figures["disk_free_bytes"] = free.map { free in
             free < Store.minimumFreeBytes * 64 ? Figure(.number(Double(free)), "fail", note: "almost no room left for writes")
                 : free < 1 << 30 ? Figure(.number(Double(free)), "warn", note: "under 1 GiB free") : Figure(.number(Double(free)))
@@ -92,11 +89,5 @@ struct AdminHealthRoutes {
 
     func fileSize(_ path: String) -> Int64 {
         ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
-    }
-
-    func freeBytes(_ directory: String) -> UInt64? {
-        var stats = statvfs()
-        guard statvfs(directory, &stats) == 0 else { return nil }
-        return UInt64(stats.f_bavail) * UInt64(stats.f_frsize)
     }
 }
