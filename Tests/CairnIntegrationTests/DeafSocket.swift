@@ -59,6 +59,16 @@ final class DeafSocket: Sendable {
         bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == bytes.count
     }
 
+    /// Whether the server ended the connection (FIN or reset) within `timeout`, read with
+    /// `poll` so nothing buffered is consumed.
+    func peerClosed(within timeout: Duration) -> Bool {
+        let ended = Int16(0x2000 /* POLLRDHUP, not exported by Glibc */) | Int16(POLLHUP) | Int16(POLLERR)
+        var entry = pollfd(fd: fd, events: ended, revents: 0)
+        let millis = Int32(timeout.components.seconds * 1000)
+        guard poll(&entry, 1, millis) == 1 else { return false }
+        return entry.revents & ended != 0
+    }
+
     func close() {
         finished.withLock { $0 = true }
         _ = Glibc.close(fd)

@@ -272,6 +272,8 @@ struct WebSocketTests {
             // The 1013 close frame cannot get through a full window: the connection is dropped anyway.
             while env.gateway.snapshot.open > 0, ContinuousClock.now - dropped < .seconds(10) { try await Task.sleep(for: .milliseconds(10)) }
             #expect(env.gateway.snapshot.open == 0, "the stuck socket was still open 10 s after it was dropped")
+            // The connection itself is gone too, although its receive buffer is full of the client's pings.
+            #expect(deaf.peerClosed(within: .seconds(10)), "the server did not end the TCP connection")
             // The user's runs go on regardless.
             let (_, run, _) = try await client.startRun(user.access, input: "What is 6 * 7?")
             #expect(try await client.waitForRun(user.access, run)["status"] as? String == "succeeded")

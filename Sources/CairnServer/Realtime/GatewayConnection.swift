@@ -15,9 +15,8 @@ final class GatewayConnection: Sendable {
     let counters: GatewayCounters
     let frames: AsyncStream<String>
     private let continuation: AsyncStream<String>.Continuation
-    /// Yields once when the server decides to close this socket.
-    let closeRequests: AsyncStream<Void>
-    private let closeRequested: AsyncStream<Void>.Continuation
+    /// Called once, when the server first decides to close this socket.
+    private let onClose: @Sendable () -> Void
     private struct State {
         var sent: [RunID: (low: Int, high: Int)] = [:]
         var closeCode: WebSocketErrorCode?
@@ -40,12 +39,12 @@ final class GatewayConnection: Sendable {
     /// Serializes the slow deliveries so replayed and live events of one run interleave correctly.
     private let delivery = DeliveryLock()
 
-    init(principal: Principal, log: RunLog, queueLimit: Int, counters: GatewayCounters) {
+    init(principal: Principal, log: RunLog, queueLimit: Int, counters: GatewayCounters, onClose: @escaping @Sendable () -> Void = {}) {
         self.principal = principal
         self.log = log
         self.counters = counters
+        self.onClose = onClose
         (frames, continuation) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingOldest(queueLimit))
-        (closeRequests, closeRequested) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     var closeCode: WebSocketErrorCode? { state.withLock { $0.closeCode } }
@@ -59,10 +58,13 @@ final class GatewayConnection: Sendable {
     }
 
     func close(_ code: WebSocketErrorCode, reason: String) {
-        state.withLock { if $0.closeCode == nil { $0.closeCode = code; $0.closeReason = reason } }
+        let first = state.withLock { state -> Bool in
+            guard state.closeCode == nil else { return false }
+            (state.closeCode, state.closeReason) = (code, reason)
+            return true
+        }
         continuation.finish()
-        closeRequested.yield()
-        closeRequested.finish()
+        if first { onClose() }
     }
 
     func finish() { continuation.finish() }

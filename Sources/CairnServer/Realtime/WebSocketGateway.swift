@@ -93,7 +93,16 @@ struct WebSocketGateway: Sendable {
     func handle(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, principal: Principal, requestID: String,
                 channel: any Channel) async throws {
         let config = settings.snapshot
-        let connection = GatewayConnection(principal: principal, log: engine.log, queueLimit: config.int("ws.outbound_queue"), counters: counters)
+        // Once the server decides to close, the socket is gone within `closeDeadline`, the close
+        // frame delivered or not. The deadline outlives this handler, which returns as soon as it
+        // stops reading.
+        let connection = GatewayConnection(principal: principal, log: engine.log, queueLimit: config.int("ws.outbound_queue"),
+                                           counters: counters) {
+            Task {
+                try? await Task.sleep(for: Self.closeDeadline)
+                try? await channel.close()
+            }
+        }
         // Over the per-user limit the user's oldest socket gives way (close 4429), so a new tab
         // always works; over the server-wide limit the new socket is closed with 1013.
         let (admitted, replaced) = counters.state.withLock { state -> (Bool, GatewayConnection?) in
@@ -149,13 +158,6 @@ struct WebSocketGateway: Sendable {
                     connection.close(Self.tryAgainLater, reason: "fell behind the live events; reconnect and resume")
                 }
             }
-            // Once the server decided to close, the socket is gone within `closeDeadline`, delivered or not.
-            group.addTask {
-                for await _ in connection.closeRequests {
-                    try await Task.sleep(for: Self.closeDeadline)
-                    try? await channel.close()
-                }
-            }
             // A reconnecting client has a moment to `resume` before runs already under way stream.
             group.addTask {
                 try await Task.sleep(for: Self.resumeGrace)
@@ -167,6 +169,9 @@ struct WebSocketGateway: Sendable {
                 var iterator = inbound.messages(maxSize: Self.frameLimit(config)).makeAsyncIterator()
                 while let message = try await iterator.next() {
                     counters.messagesIn.add(1, ordering: .relaxed)
+                    // Closing: what the client sent after that is not handled. A flood of buffered
+                    // frames must not keep a closed socket (and its slot) alive.
+                    if connection.closeCode != nil { break }
                     if limiter.attempt("messages", limit: config.int("ws.messages_per_minute"), window: 60) != nil {
                         connection.send(Frame.error("rate_limited", "too many messages; slow down"))
                         continue
