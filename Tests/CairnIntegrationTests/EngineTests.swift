@@ -176,8 +176,8 @@ struct EngineTests {
             #expect(cancel.status == .accepted)
             // Promptly: the run stops mid-stream instead of finishing its 50 words at 200 ms each (10 s);
             // the bound leaves room for a loaded two-core machine running every suite at once.
-            let final = try await client.waitForRun(user.access, run, timeout: .seconds(3))
-            #expect(ContinuousClock.now - start < .seconds(3))
+            let final = try await client.waitForRun(user.access, run, timeout: .seconds(5))
+            #expect(ContinuousClock.now - start < .seconds(5))
             #expect(final["status"] as? String == "cancelled")
             let events = try await client.events(user.access, run)
             #expect(events.filter { $0["type"] as? String == "run_completed" }.count == 1)
