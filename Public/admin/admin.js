@@ -1,5 +1,7 @@
-// The admin console: sign-in and first-time setup, then hash-routed sections (#/users ...).
-// Sections whose API the server does not offer yet (404) say so instead of failing.
+// The admin console's shell: sign-in and first-time setup, then hash-routed sections (#/users ...),
+// each in its own file (dashboard.js, settings.js, users.js, runs.js, usage.js, audit.js,
+// breakers.js, backups.js) rendered with the shared kit below. Sections whose API the server does
+// not offer yet (404) say so instead of failing.
 (() => {
   'use strict';
 
@@ -33,7 +35,7 @@
     if (value === null || value === undefined || value === '') return el('span', { class: 'hint', text: '—' });
     if (typeof value === 'boolean') return document.createTextNode(value ? 'yes' : 'no');
     if (typeof value === 'string' && ISO_TIME.test(value) && !Number.isNaN(Date.parse(value))) {
-      return el('time', { datetime: value, title: value, text: new Date(value).toLocaleString() });
+      return el('time', { datetime: value, title: value, text: new Date(value).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' }) });
     }
     if (typeof value === 'object') {
       const json = JSON.stringify(value);
@@ -80,50 +82,29 @@
     return box;
   }
 
-  // ---- sections ----
+  // ---- the kit every section gets ----
 
-  async function readiness() {
-    const response = await fetch('/readyz', { headers: { Accept: 'application/json' }, cache: 'no-store' });
-    let body = null;
-    try {
-      body = await response.json();
-    } catch {
-      // A 503 without a body still says "not ready".
-    }
-    return { ok: response.ok, body: body || {} };
+  // A person, not an id: the email (or name) with the id on hover.
+  function person(email, id, name) {
+    const text = email || name || id;
+    if (!text) return el('span', { class: 'hint', text: '—' });
+    return el('span', { class: 'person', title: id || null, text });
   }
 
-  async function renderDashboard(alive) {
-    const [ready, me, health] = await Promise.allSettled(
-      [readiness(), A.api('GET', '/api/auth/me'), A.api('GET', '/api/admin/health')]);
-    if (!alive()) return;
-
-    let readyView;
-    if (ready.status === 'fulfilled') {
-      const { ok, body } = ready.value;
-      const checks = isObject(body.checks) ? Object.entries(body.checks) : [];
-      readyView = [
-        el('p', {}, 'Status: ', statusBadge(body.status || (ok ? 'ready' : 'unavailable'))),
-        checks.length
-          ? table(['Check', 'Result'], el('tbody', {}, ...checks.map(([name, result]) =>
-            el('tr', {}, el('td', { text: name }), el('td', {}, typeof result === 'string' ? statusBadge(result) : cell(result))))))
-          : el('p', { class: 'hint', text: 'No checks reported.' }),
-      ];
-    } else {
-      readyView = [errorBox(ready.reason)];
-    }
-
-    const panels = [
-      panel('Readiness', ...readyView),
-      panel('Signed in as', me.status === 'fulfilled' ? keyValues({
-        name: me.value.name, email: me.value.email, role: me.value.role, status: me.value.status,
-        created_at: me.value.created_at, auth_provider: me.value.auth_provider, id: me.value.id,
-      }) : errorBox(me.reason)),
-    ];
-    if (health.status === 'fulfilled' && isObject(health.value)) panels.push(panel('Server health', keyValues(health.value)));
-    else if (health.status === 'rejected' && !is404(health.reason)) panels.push(panel('Server health', errorBox(health.reason)));
-    ui.body.replaceChildren(...panels);
+  // An element's text cut to one line with the whole value on hover.
+  function clip(value, max = 60) {
+    if (value === null || value === undefined || value === '') return el('span', { class: 'hint', text: '—' });
+    const text = typeof value === 'string' ? value : JSON.stringify(value);
+    return el('span', { class: 'clip', title: text.slice(0, 4000), text: text.length > max ? `${text.slice(0, max - 1)}…` : text });
   }
+
+  const unavailable = () => ui.body.replaceChildren(el('p', { class: 'notice', text: UNAVAILABLE }));
+
+  const kit = {
+    A, el, enc, itemsOf, cell, badge, statusBadge, table, panel, errorBox, keyValues, humanize, query, isObject, person, clip,
+    is404, is401, unavailable, UNAVAILABLE, body: ui.body,
+    stateKind: (state) => STATUS_KIND[String(state).toLowerCase()],
+  };
 
   // For sections without a dedicated view: a table of whatever items the API returns.
   function generic(path) {
@@ -133,7 +114,7 @@
         data = await A.api('GET', path);
       } catch (error) {
         if (!is404(error)) throw error;
-        if (alive()) ui.body.replaceChildren(el('p', { class: 'notice', text: UNAVAILABLE }));
+        if (alive()) unavailable();
         return;
       }
       if (!alive()) return;
@@ -176,204 +157,23 @@
     };
   }
 
-  async function renderUsers(alive) {
-    const search = el('input', { id: 'user-search', type: 'search', autocomplete: 'off', placeholder: 'Name or email' });
-    const form = el('form', { class: 'toolbar', role: 'search' },
-      el('div', { class: 'field' }, el('label', { for: 'user-search', text: 'Search users' }), search),
-      el('button', { type: 'submit', text: 'Search' }));
-    const status = el('p', { class: 'status', role: 'status' });
-    const error = el('div', { class: 'error', role: 'alert', hidden: true });
-    const tbody = el('tbody');
-    const more = el('button', { type: 'button', text: 'Load more', hidden: true });
-    ui.body.replaceChildren(form, status, error,
-      table(['Name', 'Email', 'Role', 'Status', 'Created', 'Last sign-in', 'Actions'], tbody),
-      el('div', { class: 'actions' }, more));
-
-    let cursor = null;
-    let q = '';
-    let loadId = 0;
-
-    async function load(append) {
-      const id = ++loadId;
-      A.clearError(error);
-      try {
-        const page = await A.api('GET', `/api/admin/users${query({ q, cursor: append ? cursor : null })}`);
-        if (id !== loadId || !alive()) return;
-        const users = itemsOf(page);
-        if (!append) tbody.replaceChildren();
-        tbody.append(...users.map(userRow));
-        if (!append && !users.length) {
-          tbody.append(el('tr', {}, el('td', { colspan: '7', class: 'hint', text: q ? 'No users match.' : 'No users yet.' })));
-        }
-        cursor = page.next_cursor || null;
-        more.hidden = !cursor;
-      } catch (e) {
-        if (id === loadId && alive() && !is401(e)) A.showError(error, e);
-      }
-    }
-
-    function userRow(user) {
-      const button = (label, onclick) => el('button', { type: 'button', class: 'small', text: label, onclick });
-      const change = (label, body, done) => button(label, (event) => update(user, body, done, event.currentTarget));
-      const actions = [];
-      if (user.status === 'pending') actions.push(change('Approve', { status: 'active' }, 'is approved'));
-      actions.push(user.status === 'disabled'
-        ? change('Enable', { disabled: false }, 'is enabled')
-        : change('Disable', { disabled: true }, 'is disabled'));
-      actions.push(user.role === 'admin'
-        ? change('Make user', { role: 'user' }, 'is now a user')
-        : change('Make admin', { role: 'admin' }, 'is now an administrator'));
-      actions.push(button('Revoke sessions', (event) => revoke(user, event.currentTarget)));
-      // Lifts the account-wide lock and every client's lockout (a client can be locked even when the account is not).
-      actions.push(button('Unlock', (event) => unlock(user, event.currentTarget)));
-      return el('tr', { 'data-id': user.id },
-        el('td', { text: user.name || '—' }),
-        el('td', { text: user.email }),
-        el('td', { text: user.role }),
-        el('td', {}, statusBadge(user.locked_until ? 'locked' : user.status)),
-        el('td', {}, cell(user.created_at)),
-        el('td', {}, cell(user.last_login_at)),
-        el('td', {}, el('div', { class: 'row-actions' }, ...actions)));
-    }
-
-    async function update(user, body, done, button) {
-      button.disabled = true;
-      A.clearError(error);
-      status.textContent = '';
-      try {
-        const updated = await A.api('PATCH', `/api/admin/users/${enc(user.id)}`, body);
-        const row = userRow(updated);
-        button.closest('tr').replaceWith(row);
-        row.querySelector('button').focus(); // the clicked button is gone; keep keyboard users in the row
-        status.textContent = `${updated.email} ${done}.`;
-      } catch (e) {
-        button.disabled = false;
-        if (!is401(e)) A.showError(error, e);
-      }
-    }
-
-    async function unlock(user, button) {
-      button.disabled = true;
-      A.clearError(error);
-      status.textContent = '';
-      try {
-        const updated = await A.api('POST', `/api/admin/users/${enc(user.id)}/unlock`);
-        status.textContent = `${updated.email} is unlocked: failed sign-ins no longer hold it back.`;
-      } catch (e) {
-        if (!is401(e)) A.showError(error, e);
-      } finally {
-        button.disabled = false;
-      }
-    }
-
-    async function revoke(user, button) {
-      button.disabled = true;
-      A.clearError(error);
-      status.textContent = '';
-      try {
-        const result = await A.api('POST', `/api/admin/users/${enc(user.id)}/revoke-sessions`);
-        const count = result && typeof result.revoked === 'number' ? result.revoked : null;
-        status.textContent = count === null
-          ? `Sessions of ${user.email} revoked.`
-          : `Revoked ${count} session${count === 1 ? '' : 's'} of ${user.email}.`;
-      } catch (e) {
-        if (!is401(e)) A.showError(error, e);
-      } finally {
-        button.disabled = false;
-      }
-    }
-
-    let debounce = null;
-    search.addEventListener('input', () => {
-      clearTimeout(debounce);
-      debounce = setTimeout(() => { q = search.value.trim(); load(false); }, 300);
-    });
-    form.addEventListener('submit', (event) => {
-      event.preventDefault();
-      clearTimeout(debounce);
-      q = search.value.trim();
-      load(false);
-    });
-    more.addEventListener('click', () => load(true));
-    await load(false);
-  }
-
-  async function renderAudit(alive) {
-    const field = (id, label, placeholder) => {
-      const input = el('input', { id, type: 'text', autocomplete: 'off', spellcheck: 'false', placeholder });
-      return [input, el('div', { class: 'field' }, el('label', { for: id, text: label }), input)];
-    };
-    const [actor, actorField] = field('audit-actor', 'Actor', 'usr_… (exact)');
-    const [action, actionField] = field('audit-action', 'Action', 'e.g. auth.login_succeeded (exact)');
-    const form = el('form', { class: 'toolbar' }, actorField, actionField, el('button', { type: 'submit', text: 'Filter' }));
-    const error = el('div', { class: 'error', role: 'alert', hidden: true });
-    const tbody = el('tbody');
-    const older = el('button', { type: 'button', text: 'Older', hidden: true });
-    ui.body.replaceChildren(form, error, table(['Time', 'Actor', 'Action', 'Target', 'IP', 'Details'], tbody),
-      el('div', { class: 'actions' }, older));
-
-    let cursor = null;
-    let filters = {};
-    let loadId = 0;
-
-    const details = (value) => (isObject(value)
-      ? el('div', {}, ...Object.entries(value).map(([k, v]) => el('div', { text: `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}` })))
-      : cell(value));
-
-    async function load(append) {
-      const id = ++loadId;
-      A.clearError(error);
-      older.disabled = true;
-      try {
-        const page = await A.api('GET', `/api/admin/audit${query({ ...filters, cursor: append ? cursor : null })}`);
-        if (id !== loadId || !alive()) return;
-        const entries = itemsOf(page);
-        if (!append) tbody.replaceChildren();
-        tbody.append(...entries.map((entry) => el('tr', {},
-          el('td', {}, cell(entry.at)),
-          el('td', {}, cell(entry.actor)),
-          el('td', { text: entry.action }),
-          el('td', {}, cell(entry.target)),
-          el('td', { title: entry.user_agent || null }, cell(entry.ip)),
-          el('td', {}, details(entry.details)))));
-        if (!append && !entries.length) tbody.append(el('tr', {}, el('td', { colspan: '6', class: 'hint', text: 'No entries.' })));
-        cursor = page.next_cursor || null;
-        older.hidden = !cursor;
-      } catch (e) {
-        if (id === loadId && alive() && !is401(e)) A.showError(error, e);
-      } finally {
-        older.disabled = false;
-      }
-    }
-
-    form.addEventListener('submit', (event) => {
-      event.preventDefault();
-      filters = { actor: actor.value.trim(), action: action.value.trim() };
-      load(false);
-    });
-    older.addEventListener('click', () => load(true));
-    await load(false);
-  }
+  // Each section lives in its own file (Public/admin/<name>.js) and registers itself in
+  // window.CairnAdminPages as { title, render(kit, alive) }.
+  const pages = window.CairnAdminPages || {};
+  const page = (name, fallbackTitle, fallback) => (pages[name]
+    ? { title: pages[name].title || fallbackTitle, render: (alive) => pages[name].render(kit, alive) }
+    : { title: fallbackTitle, render: fallback });
 
   const SECTIONS = {
-    dashboard: { title: 'Dashboard', render: renderDashboard },
-    breakers: {
-      title: 'Circuit breakers',
-      render: (alive) => window.CairnAdminBreakers.render({
-        A, el, enc, cell, badge, table, body: ui.body, stateKind: (state) => STATUS_KIND[String(state).toLowerCase()],
-      }, alive),
-    },
-    settings: { title: 'Configuration', render: generic('/api/admin/settings') },
-    users: { title: 'Users', render: renderUsers },
+    dashboard: page('dashboard', 'Dashboard', generic('/api/admin/health')),
+    breakers: { title: 'Circuit breakers', render: (alive) => window.CairnAdminBreakers.render(kit, alive) },
+    settings: page('settings', 'Configuration', generic('/api/admin/settings')),
+    users: page('users', 'Users', generic('/api/admin/users')),
     agents: { title: 'Agents', render: generic('/api/admin/agents') },
-    runs: { title: 'Runs', render: generic('/api/admin/runs') },
-    audit: { title: 'Audit log', render: renderAudit },
-    backups: {
-      title: 'Backups',
-      render: (alive) => window.CairnAdminBackups.render({
-        A, el, enc, cell, badge, table, body: ui.body,
-      }, alive),
-    },
+    runs: page('runs', 'Runs', generic('/api/admin/runs')),
+    usage: page('usage', 'Usage', generic('/api/admin/usage')),
+    audit: page('audit', 'Audit log', generic('/api/admin/audit')),
+    backups: { title: 'Backups', render: (alive) => window.CairnAdminBackups.render(kit, alive) },
   };
 
   // ---- routing ----
