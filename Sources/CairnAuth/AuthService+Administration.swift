@@ -63,8 +63,17 @@ extension AuthService {
 
     // MARK: User administration (admin routes)
 
-    public func listUsers(search: String?, after: UserID?, limit: Int) async throws -> [UserRecord] {
-        try await users.list(search: search, after: after, limit: limit)
+    /// One user by id, or nil.
+    public func user(id: UserID) async throws -> UserRecord? { try await users.find(id: id) }
+
+    /// One user by email (normalized as at sign-in), or nil.
+    public func user(email: String) async throws -> UserRecord? {
+        guard email.utf8.count <= 320 else { return nil }
+        return try await users.find(emailNormalized: EmailAddress.normalize(email))
+    }
+
+    public func listUsers(search: String?, status: UserRecord.Status? = nil, after: UserID?, limit: Int) async throws -> [UserRecord] {
+        try await users.list(search: search, status: status, after: after, limit: limit)
     }
 
     /// Changes a user's role and/or status (approve, disable, enable). Disabling ends their sessions.

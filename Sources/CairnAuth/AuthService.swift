@@ -31,6 +31,7 @@ public final class AuthService: Sendable {
     let setupTokens: SetupTokenRepository
     let signingKeys: SigningKeyRepository
     let tickets: TicketRepository
+    let passwordResets: PasswordResetRepository
     public let tokens: TokenService
     public let audit: AuditTrail
     let hasher: PasswordHasher
@@ -49,6 +50,7 @@ public final class AuthService: Sendable {
         setupTokens = SetupTokenRepository(store: store)
         signingKeys = SigningKeyRepository(store: store)
         tickets = TicketRepository(store: store)
+        passwordResets = PasswordResetRepository(store: store)
         tokens = TokenService(
             repository: signingKeys, clock: clock,
             options: .init(issuer: snapshot.string("auth.issuer"), audience: snapshot.string("auth.audience"),

@@ -12,6 +12,7 @@ public struct CairnError: Error, Sendable, Equatable, CustomStringConvertible {
         case payloadTooLarge = "payload_too_large"
         case validationFailed = "validation_failed"
         case rateLimited = "rate_limited"
+        case quotaExceeded = "quota_exceeded"
         case unavailable
         case `internal` = "internal_error"
     }

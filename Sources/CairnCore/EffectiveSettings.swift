@@ -6,15 +6,30 @@ public struct EffectiveSetting: Sendable, Equatable {
     public let origin: String
 }
 
+/// One layer of the configuration cascade: key → (raw value, origin).
+public typealias SettingLayer = (source: SettingSource, values: [String: (String, String)])
+
 /// The configuration a component receives: every key resolved, validated and traceable.
 public struct EffectiveSettings: Sendable {
     public let values: [String: EffectiveSetting]
+    /// The layers below the runtime one (file, env, flags), kept so a runtime change can be
+    /// applied, or dropped, without a restart.
+    public let staticLayers: [SettingLayer]
 
-    public init(values: [String: EffectiveSetting]) { self.values = values }
+    public init(values: [String: EffectiveSetting], staticLayers: [SettingLayer] = []) {
+        self.values = values
+        self.staticLayers = staticLayers
+    }
+
+    /// The same static layers under a new runtime layer (key → raw value), e.g.
+    /// `try settings.withRuntime(["auth.registration": "closed"])`.
+    public func withRuntime(_ runtime: [String: String]) throws(InvalidSetting) -> EffectiveSettings {
+        try Self.resolve(layers: staticLayers + [(.runtime, runtime.mapValues { ($0, "database") })])
+    }
 
     /// Resolves every catalog key from layers given lowest precedence first. Each layer maps a
     /// key to `(raw value, origin)`. Throws the first invalid value, naming key and source.
-    public static func resolve(layers: [(SettingSource, [String: (String, String)])]) throws(InvalidSetting) -> EffectiveSettings {
+    public static func resolve(layers: [SettingLayer]) throws(InvalidSetting) -> EffectiveSettings {
         var values: [String: EffectiveSetting] = [:]
         for definition in SettingsCatalog.all {
             var chosen = EffectiveSetting(value: definition.defaultValue, source: .default, origin: "built-in")
@@ -31,7 +46,7 @@ public struct EffectiveSettings: Sendable {
             }
             values[definition.key] = chosen
         }
-        return EffectiveSettings(values: values)
+        return EffectiveSettings(values: values, staticLayers: layers.filter { $0.source != .runtime })
     }
 
     public func string(_ key: String) -> String {

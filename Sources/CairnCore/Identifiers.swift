@@ -63,6 +63,7 @@ public enum AuditKind: IdentifierKind { public static let prefix = "aud" }
 public enum AgentKind: IdentifierKind { public static let prefix = "agt" }
 public enum RequestKind: IdentifierKind { public static let prefix = "req" }
 public enum TokenKind: IdentifierKind { public static let prefix = "jti" }
+public enum SettingChangeKind: IdentifierKind { public static let prefix = "chg" }
 
 public typealias UserID = Identifier<UserKind>
 public typealias SessionID = Identifier<SessionKind>
@@ -75,6 +76,7 @@ public typealias AuditID = Identifier<AuditKind>
 public typealias AgentID = Identifier<AgentKind>
 public typealias RequestID = Identifier<RequestKind>
 public typealias TokenID = Identifier<TokenKind>
+public typealias SettingChangeID = Identifier<SettingChangeKind>
 
 enum Crockford {
     static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)

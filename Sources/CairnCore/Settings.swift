@@ -65,6 +65,9 @@ public struct SettingDefinition: Sendable {
         self.summary = summary
     }
 
+    /// The part of the key before its first dot: `auth.registration` → `auth`.
+    public var section: String { String(key.prefix { $0 != "." }) }
+
     /// `server.port` → `CAIRN_SERVER_PORT`.
     public var environmentName: String {
         "CAIRN_" + key.uppercased().map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined()

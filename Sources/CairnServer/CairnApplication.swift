@@ -57,16 +57,19 @@ public enum CairnApplication {
         MetricsRoute(env: env).register(on: router)
 
         let authenticate = AuthenticationMiddleware(auth: env.auth)
-        AuthRoutes(auth: env.auth).register(
+        AuthRoutes(auth: env.auth, quotas: env.engine.quotas).register(
             public: router.group("/api/auth"),
             protected: router.group("/api/auth").add(middleware: authenticate))
         let admin = router.group("/api/admin").add(middleware: authenticate).add(middleware: AdminOnlyMiddleware())
-        AdminUserRoutes(auth: env.auth, audit: AuditRepository(store: env.store)).register(on: admin)
+        AdminUserRoutes(auth: env.auth, audit: AuditRepository(store: env.store), quotas: env.engine.quotas, clock: env.clock).register(on: admin)
         AdminAgentRoutes(engine: env.engine, auth: env.auth, clock: env.clock).register(on: admin)
         AdminProviderRoutes(engine: env.engine, auth: env.auth, clock: env.clock).register(on: admin)
         AdminBreakerRoutes(engine: env.engine, auth: env.auth, clock: env.clock).register(on: admin)
         AdminBackupRoutes(backups: env.backups).register(on: admin)
         AdminHealthRoutes(env: env).register(on: admin)
+        AdminRunRoutes(engine: env.engine, auth: env.auth).register(on: admin)
+        AdminSettingsRoutes(settings: SettingsAdministration(live: env.settings, repository: SettingsRepository(store: env.store),
+                                                             audit: env.auth.audit, clock: env.clock)).register(on: admin)
 
         let api = router.group("/api").add(middleware: authenticate)
         ConversationRoutes(engine: env.engine, conversations: ConversationRepository(store: env.store), settings: env.settings, clock: env.clock,

@@ -225,6 +225,39 @@ enum Migrations {
                 CREATE INDEX backups_created ON backups(created_at);
                 """)
         }
+        migrator.registerMigration("v7-console") { db in
+            try db.execute(sql: """
+                CREATE TABLE settings_history (
+                    id TEXT PRIMARY KEY,
+                    at INTEGER NOT NULL,
+                    actor TEXT,
+                    key TEXT NOT NULL,
+                    before TEXT,
+                    after TEXT,
+                    effective_before TEXT NOT NULL,
+                    effective_after TEXT NOT NULL,
+                    reverted_from TEXT
+                ) STRICT;
+                CREATE INDEX settings_history_key ON settings_history(key, id);
+                CREATE TABLE user_quotas (
+                    user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+                    runs_per_day INTEGER,
+                    tokens_per_day INTEGER,
+                    tokens_per_month INTEGER
+                ) STRICT;
+                CREATE TABLE password_resets (
+                    token_hash TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    created_by TEXT,
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    used_at INTEGER
+                ) STRICT;
+                CREATE INDEX runs_user_created ON runs(user_id, created_at);
+                CREATE INDEX runs_created ON runs(created_at);
+                CREATE INDEX model_usage_user_at ON model_usage(user_id, at);
+                """)
+        }
         return migrator
     }()
 }

@@ -224,6 +224,33 @@ public struct RunRepository: Sendable {
         }
     }
 
+    /// Every user's runs matching `query`, newest first, each with its owner's email.
+    public func list(_ query: RunListQuery) async throws -> [(run: RunRecord, email: String?)] {
+        try await store.pool.read { db in
+            var sql = "SELECT r.*, u.email AS user_email FROM runs r LEFT JOIN users u ON u.id = r.user_id WHERE 1 = 1"
+            var arguments: StatementArguments = []
+            if !query.statuses.isEmpty {
+                sql += " AND r.status IN (\(Array(repeating: "?", count: query.statuses.count).joined(separator: ",")))"
+                arguments += StatementArguments(query.statuses.map(\.rawValue))
+            }
+            if let user = query.userID { sql += " AND r.user_id = ?"; arguments += [user.rawValue] }
+            if let agent = query.agent { sql += " AND r.agent = ?"; arguments += [agent] }
+            if let since = query.since { sql += " AND r.created_at >= ?"; arguments += [since.millis] }
+            if let until = query.until { sql += " AND r.created_at <= ?"; arguments += [until.millis] }
+            if let before = query.before { sql += " AND r.id < ?"; arguments += [before.rawValue] }
+            sql += " ORDER BY r.id DESC LIMIT ?"
+            arguments += [query.limit]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { (try RunRecord(row: $0), $0["user_email"] as String?) }
+        }
+    }
+
+    /// A run of any user (the console).
+    public func run(id: RunID) async throws -> RunRecord? {
+        try await store.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id.rawValue]).map(RunRecord.init(row:))
+        }
+    }
+
     // MARK: Pipeline steps
 
     /// Finished steps of a run: step index → (agent, status, output).

@@ -1,37 +1,137 @@
+import CairnCore
 import Foundation
 import GRDB
 
-/// Runtime settings edited from the console: the top layer of the configuration cascade.
+/// Runtime settings edited from the console: the top layer of the configuration cascade, and
+/// the history of every change (who, when, before, after) so one can be reverted.
 public struct SettingsRepository: Sendable {
     let store: Store
     public init(store: Store) { self.store = store }
 
     /// Every stored runtime setting as key → raw string value.
     public func all() throws -> [String: String] {
-        try store.pool.read { db in
-            var result: [String: String] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT key, value FROM settings") {
-                result[row["key"]] = row["value"]
-            }
-            return result
+        try store.pool.read { db in try Self.all(db) }
+    }
+
+    static func all(_ db: Database) throws -> [String: String] {
+        var result: [String: String] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT key, value FROM settings") {
+            result[row["key"]] = row["value"]
         }
+        return result
     }
 
     public func set(_ key: String, _ value: String, by actor: String?, at: Date = Date()) throws {
-        try store.pool.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO settings (key, value, updated_at, updated_by) VALUES (?, ?, ?, ?)
-                    ON CONFLICT(key) DO UPDATE SET value = excluded.value,
-                        updated_at = excluded.updated_at, updated_by = excluded.updated_by
-                    """,
-                arguments: [key, value, at.millis, actor])
+        try store.pool.write { db in try Self.set(db, key, value, by: actor, at: at) }
+    }
+
+    static func set(_ db: Database, _ key: String, _ value: String?, by actor: String?, at: Date) throws {
+        guard let value else {
+            try db.execute(sql: "DELETE FROM settings WHERE key = ?", arguments: [key])
+            return
         }
+        try db.execute(
+            sql: """
+                INSERT INTO settings (key, value, updated_at, updated_by) VALUES (?, ?, ?, ?)
+                ON CONFLICT(key) DO UPDATE SET value = excluded.value,
+                    updated_at = excluded.updated_at, updated_by = excluded.updated_by
+                """,
+            arguments: [key, value, at.millis, actor])
     }
 
     public func remove(_ key: String) throws {
         try store.pool.write { db in
             try db.execute(sql: "DELETE FROM settings WHERE key = ?", arguments: [key])
         }
+    }
+
+    /// Applies runtime overrides (nil removes one) and records each as a history entry, in one
+    /// transaction. `resolve` turns the new runtime layer into the effective values, and may
+    /// throw to refuse the whole change before anything is stored.
+    ///
+    ///     let changes = try await repository.apply(["auth.registration": "closed"], by: "usr_…", at: now) {
+    ///         try settings.withRuntime($0)
+    ///     }
+    public func apply(_ overrides: [String: String?], by actor: String?, at: Date, revertOf: SettingChangeID? = nil,
+                      resolve: @escaping @Sendable ([String: String]) throws -> EffectiveSettings) async throws -> (EffectiveSettings, [SettingChange]) {
+        try await store.pool.write { db in
+            let stored = try Self.all(db)
+            var runtime = stored
+            for (key, value) in overrides { runtime[key] = value }
+            let before = try resolve(stored)
+            let after = try resolve(runtime)
+            var changes: [SettingChange] = []
+            for key in overrides.keys.sorted() {
+                let change = SettingChange(id: .generate(now: at), at: at, actor: actor, actorEmail: nil, key: key, before: stored[key],
+                                           after: runtime[key], effectiveBefore: before.string(key), effectiveAfter: after.string(key),
+                                           revertedFrom: revertOf)
+                try Self.set(db, key, runtime[key], by: actor, at: at)
+                try db.execute(
+                    sql: """
+                        INSERT INTO settings_history (id, at, actor, key, before, after, effective_before, effective_after, reverted_from)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [change.id.rawValue, at.millis, actor, key, change.before, change.after, change.effectiveBefore,
+                                change.effectiveAfter, revertOf?.rawValue])
+                changes.append(change)
+            }
+            return (after, changes)
+        }
+    }
+
+    /// History newest first, optionally of one key, paged by id.
+    public func history(key: String?, before: SettingChangeID?, limit: Int) async throws -> [SettingChange] {
+        try await store.pool.read { db in
+            var sql = "SELECT h.*, u.email AS actor_email FROM settings_history h LEFT JOIN users u ON u.id = h.actor WHERE 1 = 1"
+            var arguments: StatementArguments = []
+            if let key { sql += " AND h.key = ?"; arguments += [key] }
+            if let before { sql += " AND h.id < ?"; arguments += [before.rawValue] }
+            sql += " ORDER BY h.id DESC LIMIT ?"
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap(SettingChange.init(row:))
+        }
+    }
+
+    public func change(_ id: SettingChangeID) async throws -> SettingChange? {
+        try await store.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT h.*, u.email AS actor_email FROM settings_history h LEFT JOIN users u ON u.id = h.actor WHERE h.id = ?",
+                             arguments: [id.rawValue]).flatMap(SettingChange.init(row:))
+        }
+    }
+}
+
+/// One recorded change of a runtime setting. `before`/`after` are the runtime overrides (nil:
+/// none, the lower layers decide); the effective values are what was in force.
+public struct SettingChange: Sendable, Equatable {
+    public let id: SettingChangeID
+    public let at: Date
+    public let actor: String?
+    public let actorEmail: String?
+    public let key: String
+    public let before: String?
+    public let after: String?
+    public let effectiveBefore: String
+    public let effectiveAfter: String
+    public let revertedFrom: SettingChangeID?
+
+    init?(row: Row) {
+        guard let id = SettingChangeID(row["id"]) else { return nil }
+        self.init(id: id, at: Date(millis: row["at"]), actor: row["actor"], actorEmail: row["actor_email"], key: row["key"],
+                  before: row["before"], after: row["after"], effectiveBefore: row["effective_before"], effectiveAfter: row["effective_after"],
+                  revertedFrom: (row["reverted_from"] as String?).flatMap(SettingChangeID.init))
+    }
+
+    init(id: SettingChangeID, at: Date, actor: String?, actorEmail: String?, key: String, before: String?, after: String?,
+         effectiveBefore: String, effectiveAfter: String, revertedFrom: SettingChangeID?) {
+        self.id = id
+        self.at = at
+        self.actor = actor
+        self.actorEmail = actorEmail
+        self.key = key
+        self.before = before
+        self.after = after
+        self.effectiveBefore = effectiveBefore
+        self.effectiveAfter = effectiveAfter
+        self.revertedFrom = revertedFrom
     }
 }

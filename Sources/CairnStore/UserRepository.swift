@@ -89,7 +89,7 @@ public struct UserRepository: Sendable {
     }
 
     /// Users ordered by id (creation), optionally filtered by an email/name substring.
-    public func list(search: String?, after: UserID?, limit: Int) async throws -> [UserRecord] {
+    public func list(search: String?, status: UserRecord.Status? = nil, after: UserID?, limit: Int) async throws -> [UserRecord] {
         try await store.pool.read { db in
             var sql = "SELECT * FROM users WHERE 1 = 1"
             var arguments: StatementArguments = []
@@ -98,6 +98,10 @@ public struct UserRepository: Sendable {
                 let pattern = "%" + search.replacingOccurrences(of: "\\", with: "\\\\")
                     .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
                 arguments += [pattern.lowercased(), pattern]
+            }
+            if let status {
+                sql += " AND status = ?"
+                arguments += [status.rawValue]
             }
             if let after {
                 sql += " AND id > ?"

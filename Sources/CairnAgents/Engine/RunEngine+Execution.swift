@@ -115,6 +115,16 @@ extension RunEngine {
         try await runs.run(id: id, userID: userID)
     }
 
+    /// Any user's run (the console).
+    public func run(id: RunID) async throws -> RunRecord? {
+        try await runs.run(id: id)
+    }
+
+    /// Every user's runs for the console, newest first, with each owner's email.
+    public func runs(matching query: RunListQuery) async throws -> [(run: RunRecord, email: String?)] {
+        try await runs.list(query)
+    }
+
     /// Continues an interrupted or failed pipeline run from its first unfinished step, as a new run.
     public func resume(runID: RunID, userID: UserID, requestID: String?) async throws -> StartedRun {
         guard let old = try await runs.run(id: runID, userID: userID) else { throw CairnError.notFound("run") }

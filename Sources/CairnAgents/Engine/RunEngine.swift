@@ -19,6 +19,8 @@ public final class RunEngine: Sendable {
     public let providers: ProviderDirectory
     public let breakers: BreakerRegistry
     let usage: UsageRepository
+    /// Per-user quotas, checked before a run is admitted.
+    public let quotas: QuotaGuard
     let scheduler: Mutex<SchedulerState>
     let active = Mutex<[RunID: ActiveRun]>([:])
     /// Every run's deadline, watched by one task.
@@ -63,6 +65,7 @@ public final class RunEngine: Sendable {
                                       offlineChunkDelay: { .milliseconds(settings.snapshot.int("agents.offline_chunk_delay_ms")) })
         self.breakers = breakers
         usage = UsageRepository(store: store)
+        quotas = QuotaGuard(repository: QuotaRepository(store: store), settings: settings)
         let snapshot = settings.snapshot
         scheduler = Mutex(SchedulerState(limits: .init(global: snapshot.int("runs.max_concurrent"), perUser: snapshot.int("runs.max_per_user"),
                                                        queuePerUser: snapshot.int("runs.queue_per_user"))))
@@ -72,6 +75,7 @@ public final class RunEngine: Sendable {
     public func prepare() async throws {
         try await agents.load()
         try await providers.load()
+        try await quotas.load()
         for (run, lastSeq) in try await runs.unfinished() {
             let emitter = RunEmitter(runID: run.id, threadID: run.threadID, userID: run.userID, log: log, clock: clock, lastSeq: lastSeq)
             let (openAgents, openCalls) = try await openWorkAfterCrash(run)
@@ -129,6 +133,8 @@ public final class RunEngine: Sendable {
         guard let definition = agents.definition(name) else { throw CairnError.validation(["agent": "unknown agent '\(name)'"]) }
 
         let now = clock.now()
+        // Over quota: refused before anything is stored or queued.
+        try await quotas.check(userID, now: now)
         let runID = RunID.generate(now: now)
         let newThreadID = threadID ?? ThreadID.generate(now: now)
         let admission = scheduler.withLock { state -> SchedulerState.Admission in

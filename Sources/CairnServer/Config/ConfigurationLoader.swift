@@ -1,6 +1,7 @@
 import CairnCore
 import Configuration
 import Foundation
+import Yams
 
 /// Where configuration comes from, gathered by the command line. Nothing here reads the process
 /// environment by itself: the caller passes it in, so tests build isolated configurations.
@@ -65,9 +66,10 @@ public enum ConfigurationLoader {
             throw ConfigurationError(description: "invalid configuration: cannot read config file \(path): \((error as NSError).localizedDescription)")
         }
         let lookup: (AbsoluteConfigKey, ConfigType) throws -> LookupResult
+        let lower = path.lowercased()
+        let yaml = lower.hasSuffix(".yaml") || lower.hasSuffix(".yml")
         do {
-            let lower = path.lowercased()
-            if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") {
+            if yaml {
                 let snapshot = try YAMLSnapshot(data: data.bytes, providerName: path, parsingOptions: .default)
                 lookup = { try snapshot.value(forKey: $0, type: $1) }
             } else {
@@ -77,6 +79,10 @@ public enum ConfigurationLoader {
         } catch {
             throw ConfigurationError(description: "invalid configuration: config file \(path) is not valid JSON or YAML: \(error)")
         }
+        // A typo (`server: {prot: 9000}`) stops start-up like an unknown `--set` key does.
+        if let unknown = fileKeys(data, yaml: yaml).sorted().first(where: { SettingsCatalog.byKey[$0] == nil }) {
+            throw ConfigurationError(description: "invalid configuration: \(unknown) in config file \(path): unknown setting")
+        }
         var layer: [String: (String, String)] = [:]
         for definition in SettingsCatalog.all {
             let key = AbsoluteConfigKey(ConfigKey(definition.key))
@@ -85,6 +91,21 @@ public enum ConfigurationLoader {
             }
         }
         return layer
+    }
+
+    /// Every leaf key of a config file as a dotted path: `{server: {port: 1}}` → `server.port`.
+    static func fileKeys(_ data: Data, yaml: Bool) -> [String] {
+        let root: Any? = yaml ? (try? Yams.load(yaml: String(decoding: data, as: UTF8.self))) : (try? JSONSerialization.jsonObject(with: data))
+        var keys: [String] = []
+        func walk(_ value: Any, _ path: String) {
+            guard let mapping = value as? [AnyHashable: Any] else {
+                if !path.isEmpty { keys.append(path) }
+                return
+            }
+            for (key, child) in mapping { walk(child, path.isEmpty ? "\(key)" : "\(path).\(key)") }
+        }
+        if let root { walk(root, "") }
+        return keys
     }
 
     /// Reads a scalar whatever its type in the file (JSON numbers are not strings).

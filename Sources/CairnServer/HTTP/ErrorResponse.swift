@@ -14,7 +14,7 @@ enum ErrorResponse {
         case .conflict: return .conflict
         case .payloadTooLarge: return .contentTooLarge
         case .validationFailed: return .unprocessableContent
-        case .rateLimited: return .tooManyRequests
+        case .rateLimited, .quotaExceeded: return .tooManyRequests
         case .unavailable: return .serviceUnavailable
         case .internal: return .internalServerError
         }

@@ -16,6 +16,10 @@ struct UserBody: Encodable {
     let lastLoginAt: Date?
     /// Set while the account is locked for clients it does not know.
     let lockedUntil: Date?
+    /// Quota limits (the user's override for the console; the effective ones for `/me`).
+    var quota: QuotaLimits?
+    /// What the user has used today and this month (admin list and `/me`).
+    var usage: QuotaUsage?
 
     init(_ user: UserRecord) {
         id = user.id.rawValue

@@ -1,3 +1,4 @@
+import CairnAgents
 import CairnAuth
 import CairnCore
 import CairnStore
@@ -8,12 +9,30 @@ import Hummingbird
 struct AdminUserRoutes {
     let auth: AuthService
     let audit: AuditRepository
+    let quotas: QuotaGuard
+    let clock: any WallClock
 
     struct UserPatch: Decodable {
         let role: String?
         let status: String?
         let disabled: Bool?
+        /// Absent: unchanged; `null`: the override is removed; an object: the new override.
+        let quota: QuotaLimits??
+
+        enum CodingKeys: String, CodingKey { case role, status, disabled, quota }
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            role = try container.decodeIfPresent(String.self, forKey: .role)
+            status = try container.decodeIfPresent(String.self, forKey: .status)
+            disabled = try container.decodeIfPresent(Bool.self, forKey: .disabled)
+            if container.contains(.quota) {
+                quota = .some(try container.decodeNil(forKey: .quota) ? nil : try container.decode(QuotaLimits.self, forKey: .quota))
+            } else {
+                quota = nil
+            }
+        }
     }
+    struct ResetBody: Encodable { let resetUrl: String, expiresAt: Date }
     struct RevokedBody: Encodable { let revoked: Int }
     struct AuditBody: Encodable {
         let id: String
@@ -33,9 +52,21 @@ struct AdminUserRoutes {
                 guard let id = UserID(cursor) else { throw CairnError(.invalidRequest, "malformed cursor") }
                 return id
             }
-            let search = request.uri.queryParameters["q"].map(String.init)
-            let users = try await auth.listUsers(search: search, after: after, limit: page.limit)
-            return try APIJSON.response(Page(items: users.map(UserBody.init), nextCursor: page.next(after: users.last?.id.rawValue, count: users.count)))
+            let query = request.uri.queryParameters
+            let search = query["q"].map { String($0.prefix(320)) }
+            let status = try query["status"].map { raw -> UserRecord.Status in
+                guard let status = UserRecord.Status(rawValue: String(raw)) else { throw CairnError.validation(["status": "must be active, pending or disabled"]) }
+                return status
+            }
+            let users = try await auth.listUsers(search: search, status: status, after: after, limit: page.limit)
+            let usage = try await quotas.usage(of: users.map(\.id), now: clock.now())
+            let items = users.map { user in
+                var body = UserBody(user)
+                body.quota = quotas.override(of: user.id)
+                body.usage = usage[user.id]
+                return body
+            }
+            return try APIJSON.response(Page(items: items, nextCursor: page.next(after: users.last?.id.rawValue, count: users.count)))
         }
         admin.patch("/users/:id") { request, context in
             let id = try context.pathID(as: UserID.self, what: "user")
@@ -50,14 +81,45 @@ struct AdminUserRoutes {
                 return status
             }
             if let disabled = patch.disabled { status = disabled ? .disabled : (status ?? .active) }
-            if role == nil && status == nil && problems.isEmpty { problems["body"] = "nothing to change: give role, status or disabled" }
+            if case .some(.some(let quota)) = patch.quota {
+                for (name, value) in [("runs_per_day", quota.runsPerDay), ("tokens_per_day", quota.tokensPerDay), ("tokens_per_month", quota.tokensPerMonth)] {
+                    if let value, !(0...QuotaLimits.maximum).contains(value) {
+                        problems["quota.\(name)"] = "must be an integer between 0 and \(QuotaLimits.maximum), or null for the default"
+                    }
+                }
+            }
+            if role == nil && status == nil && patch.quota == nil && problems.isEmpty {
+                problems["body"] = "nothing to change: give role, status, disabled or quota"
+            }
             if !problems.isEmpty { throw CairnError.validation(problems) }
-            let updated = try await auth.updateUser(id, role: role, status: status, by: try context.requirePrincipal(), origin: request.origin(context))
-            return try APIJSON.response(UserBody(updated))
+            let principal = try context.requirePrincipal()
+            let origin = request.origin(context)
+            var updated: UserRecord
+            if role != nil || status != nil {
+                updated = try await auth.updateUser(id, role: role, status: status, by: principal, origin: origin)
+            } else {
+                guard let found = try await auth.user(id: id) else { throw CairnError.notFound("user") }
+                updated = found
+            }
+            if let quota = patch.quota {
+                let before = quotas.override(of: id)
+                try await quotas.setOverride(quota, of: id)
+                await auth.audit.record("admin.user_quota_changed", actor: principal.userID.rawValue, target: id.rawValue, origin: origin,
+                                        details: ["before": Self.describe(before), "after": Self.describe(quotas.override(of: id))])
+            }
+            var body = UserBody(updated)
+            body.quota = quotas.override(of: id)
+            body.usage = try await quotas.usage(of: [id], now: clock.now())[id]
+            return try APIJSON.response(body)
         }
         admin.post("/users/:id/unlock") { request, context in
             let id = try context.pathID(as: UserID.self, what: "user")
             return try APIJSON.response(UserBody(try await auth.unlock(id, by: try context.requirePrincipal(), origin: request.origin(context))))
+        }
+        admin.post("/users/:id/password-reset") { request, context in
+            let id = try context.pathID(as: UserID.self, what: "user")
+            let (token, expires) = try await auth.issuePasswordReset(for: id, by: try context.requirePrincipal(), origin: request.origin(context))
+            return try APIJSON.response(ResetBody(resetUrl: "/#reset=\(token)", expiresAt: expires), status: .created)
         }
         admin.post("/users/:id/revoke-sessions") { request, context in
             let id = try context.pathID(as: UserID.self, what: "user")
@@ -89,5 +151,12 @@ struct AdminUserRoutes {
             }
             return try APIJSON.response(Page(items: items, nextCursor: page.next(after: entries.last?.id.rawValue, count: entries.count)))
         }
+    }
+
+    /// An override for the audit log: `runs_per_day=5 tokens_per_day=default …` or `none`.
+    static func describe(_ quota: QuotaLimits?) -> String {
+        guard let quota else { return "none" }
+        return [("runs_per_day", quota.runsPerDay), ("tokens_per_day", quota.tokensPerDay), ("tokens_per_month", quota.tokensPerMonth)]
+            .map { "\($0.0)=\($0.1.map(String.init) ?? "default")" }.joined(separator: " ")
     }
 }

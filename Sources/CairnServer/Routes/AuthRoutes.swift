@@ -1,3 +1,4 @@
+import CairnAgents
 import CairnAuth
 import CairnCore
 import CairnStore
@@ -8,10 +9,13 @@ import Hummingbird
 /// `/api/auth/*`: registration, login, token refresh, logout, sessions, password, first-run setup.
 struct AuthRoutes {
     let auth: AuthService
+    /// Quotas shown to the user by `/me` (nil in tests that build the routes alone).
+    var quotas: QuotaGuard?
 
     struct Credentials: Decodable { let email: String; let password: String; let name: String? }
     struct RefreshBody: Decodable { let refreshToken: String }
     struct PasswordBody: Decodable { let currentPassword: String; let newPassword: String }
+    struct ResetBody: Decodable { let token: String; let newPassword: String }
     struct SetupBody: Decodable { let setupToken: String; let email: String; let password: String; let name: String? }
     struct PendingBody: Encodable { let user: UserBody; let status = "pending" }
     struct SessionBody: Encodable {
@@ -34,6 +38,11 @@ struct AuthRoutes {
             case .pending(let user):
                 return try APIJSON.response(PendingBody(user: UserBody(user)), status: .accepted)
             }
+        }
+        group.post("/password-reset") { request, context in
+            let body = try await APIJSON.decode(ResetBody.self, from: request, context: context)
+            try await auth.completePasswordReset(token: body.token, newPassword: body.newPassword, origin: request.origin(context))
+            return Response(status: .noContent)
         }
         group.post("/login") { request, context in
             let body = try await APIJSON.decode(Credentials.self, from: request, context: context)
@@ -68,7 +77,13 @@ struct AuthRoutes {
             return Response(status: .noContent)
         }
         authed.get("/me") { _, context in
-            try APIJSON.response(UserBody(try await auth.currentUser(try context.requirePrincipal())))
+            var body = UserBody(try await auth.currentUser(try context.requirePrincipal()))
+            if let quotas {
+                let principal = try context.requirePrincipal()
+                body.quota = quotas.limits(of: principal.userID)
+                body.usage = try await quotas.usage(of: [principal.userID], now: Date())[principal.userID]
+            }
+            return try APIJSON.response(body)
         }
         authed.get("/sessions") { _, context in
             let principal = try context.requirePrincipal()
