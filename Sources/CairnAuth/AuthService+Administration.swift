@@ -66,6 +66,9 @@ extension AuthService {
     /// One user by id, or nil.
     public func user(id: UserID) async throws -> UserRecord? { try await users.find(id: id) }
 
+    /// The emails of several users, for showing people rather than ids.
+    public func emails(of ids: [UserID]) async throws -> [UserID: String] { try await users.emails(of: ids) }
+
     /// One user by email (normalized as at sign-in), or nil.
     public func user(email: String) async throws -> UserRecord? {
         guard email.utf8.count <= 320 else { return nil }

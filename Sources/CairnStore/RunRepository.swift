@@ -244,6 +244,17 @@ public struct RunRepository: Sendable {
         }
     }
 
+    /// Runs that ended since `since`, and how many of them failed (health figures).
+    public func outcomes(since: Date) async throws -> (finished: Int, failed: Int) {
+        try await store.pool.read { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT COUNT(*) AS finished, COALESCE(SUM(status = 'failed'), 0) AS failed FROM runs
+                WHERE finished_at >= ? AND status IN ('succeeded', 'failed', 'cancelled', 'interrupted')
+                """, arguments: [since.millis])
+            return (row?["finished"] ?? 0, row?["failed"] ?? 0)
+        }
+    }
+
     /// A run of any user (the console).
     public func run(id: RunID) async throws -> RunRecord? {
         try await store.pool.read { db in

@@ -113,6 +113,21 @@ public struct UserRepository: Sendable {
         }
     }
 
+    /// Emails of the given users (unknown ids are left out), in one query.
+    public func emails(of ids: [UserID]) async throws -> [UserID: String] {
+        guard !ids.isEmpty else { return [:] }
+        return try await store.pool.read { db in
+            var result: [UserID: String] = [:]
+            for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                for row in try Row.fetchAll(db, sql: "SELECT id, email FROM users WHERE id IN (\(marks))", arguments: StatementArguments(chunk.map(\.rawValue))) {
+                    if let id = UserID(row["id"]) { result[id] = row["email"] }
+                }
+            }
+            return result
+        }
+    }
+
     public func adminExists() async throws -> Bool {
         try await store.pool.read { db in
             try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM users WHERE role = 'admin' AND status = 'active')") ?? false

@@ -39,6 +39,10 @@ struct RouteMatrixTests {
         "GET /api/admin/breakers": .admin, "GET /api/admin/breakers/{name}": .admin, "POST /api/admin/breakers/{name}": .admin,
         "GET /api/admin/backups": .admin, "POST /api/admin/backups": .admin, "GET /api/admin/backups/{id}/download": .admin,
         "DELETE /api/admin/backups/{id}": .admin, "GET /api/admin/health": .admin,
+        "GET /api/admin/settings": .admin, "PATCH /api/admin/settings": .admin, "GET /api/admin/settings/history": .admin,
+        "POST /api/admin/settings/history/{id}/revert": .admin, "POST /api/admin/users/{id}/password-reset": .admin,
+        "GET /api/admin/runs": .admin, "GET /api/admin/runs/{id}/events": .admin, "POST /api/admin/runs/{id}/cancel": .admin,
+        "POST /api/auth/password-reset": .open,
         "GET /": .assets, "GET /admin": .assets, "GET /admin/**": .assets, "GET /**": .assets,
     ]
 
@@ -68,6 +72,8 @@ struct RouteMatrixTests {
             if path.hasPrefix("/api/admin/breakers/") { path = path.replacingOccurrences(of: "{name}", with: "provider:offline") }
             if path.hasPrefix("/api/admin/providers/") { path = path.replacingOccurrences(of: "{name}", with: "offline") }
             if path.hasPrefix("/api/admin/agents/") { path = path.replacingOccurrences(of: "{name}", with: "matrix") }
+            if path.hasPrefix("/api/admin/runs/") { path = path.replacingOccurrences(of: "{id}", with: run) }
+            if path.hasPrefix("/api/admin/settings/history/") { path = path.replacingOccurrences(of: "{id}", with: "chg_01jdz0000000000000000000000") }
             if path.hasPrefix("/api/admin/backups/") { path = path.replacingOccurrences(of: "{id}", with: "bak_01jdz0000000000000000000000") }
             return path.replacingOccurrences(of: "/**", with: "/index.html")
         }

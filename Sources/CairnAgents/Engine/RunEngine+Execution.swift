@@ -120,6 +120,11 @@ extension RunEngine {
         try await runs.run(id: id)
     }
 
+    /// Runs ended since `since` and how many failed.
+    public func outcomes(since: Date) async throws -> (finished: Int, failed: Int) {
+        try await runs.outcomes(since: since)
+    }
+
     /// Every user's runs for the console, newest first, with each owner's email.
     public func runs(matching query: RunListQuery) async throws -> [(run: RunRecord, email: String?)] {
         try await runs.list(query)

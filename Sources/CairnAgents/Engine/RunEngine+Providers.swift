@@ -9,7 +9,7 @@ extension RunEngine {
         return breakers.all
     }
 
-    public func usageTotals(by grouping: UsageRepository.Grouping, since: Date?) async throws -> [UsageRepository.Total] {
-        try await usage.totals(by: grouping, since: since)
+    public func usageTotals(by grouping: UsageRepository.Grouping, since: Date?, until: Date? = nil) async throws -> [UsageRepository.Total] {
+        try await usage.totals(by: grouping, since: since, until: until)
     }
 }

@@ -20,6 +20,9 @@ public struct ProviderOptions: Sendable, Equatable {
     public var includeUsage = true
     /// openai: extra request headers (Azure-style `api-key` gateways).
     public var headers: [Header] = []
+    /// Any type: price in USD per 1,000 input / output tokens, for the console's cost estimate.
+    public var pricePer1kInput: Double?
+    public var pricePer1kOutput: Double?
 
     public struct Header: Sendable, Equatable {
         public let name: String
@@ -32,11 +35,19 @@ public struct ProviderOptions: Sendable, Equatable {
     static let maxTokensRange = 1...1_000_000
     static let maxHeaders = 20
     static let maxHeaderValueBytes = 4096
+    static let priceRange = 0.0...1_000.0
+    static let priceKeys: Set<String> = ["price_per_1k_input", "price_per_1k_output"]
     static let keys: [String: Set<String>] = [
-        "offline": ["chunk_delay_ms"],
-        "openai": ["include_usage", "headers"],
-        "anthropic": ["max_tokens"],
+        "offline": priceKeys.union(["chunk_delay_ms"]),
+        "openai": priceKeys.union(["include_usage", "headers"]),
+        "anthropic": priceKeys.union(["max_tokens"]),
     ]
+
+    /// Lenient, for stored records: a bad option keeps its default.
+    public static func storedPrices(_ text: String, type: String) -> (input: Double?, output: Double?) {
+        let options = stored(text, type: type)
+        return (options.pricePer1kInput, options.pricePer1kOutput)
+    }
 
     /// Strict: every problem is reported, keyed `options.<key>`.
     public static func decode(_ value: JSONValue, type: String) throws(CairnError) -> ProviderOptions {
@@ -70,6 +81,15 @@ public struct ProviderOptions: Sendable, Equatable {
             options.maxTokens = tokens
         }
         if let usage = checks.boolean("options.include_usage", fields["include_usage"]) { options.includeUsage = usage }
+        for key in priceKeys.sorted() {
+            guard let raw = fields[key], raw != .null else { continue }
+            guard let number = raw.numberValue else {
+                checks.fail("options.\(key)", "must be a number from \(priceRange.lowerBound) to \(priceRange.upperBound) (USD per 1,000 tokens)")
+                continue
+            }
+            guard let price = checks.number("options.\(key)", number, in: priceRange) else { continue }
+            if key == "price_per_1k_input" { options.pricePer1kInput = price } else { options.pricePer1kOutput = price }
+        }
         switch fields["headers"] {
         case nil, .null?: break
         case .object(let headers)? where headers.count <= maxHeaders:

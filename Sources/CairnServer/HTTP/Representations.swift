@@ -70,6 +70,12 @@ struct Pagination {
     let limit: Int
     let cursor: String?
 
+    /// A fixed page (exports), from the start.
+    init(limit: Int, cursor: String? = nil) {
+        self.limit = limit
+        self.cursor = cursor
+    }
+
     init(_ request: Request) throws {
         let query = request.uri.queryParameters
         if let raw = query["limit"] {

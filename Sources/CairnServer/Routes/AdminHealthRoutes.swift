@@ -58,6 +58,13 @@ struct AdminHealthRoutes {
         let load = env.engine.load
         figures["runs_active"] = Figure(.number(Double(load.running)))
         figures["runs_queued"] = Figure(.number(Double(load.queued)))
+        for minutes in [5, 60] {
+            let (finished, failed) = try await env.engine.outcomes(since: now.addingTimeInterval(-Double(minutes) * 60))
+            figures["runs_per_minute_\(minutes)m"] = Figure(.number((Double(finished) / Double(minutes) * 100).rounded() / 100))
+            let rate = finished == 0 ? 0 : (Double(failed) / Double(finished) * 1000).rounded() / 1000
+            figures["error_rate_\(minutes)m"] = finished >= 5 && rate >= 0.5 ? Figure(.number(rate), "fail", note: "\(failed) of \(finished) runs failed")
+                : finished >= 5 && rate >= 0.1 ? Figure(.number(rate), "warn", note: "\(failed) of \(finished) runs failed") : Figure(.number(rate))
+        }
         var states: [String: JSONValue] = [:]
         for breaker in env.engine.breakers.all {
             let state = breaker.snapshot().state.rawValue

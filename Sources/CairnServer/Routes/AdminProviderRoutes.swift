@@ -38,16 +38,22 @@ struct AdminProviderRoutes {
         let reply: String?, usage: [String: Int]?, error: [String: String]?
     }
 
+    /// One usage group: its key fields both flat (as before) and under `key`, a label for
+    /// people, and the cost estimate when every provider involved has a price.
     struct UsageRow: Encodable {
-        let key: [String: String], calls: Int, inputTokens: Int, outputTokens: Int
-        enum CodingKeys: CodingKey { case calls, inputTokens, outputTokens }
+        let key: [String: String], label: String, runs: Int, calls: Int, inputTokens: Int, outputTokens: Int, cost: Double?
+        enum CodingKeys: CodingKey { case key, label, runs, calls, inputTokens, outputTokens, cost }
         func encode(to encoder: any Encoder) throws {
             var flat = encoder.container(keyedBy: DynamicKey.self)
             for (name, value) in key { try flat.encode(value, forKey: DynamicKey(name)) }
             var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(key, forKey: .key)
+            try container.encode(label, forKey: .label)
+            try container.encode(runs, forKey: .runs)
             try container.encode(calls, forKey: .calls)
             try container.encode(inputTokens, forKey: .inputTokens)
             try container.encode(outputTokens, forKey: .outputTokens)
+            try container.encode(cost, forKey: .cost)
         }
     }
 
@@ -98,17 +104,37 @@ struct AdminProviderRoutes {
         admin.get("/usage") { request, _ in
             let query = request.uri.queryParameters
             guard let grouping = UsageRepository.Grouping(rawValue: query["group"].map(String.init) ?? "provider") else {
-                throw CairnError.validation(["group": "must be user, provider or run"])
+                throw CairnError.validation(["group": "must be one of \(UsageRepository.Grouping.allCases.map(\.rawValue).joined(separator: ", "))"])
             }
-            var since: Date?
-            if let raw = query["since"] {
-                guard let parsed = Timestamp.parse(raw) else { throw CairnError.validation(["since": "must be an RFC 3339 timestamp"]) }
-                since = parsed
+            let since = try AdminRunRoutes.date(query["since"], "since")
+            let until = try AdminRunRoutes.date(query["until"], "until")
+            let totals = try await engine.usageTotals(by: grouping, since: since, until: until)
+            let emails = grouping == .user ? try await auth.emails(of: totals.compactMap { $0.key["user_id"].flatMap(UserID.init) }) : [:]
+            let prices = Dictionary(engine.providers.records.map { ($0.name, ProviderOptions.storedPrices($0.options, type: $0.type)) }) { $1 }
+            let items = totals.map { total in
+                let label = switch grouping {
+                case .user: total.key["user_id"].flatMap { UserID($0).flatMap { emails[$0] } ?? $0 } ?? ""
+                case .agent: total.key["agent"] ?? ""
+                case .provider: "\(total.key["provider"] ?? "") · \(total.key["model"] ?? "")"
+                case .day: total.key["day"] ?? ""
+                case .run: total.key["run_id"] ?? ""
+                }
+                return UsageRow(key: total.key, label: label, runs: total.runs, calls: total.calls, inputTokens: total.inputTokens,
+                                outputTokens: total.outputTokens, cost: Self.cost(total, prices: prices))
             }
-            let totals = try await engine.usageTotals(by: grouping, since: since)
-            return try APIJSON.response(Page(items: totals.map { UsageRow(key: $0.key, calls: $0.calls, inputTokens: $0.inputTokens, outputTokens: $0.outputTokens) },
-                                             nextCursor: nil))
+            return try APIJSON.response(Page(items: items, nextCursor: nil))
         }
+    }
+
+    /// USD: each provider's tokens at its prices; nil when a provider used has no price at all.
+    static func cost(_ total: UsageRepository.Total, prices: [String: (input: Double?, output: Double?)]) -> Double? {
+        guard !total.byProvider.isEmpty else { return nil }
+        var sum = 0.0
+        for (provider, tokens) in total.byProvider {
+            guard let price = prices[provider], price.input != nil || price.output != nil else { return nil }
+            sum += Double(tokens.input) / 1000 * (price.input ?? 0) + Double(tokens.output) / 1000 * (price.output ?? 0)
+        }
+        return (sum * 1_000_000).rounded() / 1_000_000
     }
 
     static func summary(_ record: ProviderRecord) -> String {

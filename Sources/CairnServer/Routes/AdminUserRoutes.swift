@@ -38,6 +38,7 @@ struct AdminUserRoutes {
         let id: String
         let at: Date
         let actor: String?
+        let actorEmail: String?
         let action: String
         let target: String?
         let ip: String?
@@ -127,8 +128,14 @@ struct AdminUserRoutes {
             return try APIJSON.response(RevokedBody(revoked: count))
         }
         admin.get("/audit") { request, _ in
-            let page = try Pagination(request)
             let query = request.uri.queryParameters
+            let csv: Bool
+            switch query["format"].map(String.init) {
+            case nil, "json": csv = false
+            case "csv": csv = true
+            default: throw CairnError.validation(["format": "must be json or csv"])
+            }
+            let page = csv ? Pagination(limit: Self.csvLimit) : try Pagination(request)
             func date(_ name: String) throws -> Date? {
                 guard let raw = query[Substring(name)] else { return nil }
                 guard let date = Timestamp.parse(raw) else {
@@ -140,17 +147,49 @@ struct AdminUserRoutes {
                 guard let id = AuditID(cursor) else { throw CairnError(.invalidRequest, "malformed cursor") }
                 return id
             }
+            // The actor may be given as an email; an unknown email matches nothing.
+            var actor = query["actor"].map { String($0.prefix(320)) }
+            if let given = actor, given.contains("@") {
+                actor = try await auth.user(email: given)?.id.rawValue ?? "-"
+            }
             let entries = try await audit.list(AuditQuery(
-                actor: query["actor"].map(String.init), action: query["action"].map(String.init),
-                target: query["target"].map(String.init), since: try date("since"), until: try date("until"),
+                actor: actor, action: query["action"].map { String($0.prefix(200)) },
+                target: query["target"].map { String($0.prefix(320)) }, since: try date("since"), until: try date("until"),
                 before: before, limit: page.limit))
+            let emails = try await auth.emails(of: Array(Set(entries.compactMap { $0.actor.flatMap(UserID.init) })))
+            if csv { return Self.csv(entries, emails: emails) }
             let items = entries.map { entry in
-                AuditBody(id: entry.id.rawValue, at: entry.at, actor: entry.actor, action: entry.action, target: entry.target,
+                AuditBody(id: entry.id.rawValue, at: entry.at, actor: entry.actor, actorEmail: entry.actor.flatMap { UserID($0).flatMap { emails[$0] } },
+                          action: entry.action, target: entry.target,
                           ip: entry.ip, userAgent: entry.userAgent,
                           details: entry.details.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) })
             }
             return try APIJSON.response(Page(items: items, nextCursor: page.next(after: entries.last?.id.rawValue, count: entries.count)))
         }
+    }
+
+    /// The most rows one CSV export holds.
+    static let csvLimit = 10_000
+
+    /// The audit rows as CSV (RFC 4180), an attachment. Cells that a spreadsheet would run as a
+    /// formula (`=`, `+`, `-`, `@` first) are prefixed with `'`.
+    static func csv(_ entries: [AuditEntry], emails: [UserID: String]) -> Response {
+        func cell(_ value: String?) -> String {
+            guard var text = value, !text.isEmpty else { return "" }
+            if let first = text.first, "=+-@\t\r".contains(first) { text = "'" + text }
+            if text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+                return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            }
+            return text
+        }
+        var out = "id,at,actor,actor_email,action,target,ip,details\r\n"
+        for entry in entries {
+            let email = entry.actor.flatMap { UserID($0).flatMap { emails[$0] } }
+            out += [entry.id.rawValue, Timestamp.format(entry.at), entry.actor, email, entry.action, entry.target, entry.ip, entry.details]
+                .map(cell).joined(separator: ",") + "\r\n"
+        }
+        return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"cairn-audit.csv\""],
+                        body: .init(byteBuffer: .init(string: out)))
     }
 
     /// An override for the audit log: `runs_per_day=5 tokens_per_day=default …` or `none`.
