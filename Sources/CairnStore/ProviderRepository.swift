@@ -132,7 +132,7 @@ public struct UsageRepository: Sendable {
         if let since { usageSQL += " AND m.at >= ?"; usageArguments += [since.millis] }
         if let until { usageSQL += " AND m.at <= ?"; usageArguments += [until.millis] }
         if let userID { usageSQL += " AND m.user_id = ?"; usageArguments += [userID] }
-        usageSQL += " GROUP BY \(columns.map(\.name).joined(separator: ", ")), m.provider"
+        usageSQL += " GROUP BY \(columns.map(\.usage).joined(separator: ", ")), m.provider"
         // Runs per group from the runs themselves (a run that made no model call counts too).
         var runsSQL: String?
         var runsArguments: StatementArguments = []
@@ -141,7 +141,7 @@ public struct UsageRepository: Sendable {
             if let since { sql += " AND r.created_at >= ?"; runsArguments += [since.millis] }
             if let until { sql += " AND r.created_at <= ?"; runsArguments += [until.millis] }
             if let userID { sql += " AND r.user_id = ?"; runsArguments += [userID] }
-            runsSQL = sql + " GROUP BY \(columns.map(\.name).joined(separator: ", "))"
+            runsSQL = sql + " GROUP BY \(columns.compactMap(\.runs).joined(separator: ", "))"
         }
         let names = columns.map(\.name)
         return try await store.pool.read { [usageSQL, usageArguments, runsSQL, runsArguments] db in

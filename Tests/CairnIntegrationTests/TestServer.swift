@@ -34,7 +34,9 @@ struct TestServer {
         defer { try? store.close() }
         var logger = Logger(label: "cairn-test")
         logger.logLevel = .warning
-        let env = try await ServerEnvironment.boot(settings: try settings(), store: store, logger: logger, clock: clock)
+        // As `cairn serve` does: the runtime settings stored in the database on top.
+        let settings = try settings().withRuntime(try SettingsRepository(store: store).all())
+        let env = try await ServerEnvironment.boot(settings: settings, store: store, logger: logger, clock: clock)
         let app = CairnApplication.makeApplication(env)
         let result = try await app.test(.live) { client in try await body(client, env) }
         await env.engine.shutdown()

@@ -146,3 +146,58 @@ struct ConfigurationTests {
         #expect(SettingsCatalog.byKey["auth.access_ttl_seconds"]?.environmentName == "CAIRN_AUTH_ACCESS_TTL_SECONDS")
     }
 }
+
+@Suite("Runtime settings and quotas")
+struct RuntimeSettingsTests {
+    func file(_ name: String, _ contents: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-cfg-\(UUID().uuidString)-\(name)").path
+        try contents.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func anUnknownKeyInAConfigFileStopsStartUpWithOneLine() throws {
+        for (name, contents, key) in [("typo.yaml", "server:\n  prot: 9000\n", "server.prot"), ("typo.json", #"{"auth": {"registration": "open", "registraton": "closed"}}"#, "auth.registraton"),
+                                      ("flat.yaml", "server.port: 9000\nfoo: 1\n", "foo")] {
+            let path = try file(name, contents)
+            do {
+                _ = try ConfigurationLoader.load(ConfigurationSources(configFile: path))
+                Issue.record("\(name) should be refused")
+            } catch {
+                #expect(error.description == "invalid configuration: \(key) in config file \(path): unknown setting")
+            }
+        }
+        // Known keys, nested or dotted, load.
+        let good = try file("good.yaml", "server:\n  port: 9001\nauth.registration: closed\n")
+        let settings = try ConfigurationLoader.load(ConfigurationSources(configFile: good))
+        #expect(settings.int("server.port") == 9001 && settings.string("auth.registration") == "closed")
+    }
+
+    @Test func aRuntimeLayerOverridesTheStaticOnesAndDroppingItFallsBack() throws {
+        let base = try ConfigurationLoader.load(ConfigurationSources(flags: ["runs.max_per_user": "4"]))
+        let raised = try base.withRuntime(["runs.max_per_user": "7", "server.port": "1"])
+        #expect(raised.int("runs.max_per_user") == 7 && raised.values["runs.max_per_user"]?.source == .runtime)
+        #expect(raised.int("server.port") == 8080, "a key that is not runtime-editable ignores the runtime layer")
+        let dropped = try raised.withRuntime([:])
+        #expect(dropped.int("runs.max_per_user") == 4 && dropped.values["runs.max_per_user"]?.source == .flag)
+        #expect(throws: InvalidSetting.self) { try base.withRuntime(["runs.max_per_user": "0"]) }
+    }
+
+    @Test func quotaRefusalsNameTheLimitAndTheUTCReset() throws {
+        let now = try #require(Timestamp.parse("2026-12-31T23:30:00.000Z"))
+        let limits = QuotaLimits(runsPerDay: 3, tokensPerDay: 0, tokensPerMonth: 1000)
+        #expect(limits.refusal(for: QuotaUsage(runsToday: 2, tokensToday: 999_999, tokensMonth: 999), now: now) == nil, "0 is unlimited")
+        let runs = try #require(limits.refusal(for: QuotaUsage(runsToday: 3), now: now))
+        #expect(runs.code == .quotaExceeded && runs.details?["limit"] == "runs_per_day" && runs.details?["resets_at"] == "2027-01-01T00:00:00.000Z")
+        #expect(runs.retryAfter == 1800)
+        let month = try #require(limits.refusal(for: QuotaUsage(tokensMonth: 1000), now: now))
+        #expect(month.details?["limit"] == "tokens_per_month" && month.details?["resets_at"] == "2027-01-01T00:00:00.000Z")
+        let mid = try #require(Timestamp.parse("2026-02-10T05:00:00.000Z"))
+        #expect(QuotaPeriods(now: mid).nextMonth == Timestamp.parse("2026-03-01T00:00:00.000Z"))
+        #expect(QuotaPeriods(now: mid).dayStart == Timestamp.parse("2026-02-10T00:00:00.000Z"))
+        // A user's override wins field by field; nil fields take the default.
+        let settings = try ConfigurationLoader.load(ConfigurationSources(flags: ["quotas.runs_per_day": "10", "quotas.tokens_per_month": "50"]))
+        let effective = QuotaLimits.effective(override: QuotaLimits(runsPerDay: 2), settings: settings)
+        #expect(effective == QuotaLimits(runsPerDay: 2, tokensPerDay: 0, tokensPerMonth: 50))
+        #expect(!QuotaLimits.effective(override: nil, settings: try ConfigurationLoader.load(ConfigurationSources())).limitsAnything)
+    }
+}

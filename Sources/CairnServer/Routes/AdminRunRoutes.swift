@@ -59,11 +59,7 @@ struct AdminRunRoutes {
         admin.get("/runs/:id/events") { request, context in
             let id = try context.pathID(as: RunID.self, what: "run")
             guard let run = try await engine.run(id: id) else { throw CairnError.notFound("run") }
-            var after = 0
-            if let raw = request.uri.queryParameters["after"] {
-                guard let value = Int(raw), value >= 0 else { throw CairnError.validation(["after": "must be a non-negative integer"]) }
-                after = value
-            }
+            let after = try RunRoutes.afterSeq(request.uri.queryParameters["after"].map(String.init))
             let events = try await engine.log.events(run: id, user: run.userID, after: after) ?? []
             let body = "{\"items\":[" + events.map(\.envelopeJSON).joined(separator: ",") + "]}"
             return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: .init(string: body)))

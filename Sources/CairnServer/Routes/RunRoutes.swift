@@ -60,7 +60,7 @@ struct RunRoutes {
         }
         api.get("/runs/:id/events") { request, context in
             let principal = try context.requirePrincipal()
-            let after = try afterSeq(request.uri.queryParameters["after"].map(String.init))
+            let after = try Self.afterSeq(request.uri.queryParameters["after"].map(String.init))
             guard let events = try await engine.log.events(run: try context.pathID(as: RunID.self, what: "run"), user: principal.userID, after: after) else {
                 throw CairnError.notFound("run")
             }
@@ -72,7 +72,7 @@ struct RunRoutes {
         api.get("/runs/:id/stream") { request, context in
             let principal = try context.requirePrincipal()
             let id = try context.pathID(as: RunID.self, what: "run")
-            let after = try afterSeq(request.headers[HTTPField.Name("Last-Event-ID")!] ?? request.uri.queryParameters["after"].map(String.init))
+            let after = try Self.afterSeq(request.headers[HTTPField.Name("Last-Event-ID")!] ?? request.uri.queryParameters["after"].map(String.init))
             guard try await engine.run(id: id, userID: principal.userID) != nil else { throw CairnError.notFound("run") }
             let log = engine.log
             let auth = self.auth
@@ -105,7 +105,7 @@ struct RunRoutes {
         }
     }
 
-    func afterSeq(_ raw: String?) throws -> Int {
+    static func afterSeq(_ raw: String?) throws -> Int {
         guard let raw else { return 0 }
         guard raw.utf8.count <= 20, let value = Int(raw), (0...ClientFrame.maxSeq).contains(value) else {
             throw CairnError.validation(["after": "must be a whole number from 0 to \(ClientFrame.maxSeq)"])
