@@ -53,9 +53,22 @@
   };
   const statusBadge = (status) => badge(String(status), STATUS_KIND[status]);
 
-  function table(headings, tbody) {
+  // { stack: true }: on a phone each row becomes a card, every cell labelled with its column
+  // (rows added later are labelled as they arrive).
+  function table(headings, tbody, { stack = false } = {}) {
+    if (stack) {
+      const label = () => {
+        for (const row of tbody.rows) {
+          [...row.cells].forEach((cell, index) => {
+            if (!cell.hasAttribute('colspan') && !cell.dataset.label) cell.dataset.label = headings[index] || '';
+          });
+        }
+      };
+      new MutationObserver(label).observe(tbody, { childList: true });
+      label();
+    }
     return el('div', { class: 'table-wrap' },
-      el('table', {}, el('thead', {}, el('tr', {}, ...headings.map((h) => el('th', { scope: 'col', text: h })))), tbody));
+      el('table', { class: stack ? 'stack' : null }, el('thead', {}, el('tr', {}, ...headings.map((h) => el('th', { scope: 'col', text: h })))), tbody));
   }
 
   // Nested objects become dotted keys, so a health report reads as one flat list.

@@ -36,7 +36,7 @@
     const error = el('div', { class: 'error', role: 'alert', hidden: true });
     const tbody = el('tbody');
     const older = el('button', { type: 'button', text: 'Older', hidden: true });
-    kit.body.replaceChildren(form, status, error, table(['Time', 'Actor', 'Action', 'Target', 'IP', 'Details'], tbody),
+    kit.body.replaceChildren(form, status, error, table(['Time', 'Actor', 'Action', 'Target', 'IP', 'Details'], tbody, { stack: true }),
       el('div', { class: 'actions' }, older));
 
     let cursor = null;
@@ -74,8 +74,8 @@
         tbody.append(...entries.map((entry) => el('tr', { 'data-id': entry.id, 'data-action': entry.action },
           el('td', {}, cell(entry.at)),
           el('td', {}, actorCell(entry)),
-          el('td', {}, el('code', { text: entry.action })),
-          el('td', {}, clip(entry.target, 36)),
+          el('td', { class: 'nowrap' }, el('code', { text: entry.action })),
+          el('td', {}, clip(entry.target, 28)),
           el('td', { title: entry.user_agent || null }, cell(entry.ip)),
           el('td', {}, details(entry.details)))));
         if (!append && !entries.length) {

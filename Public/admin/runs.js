@@ -46,8 +46,8 @@
     const tbody = el('tbody');
     const more = el('button', { type: 'button', text: 'Older', hidden: true });
     const timeline = el('section', { class: 'panel timeline-panel', 'aria-labelledby': 'timeline-title', hidden: true });
-    const COLUMNS = ['Created', 'User', 'Agent', 'Status', 'Duration', 'Tokens (in / out)', 'Error', 'Actions'];
-    kit.body.replaceChildren(form, status, error, table(COLUMNS, tbody), el('div', { class: 'actions' }, more), timeline);
+    const COLUMNS = ['Created', 'User', 'Agent', 'Status', 'Duration', 'Tokens in / out', 'Error', 'Actions'];
+    kit.body.replaceChildren(form, status, error, table(COLUMNS, tbody, { stack: true }), el('div', { class: 'actions' }, more), timeline);
 
     let filters = {};
     let first = []; // the newest page, refreshed while live
@@ -70,12 +70,12 @@
       return el('tr', { 'data-id': run.id, 'data-status': run.status, class: selected === run.id ? 'selected' : null },
         el('td', { title: run.id }, cell(run.created_at)),
         el('td', {}, person(run.user_email, run.user_id)),
-        el('td', {}, clip(run.agent, 24)),
+        el('td', {}, clip(run.agent, 16)),
         el('td', {}, badge(run.status, KIND[run.status])),
         el('td', {}, cell(duration(run.duration_ms))),
         el('td', {}, cell(tokens)),
-        el('td', {}, clip(failure, 40)),
-        el('td', {}, el('div', { class: 'row-actions' }, ...actions)));
+        el('td', {}, clip(failure, 16)),
+        el('td', { class: 'run-actions' }, el('div', { class: 'row-actions' }, ...actions)));
     }
 
     // Rows are rebuilt only when their run changed, so focus and selection survive a refresh.
@@ -180,7 +180,7 @@
           last.text += text;
           last.lastSeq = event.seq;
         } else {
-          groups.push({ type: event.type, at: event.at, seq: event.seq, lastSeq: event.seq, count: 1, text });
+          groups.push({ type: event.type, at: event.at || event.ts, seq: event.seq, lastSeq: event.seq, count: 1, text });
         }
       }
       timelineList.replaceChildren(...(groups.length ? groups.map((g) => el('li', { class: `event event-${String(g.type).replace(/[^a-z0-9_-]/gi, '')}` },

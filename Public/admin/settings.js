@@ -95,10 +95,10 @@
       }
       return el('tr', { 'data-key': item.key },
         el('th', { scope: 'row', class: 'setting-key' }, el('code', { text: item.key }), item.summary ? el('div', { class: 'hint', text: item.summary }) : null),
-        el('td', { class: 'setting-value' }, valueCell, message),
-        el('td', {}, el('span', { class: `badge source source-${item.source}`, title: `${SOURCE_HINT[item.source] || item.source}${item.origin ? `: ${item.origin}` : ''}`, text: item.source })),
-        el('td', { class: 'setting-default' }, clip(item.default === undefined ? null : shown(item.default), 30)),
-        el('td', {}, el('div', { class: 'row-actions' }, ...actions)));
+        el('td', { class: 'setting-value', 'data-label': 'Value' }, valueCell, message),
+        el('td', { 'data-label': 'Source' }, el('span', { class: `badge source source-${item.source}`, title: `${SOURCE_HINT[item.source] || item.source}${item.origin ? `: ${item.origin}` : ''}`, text: item.source })),
+        el('td', { class: 'setting-default', 'data-label': 'Default' }, clip(item.default === undefined ? null : shown(item.default), 30)),
+        el('td', { 'data-label': '' }, el('div', { class: 'row-actions' }, ...actions)));
     }
 
     function draw() {
@@ -118,7 +118,7 @@
         const titleId = `section-${section.replace(/[^a-z0-9]+/gi, '-')}`;
         return el('section', { class: 'panel settings-section', 'aria-labelledby': titleId },
           el('h2', { id: titleId, text: section }),
-          el('div', { class: 'table-wrap' }, el('table', { class: 'settings' },
+          el('div', { class: 'table-wrap' }, el('table', { class: 'settings stack' },
             el('colgroup', {}, ...['key', 'value', 'source', 'default', 'actions'].map((c) => el('col', { class: `c-${c}` }))),
             el('thead', {}, el('tr', {}, ...['Setting', 'Value', 'Source', 'Default', 'Actions'].map((h) => el('th', { scope: 'col', text: h })))),
             el('tbody', {}, ...list.map(row)))));
@@ -249,7 +249,7 @@
     }
 
     older.addEventListener('click', () => loadHistory(true));
-    historyBody.replaceChildren(historyError, table(['Time', 'By', 'Setting', 'Change (runtime override)', 'Actions'], historyRows),
+    historyBody.replaceChildren(historyError, table(['Time', 'By', 'Setting', 'Change (runtime override)', 'Actions'], historyRows, { stack: true }),
       el('div', { class: 'actions' }, older));
     await loadHistory();
   }

@@ -27,7 +27,7 @@
     const tbody = el('tbody');
     const more = el('button', { type: 'button', text: 'Load more', hidden: true });
     const COLUMNS = ['User', 'Role', 'Status', 'Usage (UTC day / month)', 'Last sign-in', 'Actions'];
-    kit.body.replaceChildren(form, status, error, table(COLUMNS, tbody), el('div', { class: 'actions' }, more));
+    kit.body.replaceChildren(form, status, error, table(COLUMNS, tbody, { stack: true }), el('div', { class: 'actions' }, more));
 
     let cursor = null;
     let filters = { q: '', status: '' };
