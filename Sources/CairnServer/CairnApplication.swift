@@ -24,6 +24,8 @@ public struct ServerEnvironment: Sendable {
     public let startedAt: Date
     /// Counters of `/ws`, shared by every connection.
     public let gateway = GatewayCounters()
+    /// The Prometheus registry behind `/metrics`.
+    public let metrics: ServerMetrics
 
     /// Wires the services over an open store, loads (or creates) the signing keys and closes
     /// runs a previous process left open.
@@ -32,11 +34,12 @@ public struct ServerEnvironment: Sendable {
         let auth = AuthService(store: store, settings: live, clock: clock, logger: logger)
         try await auth.prepare()
         let breakers = BreakerRegistry(config: CircuitBreakerConfig(settings: settings), clock: clock)
-        let engine = RunEngine(store: store, settings: live, breakers: breakers, clock: clock, logger: logger)
+        let metrics = ServerMetrics()
+        let engine = RunEngine(store: store, settings: live, breakers: breakers, clock: clock, logger: logger, metrics: metrics.engine)
         try await engine.prepare()
         let backups = BackupService(store: store, settings: live, audit: auth.audit, clock: clock, logger: logger)
         return ServerEnvironment(settings: live, store: store, logger: logger, clock: clock, auth: auth, engine: engine, backups: backups,
-                                 startedAt: clock.now())
+                                 startedAt: clock.now(), metrics: metrics)
     }
 }
 
@@ -49,6 +52,7 @@ public enum CairnApplication {
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: AccessLogMiddleware())
+        router.add(middleware: HTTPMetricsMiddleware(metrics: env.metrics))
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: BodyLimitMiddleware(limit: env.settings.snapshot.int("server.body_limit_bytes")))
         HealthRoutes(store: env.store).register(on: router)

@@ -17,6 +17,11 @@ extension Store {
         return free >= minimumFreeBytes ? "ok" : "low: \(free / 1024) KiB free"
     }
 
+    /// The database file's size (or its WAL's, with `suffix: "-wal"`); 0 when absent.
+    public func fileBytes(suffix: String = "") -> Int64 {
+        ((try? FileManager.default.attributesOfItem(atPath: path + suffix))?[.size] as? NSNumber)?.int64Value ?? 0
+    }
+
     /// Bytes available to this process on the filesystem holding `directory`, or nil when unknown.
     public static func freeBytes(directory: String) -> UInt64? {
         var stats = statvfs()

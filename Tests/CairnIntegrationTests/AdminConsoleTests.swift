@@ -298,4 +298,40 @@ struct AdminConsoleTests {
             #expect((try await client.call(.get, "/api/admin/users?status=pending", token: token).json()["items"] as? [[String: Any]])?.isEmpty == true)
         }
     }
+
+    @Test func metricsCountRequestsRunsAndTokensAndABreakerResetNeverLowersACounter() async throws {
+        try await TestServer(["agents.offline_chunk_delay_ms": "0"]).run { client, env in
+            let (token, _) = try await admin(client, env)
+            let user = try await client.registerUser("metrics@example.com")
+            let (_, run, _) = try await client.startRun(user.access, input: "What is 6 * 7?")
+            _ = try await client.waitForRun(user.access, run)
+            _ = try await client.call(.get, "/api/threads", token: user.access)
+            func scrape() async throws -> String { try await client.call(.get, "/metrics", token: token).text }
+            func value(_ text: String, _ prefix: String) -> Double? {
+                text.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap { $0.split(separator: " ").last.flatMap { Double($0) } }
+            }
+            var text = try await scrape()
+            #expect(value(text, #"cairn_http_requests_total{method="GET",route="/api/threads",status="200"}"#) == 1)
+            #expect(text.contains(#"cairn_http_request_duration_seconds_bucket{method="GET",route="/api/threads",le="#))
+            #expect(value(text, #"cairn_runs_total{status="succeeded"}"#) == 1)
+            #expect(text.contains(#"cairn_run_duration_seconds_count{agent="assistant",status="succeeded"} 1"#))
+            #expect((value(text, #"cairn_provider_tokens_total{provider="offline",direction="output"}"#) ?? 0) > 0)
+            #expect((value(text, #"cairn_provider_call_duration_seconds_count{provider="offline",outcome="success"}"#) ?? 0) >= 1)
+            #expect((value(text, "cairn_database_bytes ") ?? 0) > 0)
+            #expect((value(text, "cairn_process_resident_memory_bytes ") ?? 0) > 1_000_000)
+            #expect((value(text, "cairn_process_open_fds ") ?? 0) > 3)
+            let successful = #"cairn_breaker_calls_total{breaker="provider:offline",kind="successful"}"#
+            let before = try #require(value(text, successful))
+            #expect(before >= 1)
+            // A reset clears the breaker's window and its console totals, never a Prometheus counter.
+            #expect(try await client.call(.post, "/api/admin/breakers/provider:offline", json: ["action": "reset"], token: token).status == .ok)
+            text = try await scrape()
+            #expect(value(text, successful) == before)
+            // Unknown paths share one series instead of one per path.
+            _ = try await client.call(.get, "/api/nothing/here-\(UUID().uuidString)", token: token)
+            text = try await scrape()
+            #expect(text.contains(#"status="404"} 1"#))
+            #expect(!text.contains("here-"))
+        }
+    }
 }

@@ -12,7 +12,7 @@ extension RunEngine {
         let toolContext = ToolContext(run: context, conversations: conversations, notes: notes, settings: config, breakers: breakers, now: now)
         let caller = ProviderCaller(directory: providers, breakers: breakers, emitter: emitter, usage: usage,
                                     retryBase: .milliseconds(config.int("providers.retry_base_ms")),
-                                    maxRetryDelay: .milliseconds(config.int("providers.retry_max_delay_ms")))
+                                    maxRetryDelay: .milliseconds(config.int("providers.retry_max_delay_ms")), metrics: metrics)
         let runner = AgentRunner(
             registry: agents, caller: caller,
             dispatcher: ToolDispatcher(tools: BuiltinTools.all, timeout: .seconds(config.int("tools.timeout_seconds"))),
@@ -62,6 +62,7 @@ extension RunEngine {
         let closing = emitter.closingEvents(status: status, error: error, messageID: message?.id, usage: usage)
         let outcome = RunOutcome(status: status, errorCode: error?.code, errorMessage: error?.message,
                                  inputTokens: usage.0, outputTokens: usage.1, assistantMessage: message, calls: calls)
+        metrics.runFinished(agent: run.agent, status: status.rawValue, duration: now.timeIntervalSince(run.createdAt))
         do {
             try await log.finish(RunFinish(runID: run.id, userID: run.userID, outcome: outcome, closingEvents: closing, at: now))
         } catch {

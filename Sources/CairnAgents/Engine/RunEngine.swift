@@ -19,6 +19,8 @@ public final class RunEngine: Sendable {
     public let providers: ProviderDirectory
     public let breakers: BreakerRegistry
     let usage: UsageRepository
+    /// Run and model-call measurements (`/metrics`).
+    let metrics: EngineMetrics
     /// Per-user quotas, checked before a run is admitted.
     public let quotas: QuotaGuard
     let scheduler: Mutex<SchedulerState>
@@ -52,7 +54,9 @@ public final class RunEngine: Sendable {
         let userID: UserID
     }
 
-    public init(store: Store, settings: LiveSettings, breakers: BreakerRegistry, clock: any WallClock = SystemClock(), logger: Logger) {
+    public init(store: Store, settings: LiveSettings, breakers: BreakerRegistry, clock: any WallClock = SystemClock(), logger: Logger,
+                metrics: EngineMetrics = EngineMetrics()) {
+        self.metrics = metrics
         runs = RunRepository(store: store)
         conversations = ConversationRepository(store: store)
         notes = NoteRepository(store: store)

@@ -13,6 +13,8 @@ public struct ProviderCaller: Sendable {
     let usage: UsageCounter
     let retryBase: Duration
     let maxRetryDelay: Duration
+    /// Latency and tokens of each call, for `/metrics`.
+    var metrics = EngineMetrics()
 
     struct Turn {
         var text = ""
@@ -72,10 +74,12 @@ public struct ProviderCaller: Sendable {
                         }
                     }
                     try Task.checkCancellation()
+                    metrics.providerCall(provider: name, outcome: "success", duration: ContinuousClock.now - started)
                     breaker.record(permit, .success, duration: elapsed())
                     recordUsage(provider: provider, request: attemptRequest, turn: turn)
                     return turn
                 } catch let failure as ProviderError where !Task.isCancelled {
+                    metrics.providerCall(provider: name, outcome: "failure", duration: ContinuousClock.now - started)
                     breaker.record(permit, failure.breakerOutcome, duration: elapsed())
                     recordUsage(provider: provider, request: attemptRequest, turn: turn)
                     if !turn.text.isEmpty {
@@ -96,6 +100,7 @@ public struct ProviderCaller: Sendable {
                     try await Task.sleep(for: delay)
                 } catch {
                     // Cancellation, or the run's own event writing failed: not the provider's fault.
+                    metrics.providerCall(provider: name, outcome: "cancelled", duration: ContinuousClock.now - started)
                     breaker.record(permit, .ignored)
                     recordUsage(provider: provider, request: attemptRequest, turn: turn)
                     throw error
@@ -126,6 +131,7 @@ public struct ProviderCaller: Sendable {
     /// Counted also for a call that failed or was cancelled midway, if the vendor reported tokens.
     private func recordUsage(provider: any LLMProvider, request: ProviderRequest, turn: Turn) {
         guard turn.inputTokens > 0 || turn.outputTokens > 0 else { return }
+        metrics.providerTokens(provider: provider.name, input: turn.inputTokens, output: turn.outputTokens)
         usage.add(ModelCallUsage(provider: provider.name, model: request.model ?? provider.defaultModel,
                                  inputTokens: turn.inputTokens, outputTokens: turn.outputTokens))
     }

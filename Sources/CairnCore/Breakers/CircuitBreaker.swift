@@ -33,6 +33,8 @@ public final class CircuitBreaker: Sendable {
         public let slowCallRate: Double
         /// Totals since start (or the last reset).
         public let totals: Totals
+        /// Totals since the process started, never reset: what monitoring counters show.
+        public let lifetime: Totals
         public let transitions: [Transition]
         public let config: CircuitBreakerConfig
     }
@@ -69,6 +71,7 @@ public final class CircuitBreaker: Sendable {
         var trialsIssued = 0
         var trials: [Record] = []
         var totals = Totals()
+        var lifetime = Totals()
         var transitions: [Transition] = []
     }
 
@@ -96,6 +99,7 @@ public final class CircuitBreaker: Sendable {
                 return .success(Permit(generation: state.generation, started: now, trial: true))
             case .open, .forcedOpen, .halfOpen:
                 state.totals.notPermitted += 1
+                state.lifetime.notPermitted += 1
                 let next = state.current == .open ? state.since.addingTimeInterval(config.waitInOpen) : nil
                 return .failure(BreakerOpenError(breaker: name, state: state.current, nextAttemptAt: next))
             }
@@ -114,12 +118,20 @@ public final class CircuitBreaker: Sendable {
             switch outcome {
             case .ignored:
                 state.totals.ignored += 1
+                state.lifetime.ignored += 1
                 if permit.trial { state.trialsIssued -= 1 }
                 return
-            case .success: state.totals.successful += 1
-            case .failure: state.totals.failed += 1
+            case .success:
+                state.totals.successful += 1
+                state.lifetime.successful += 1
+            case .failure:
+                state.totals.failed += 1
+                state.lifetime.failed += 1
             }
-            if slow { state.totals.slow += 1 }
+            if slow {
+                state.totals.slow += 1
+                state.lifetime.slow += 1
+            }
             let record = Record(failed: outcome == .failure, slow: slow)
             if permit.trial {
                 state.trials.append(record)
@@ -164,7 +176,9 @@ public final class CircuitBreaker: Sendable {
             case .disable: transition(&state, to: .disabled, reason: "disabled by \(actor)", now: now)
             case .reset:
                 let from = state.current
+                let lifetime = state.lifetime
                 state = State(since: now)
+                state.lifetime = lifetime
                 state.generation = 1
                 state.transitions = [Transition(at: now, from: from, to: .closed, reason: "reset by \(actor)")]
             }
@@ -191,7 +205,7 @@ public final class CircuitBreaker: Sendable {
             return Snapshot(name: name, state: state.current, since: state.since,
                             nextAttemptAt: state.current == .open ? state.since.addingTimeInterval(config.waitInOpen) : nil,
                             bufferedCalls: records.count, failedCalls: failed, slowCalls: slow, failureRate: rate(failed), slowCallRate: rate(slow),
-                            totals: state.totals, transitions: state.transitions, config: config)
+                            totals: state.totals, lifetime: state.lifetime, transitions: state.transitions, config: config)
         }
     }
 

@@ -44,8 +44,8 @@ struct AdminHealthRoutes {
         figures["version"] = Figure(.string("\(BuildInfo.version) (\(BuildInfo.commit))"))
         figures["uptime_seconds"] = Figure(.number(Double(max(0, Int(now.timeIntervalSince(env.startedAt))))))
         let database = env.store.path
-        figures["database_bytes"] = Figure(.number(Double(fileSize(database))))
-        let wal = fileSize(database + "-wal")
+        figures["database_bytes"] = Figure(.number(Double(env.store.fileBytes())))
+        let wal = env.store.fileBytes(suffix: "-wal")
         figures["wal_bytes"] = wal > 256 << 20 ? Figure(.number(Double(wal)), "warn", note: "the WAL is over 256 MiB: long readers keep checkpoints from finishing")
             : Figure(.number(Double(wal)))
         let free = Store.freeBytes(directory: (database as NSString).deletingLastPathComponent)
@@ -94,7 +94,4 @@ struct AdminHealthRoutes {
         return Figure(value)
     }
 
-    func fileSize(_ path: String) -> Int64 {
-        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
-    }
 }

@@ -5,7 +5,11 @@ import Foundation
 import Hummingbird
 
 /// `GET /metrics` in the Prometheus text format, for an admin token or the `metrics.token` bearer
-/// token: WebSocket gateway counters, run load, and every circuit breaker's state and calls.
+/// token. Read at scrape time: WebSocket gateway counters, run load, every circuit breaker's
+/// state and lifetime calls (a breaker reset never lowers a counter), database and WAL size,
+/// process memory and open descriptors. Recorded as they happen (swift-metrics into the
+/// server's Prometheus registry): HTTP requests by route and status with latency, run
+/// durations by agent and status, model-call latency and tokens by provider.
 struct MetricsRoute {
     let env: ServerEnvironment
 
@@ -47,6 +51,12 @@ struct MetricsRoute {
         let load = env.engine.load
         out.metric("cairn_runs_running", "gauge", "runs executing", [([:], load.running)])
         out.metric("cairn_runs_queued", "gauge", "runs waiting for a slot", [([:], load.queued)])
+        out.metric("cairn_database_bytes", "gauge", "size of cairn.db", [([:], Int(env.store.fileBytes()))])
+        out.metric("cairn_database_wal_bytes", "gauge", "size of the write-ahead log", [([:], Int(env.store.fileBytes(suffix: "-wal")))])
+        if let resident = Self.residentBytes() { out.metric("cairn_process_resident_memory_bytes", "gauge", "resident memory of the process", [([:], resident)]) }
+        if let descriptors = Self.openDescriptors() { out.metric("cairn_process_open_fds", "gauge", "open file descriptors", [([:], descriptors)]) }
+        out.metric("cairn_process_uptime_seconds", "gauge", "seconds since the server started",
+                   [([:], max(0, Int(env.clock.now().timeIntervalSince(env.startedAt))))])
         let snapshots = env.engine.allBreakers().map { $0.snapshot() }
         out.metric("cairn_breaker_state", "gauge", "1 for the breaker's current state",
                    snapshots.flatMap { snapshot in
@@ -54,13 +64,26 @@ struct MetricsRoute {
                    })
         out.metric("cairn_breaker_calls_total", "counter", "calls through each breaker by outcome",
                    snapshots.flatMap { snapshot in
-                       let totals = snapshot.totals
+                       let totals = snapshot.lifetime
                        return [("successful", totals.successful), ("failed", totals.failed), ("not_permitted", totals.notPermitted), ("ignored", totals.ignored)]
                            .map { (["breaker": snapshot.name, "kind": $0.0], $0.1) }
                    })
         out.metric("cairn_breaker_slow_calls_total", "counter", "calls slower than the breaker's slow-call duration",
-                   snapshots.map { (["breaker": $0.name], $0.totals.slow) })
-        return out.text
+                   snapshots.map { (["breaker": $0.name], $0.lifetime.slow) })
+        return out.text + env.metrics.registry.emitToString()
+    }
+
+    /// Resident set size from `/proc/self/statm` (Linux); nil elsewhere.
+    static func residentBytes() -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return nil }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    /// Entries of `/proc/self/fd` (Linux); nil elsewhere.
+    static func openDescriptors() -> Int? {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")).map { max(0, $0.count - 1) }
     }
 }
 
