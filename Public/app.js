@@ -528,9 +528,94 @@
   ui.stop.addEventListener('click', stop);
   ui.newThread.addEventListener('click', startNewThread);
 
+  // ---- password reset from an administrator's one-time link (/#reset=<token>) ----
+
+  // Built only when a link is opened, so the sign-in form's labels stay unique on the page.
+  let reset = null;
+  function resetView() {
+    if (reset) return reset;
+    const field = (id, label) => {
+      const input = el('input', { id, type: 'password', autocomplete: 'new-password', minlength: '10', required: true });
+      return [input, el('div', { class: 'field' }, el('label', { for: id, text: label }), input)];
+    };
+    const [password, passwordField] = field('new-password', 'New password');
+    const [again, againField] = field('new-password-again', 'New password again');
+    const error = el('div', { class: 'error', role: 'alert', hidden: true });
+    const button = el('button', { type: 'submit', class: 'primary', text: 'Set password' });
+    const cancel = el('button', { type: 'button', text: 'Cancel' });
+    const form = el('form', { class: 'card', 'aria-labelledby': 'reset-title' },
+      el('h1', { id: 'reset-title', text: 'Choose a new password' }), error, passwordField, againField,
+      el('p', { class: 'hint', text: 'At least 10 characters. Every session of the account is signed out.' }),
+      el('div', { class: 'actions' }, button, cancel));
+    const view = el('main', { id: 'reset-view', class: 'auth-view', hidden: true }, form);
+    ui.signinView.after(view);
+    reset = { view, form, error, password, again, button, cancel, token: null };
+    form.addEventListener('submit', submitReset);
+    cancel.addEventListener('click', () => leaveReset());
+    return reset;
+  }
+
+  // The token leaves the address bar (and the history) at once; the page keeps it in memory.
+  function takeResetToken() {
+    const match = /^#reset=([^&]+)/.exec(location.hash);
+    if (!match) return null;
+    history.replaceState(null, '', location.pathname + location.search);
+    return decodeURIComponent(match[1]);
+  }
+
+  function showReset(token) {
+    resetView().token = token;
+    ui.signinView.hidden = true;
+    ui.chatView.hidden = true;
+    reset.view.hidden = false;
+    A.clearError(reset.error);
+    reset.password.focus();
+  }
+
+  function leaveReset(message) {
+    if (!reset) return;
+    reset.view.remove(); // its labels would otherwise shadow the sign-in form's
+    reset = null;
+    start(message);
+  }
+
+  async function submitReset(event) {
+    event.preventDefault();
+    const view = reset;
+    A.clearError(view.error);
+    if (view.password.value !== view.again.value) {
+      A.showError(view.error, new Error('The two passwords differ. Type the same password twice.'));
+      view.again.focus();
+      return;
+    }
+    view.button.disabled = true;
+    try {
+      await A.publicApi('POST', '/api/auth/password-reset', { token: view.token, new_password: view.password.value });
+      A.clearTokens(); // the reset ended every session of the account
+      leaveReset('Your password is changed. Sign in with the new one.');
+    } catch (error) {
+      view.button.disabled = false;
+      A.showError(view.error, error);
+    }
+  }
+
+  window.addEventListener('hashchange', () => {
+    const token = takeResetToken();
+    if (token) showReset(token);
+  });
+
   // ---- start ----
 
-  async function start() {
+  async function start(message) {
+    const token = takeResetToken();
+    if (token) {
+      showReset(token);
+      return;
+    }
+    if (message) {
+      showSignIn(message);
+      return;
+    }
     if (!A.hasTokens()) {
       showSignIn();
       return;

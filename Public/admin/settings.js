@@ -31,8 +31,18 @@
     const filter = el('input', { id: 'settings-filter', type: 'search', autocomplete: 'off', placeholder: 'e.g. auth or quotas' });
     const sections = el('div', { class: 'settings-sections' });
     const historyBody = el('div');
+    // Jump buttons rather than #anchors: the hash is the console's route.
+    const jump = el('nav', { class: 'jump', 'aria-label': 'Configuration sections' });
+    const jumpTo = (id) => {
+      const heading = document.getElementById(id);
+      if (!heading) return;
+      heading.setAttribute('tabindex', '-1');
+      heading.scrollIntoView({ block: 'start' });
+      heading.focus({ preventScroll: true });
+    };
     kit.body.replaceChildren(
       el('div', { class: 'toolbar' }, el('div', { class: 'field' }, el('label', { for: 'settings-filter', text: 'Filter settings' }), filter)),
+      jump,
       el('p', { class: 'hint', text: 'Editable settings take effect at once and are stored as runtime overrides. '
         + 'The others are read at start: change them in the config file, environment or flags and restart.' }),
       status, error, sections,
@@ -111,10 +121,16 @@
         groups.get(section).push(item);
       }
       if (!groups.size) {
+        jump.replaceChildren();
         sections.replaceChildren(el('p', { class: 'hint', text: needle ? 'No setting matches.' : 'The server reports no settings.' }));
         return;
       }
-      sections.replaceChildren(...[...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([section, list]) => {
+      const ordered = [...groups.entries()].sort(([a], [b]) => a.localeCompare(b));
+      jump.replaceChildren(el('span', { class: 'hint', text: 'Go to:' }),
+        ...ordered.map(([section]) => el('button', { type: 'button', class: 'small link', text: section,
+          onclick: () => jumpTo(`section-${section.replace(/[^a-z0-9]+/gi, '-')}`) })),
+        el('button', { type: 'button', class: 'small link', text: 'History', onclick: () => jumpTo('history-title') }));
+      sections.replaceChildren(...ordered.map(([section, list]) => {
         const titleId = `section-${section.replace(/[^a-z0-9]+/gi, '-')}`;
         return el('section', { class: 'panel settings-section', 'aria-labelledby': titleId },
           el('h2', { id: titleId, text: section }),

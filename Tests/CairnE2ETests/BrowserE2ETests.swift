@@ -59,6 +59,8 @@ struct BrowserE2ETests {
         #expect(summary["disabled_login"] as? Int == 401)
         if !unavailable.contains("settings") {
             #expect(summary["register_when_closed"] as? Int == 403)
+            #expect(summary["register_pending"] as? Int == 202)
+            #expect(summary["login_after_approval"] as? Int == 200, "Approve lets a pending user sign in")
             #expect((summary["validation_message"] as? String ?? "").contains("Not saved"))
             #expect(summary["audit_setting_change"] as? Bool == true)
             #expect(summary["audit_actor_shown"] as? String == "root@example.com", "the audit log shows people, not ids")
@@ -71,6 +73,8 @@ struct BrowserE2ETests {
             let runs = summary["quota_runs"] as? [Any] ?? []
             #expect(runs.count == 3 && runs[0] as? Int == 202 && runs[1] as? Int == 429 && runs[2] as? String == "quota_exceeded", "\(runs)")
             #expect((summary["reset_link"] as? String ?? "").contains("reset"), "the one-time link is shown to copy")
+            #expect(summary["login_after_reset"] as? [Int] == [401, 200], "the link sets a new password on the chat page")
+            #expect(summary["reset_token_left_url"] as? Bool == true, "the token does not stay in the address bar")
         }
         if !unavailable.contains("runs") && !unavailable.contains("settings") {
             #expect((summary["timeline_events"] as? Int ?? 0) >= 1)

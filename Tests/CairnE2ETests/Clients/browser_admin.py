@@ -179,8 +179,20 @@ with sync_playwright() as pw:
         expect(page.locator("#section-body")).to_contain_text("not available on this server yet")
         shot(page, "settings")
 
-    # ---- Users: disable one (who can then not sign in), a quota of one run a day, a reset link ----
+    # ---- Users: approve a pending one, disable one (who can then not sign in), a quota of one run a day, a reset link ----
+    if have["settings"]:
+        call("PATCH", "/api/admin/settings", {"auth.registration": "approval"}, token)
+        summary["register_pending"] = request("POST", "/api/auth/register", {"email": "pending@example.com", "password": "user password 1"})[0]
+        call("PATCH", "/api/admin/settings", {"auth.registration": None}, token)
     visit(page, "Users", "Users")
+    if have["settings"]:
+        page.get_by_label("Status").select_option("pending")
+        pending = page.locator('tr[data-email="pending@example.com"]')
+        expect(pending).to_contain_text("pending", timeout=10000)
+        pending.get_by_role("button", name="Approve: pending@example.com").click()
+        expect(page.locator("#section-body p.status")).to_contain_text("pending@example.com is approved", timeout=10000)
+        summary["login_after_approval"] = request("POST", "/api/auth/login", {"email": "pending@example.com", "password": "user password 1"})[0]
+        page.get_by_label("Status").select_option("")
     page.get_by_label("Search users").fill("victim")
     victim = page.locator('tr[data-email="victim@example.com"]')
     expect(victim).to_be_visible(timeout=10000)
@@ -209,6 +221,20 @@ with sync_playwright() as pw:
         # The contract says /reset#<token>; this server answers /#reset=<token>: either is an absolute link on this host.
         expect(link).to_have_value(re.compile(r"^" + re.escape(base) + r"/.*reset.+"), timeout=10000)
         summary["reset_link"] = link.input_value()
+        # The user opens the link (in their own browser) and chooses a new password on the chat page.
+        user_context = browser.new_context()
+        user_page = user_context.new_page()
+        user_page.on("pageerror", lambda error: summary["errors"].append(str(error)))
+        user_page.goto(summary["reset_link"])
+        user_page.get_by_label("New password", exact=True).fill("brand new password 2")
+        user_page.get_by_label("New password again").fill("brand new password 2")
+        user_page.get_by_role("button", name="Set password").click()
+        expect(user_page.locator("#signin-status")).to_contain_text("Your password is changed", timeout=10000)
+        summary["reset_token_left_url"] = "reset" not in user_page.url
+        summary["login_after_reset"] = [
+            request("POST", "/api/auth/login", {"email": "quota@example.com", "password": "user password 1"})[0],
+            request("POST", "/api/auth/login", {"email": "quota@example.com", "password": "brand new password 2"})[0]]
+        user_context.close()
     shot(page, "users")
 
     # ---- Runs: a slow run is listed live, its timeline shows events, and Cancel stops it ----
