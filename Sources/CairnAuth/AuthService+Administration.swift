@@ -90,6 +90,8 @@ extension AuthService {
         }
         if status == .disabled {
             try await sessions.revokeAll(userID: id, reason: "user_disabled", now: now)
+            // Keys would stop with the account anyway; revoked, they stay off after re-enabling.
+            _ = try await apiKeys.revokeAll(userID: id, now: now)
         }
         await audit.record("admin.user_updated", actor: admin.userID.rawValue, target: id.rawValue, origin: origin, details: [
             "before": "role=\(before.role) status=\(before.status.rawValue)",

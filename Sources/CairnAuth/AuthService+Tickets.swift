@@ -28,10 +28,17 @@ extension AuthService {
     /// Whether each principal's user is still active, its session live and its token not revoked,
     /// in one database read; a failed read counts as invalid.
     public func areStillValid(_ principals: [Principal]) async -> [Bool] {
-        let credentials = principals.map { (userID: $0.userID, sessionID: $0.sessionID, jti: $0.tokenID ?? "") }
-        guard let states = try? await sessions.accessStates(credentials, now: clock.now()) else {
+        let now = clock.now()
+        // Keys and sessions are checked apart, each in one read, and answered in order.
+        let keyIDs = principals.compactMap(\.apiKeyID)
+        let sessionPrincipals = principals.filter { $0.apiKeyID == nil }
+        let credentials = sessionPrincipals.map { (userID: $0.userID, sessionID: $0.sessionID, jti: $0.tokenID ?? "") }
+        guard let states = try? await sessions.accessStates(credentials, now: now),
+              let keys = keyIDs.isEmpty ? [] : try? await apiKeys.stillValid(keyIDs, now: now) else {
             return principals.map { _ in false }
         }
-        return states.map { state in state.map { $0.userActive && $0.sessionLive && !$0.tokenRevoked } ?? false }
+        var sessionAnswers = states.map { state in state.map { $0.userActive && $0.sessionLive && !$0.tokenRevoked } ?? false }.makeIterator()
+        var keyAnswers = keys.makeIterator()
+        return principals.map { ($0.apiKeyID == nil ? sessionAnswers.next() : keyAnswers.next()) ?? false }
     }
 }

@@ -32,6 +32,7 @@ public final class AuthService: Sendable {
     let signingKeys: SigningKeyRepository
     let tickets: TicketRepository
     let passwordResets: PasswordResetRepository
+    let apiKeys: APIKeyRepository
     public let tokens: TokenService
     public let audit: AuditTrail
     let hasher: PasswordHasher
@@ -51,6 +52,7 @@ public final class AuthService: Sendable {
         signingKeys = SigningKeyRepository(store: store)
         tickets = TicketRepository(store: store)
         passwordResets = PasswordResetRepository(store: store)
+        apiKeys = APIKeyRepository(store: store)
         tokens = TokenService(
             repository: signingKeys, clock: clock,
             options: .init(issuer: snapshot.string("auth.issuer"), audience: snapshot.string("auth.audience"),
@@ -222,6 +224,7 @@ public final class AuthService: Sendable {
 
     /// Turns a bearer credential into a principal, or throws `unauthenticated`.
     public func authenticate(bearer token: String) async throws -> Principal {
+        if token.hasPrefix(Self.apiKeyPrefix) { return try await authenticate(apiKey: token) }
         let verified = try await tokens.verify(token, as: .access)
         guard let state = try await sessions.accessState(userID: verified.userID, sessionID: verified.sessionID, jti: verified.jti, now: clock.now()),
               state.userActive, state.sessionLive, !state.tokenRevoked,

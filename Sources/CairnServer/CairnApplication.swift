@@ -63,7 +63,7 @@ public enum CairnApplication {
         let authenticate = AuthenticationMiddleware(auth: env.auth)
         AuthRoutes(auth: env.auth, quotas: env.engine.quotas).register(
             public: router.group("/api/auth"),
-            protected: router.group("/api/auth").add(middleware: authenticate))
+            protected: router.group("/api/auth").add(middleware: authenticate).add(middleware: APIKeyPolicyMiddleware(allowed: ["/api/auth/me"])))
         let admin = router.group("/api/admin").add(middleware: authenticate).add(middleware: AdminOnlyMiddleware())
         AdminUserRoutes(auth: env.auth, audit: AuditRepository(store: env.store), quotas: env.engine.quotas, clock: env.clock).register(on: admin)
         AdminAgentRoutes(engine: env.engine, auth: env.auth, clock: env.clock).register(on: admin)
@@ -75,7 +75,8 @@ public enum CairnApplication {
         AdminSettingsRoutes(settings: SettingsAdministration(live: env.settings, repository: SettingsRepository(store: env.store),
                                                              audit: env.auth.audit, clock: env.clock)).register(on: admin)
 
-        let api = router.group("/api").add(middleware: authenticate)
+        let api = router.group("/api").add(middleware: authenticate).add(middleware: APIKeyPolicyMiddleware())
+        APIKeyRoutes(auth: env.auth).register(on: api)
         ConversationRoutes(engine: env.engine, conversations: ConversationRepository(store: env.store), settings: env.settings, clock: env.clock,
                            limiter: RateLimiter(clock: env.clock)).register(on: api)
         RunRoutes(engine: env.engine, auth: env.auth).register(on: api)

@@ -258,6 +258,23 @@ enum Migrations {
                 CREATE INDEX model_usage_user_at ON model_usage(user_id, at);
                 """)
         }
+        migrator.registerMigration("v8-api-keys") { db in
+            try db.execute(sql: """
+                CREATE TABLE api_keys (
+                    id TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    prefix TEXT NOT NULL,
+                    secret_hash TEXT NOT NULL,
+                    scopes TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER,
+                    last_used_at INTEGER,
+                    revoked_at INTEGER
+                ) STRICT;
+                CREATE INDEX api_keys_user ON api_keys(user_id, id);
+                """)
+        }
         return migrator
     }()
 }

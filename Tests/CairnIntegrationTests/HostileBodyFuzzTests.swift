@@ -26,7 +26,7 @@ struct HostileBodyFuzzTests {
             let target = try await client.registerUser("target@example.com")
             let (thread, run, _) = try await client.startRun(owner.access, input: "hello")
             _ = try await client.waitForRun(owner.access, run)
-            let fixture = RouteMatrixTests.Fixture(thread: thread, run: run, session: "ses_none", targetUser: target.userID)
+            let fixture = RouteMatrixTests.Fixture(thread: thread, run: run, session: "ses_none", targetUser: target.userID, key: "key_01JDZ0000000000000000000000")
             let routes = RouteMatrixTests.routes(env).filter { [.post, .put, .patch].contains($0.method) && !RouteMatrixTests.endsTheSession.contains($0.key) }
             let keys = ["email", "password", "name", "refresh_token", "title", "agent", "input", "type", "base_url", "api_key", "model",
                         "timeout_ms", "max_retries", "options", "description", "kind", "provider", "tools", "max_steps", "temperature",
@@ -63,7 +63,7 @@ struct HostileBodyFuzzTests {
             let owner = try await client.registerUser("query@example.com")
             let (thread, run, _) = try await client.startRun(owner.access, input: "hello")
             _ = try await client.waitForRun(owner.access, run)
-            let fixture = RouteMatrixTests.Fixture(thread: thread, run: run, session: "ses_none", targetUser: owner.userID)
+            let fixture = RouteMatrixTests.Fixture(thread: thread, run: run, session: "ses_none", targetUser: owner.userID, key: "key_01JDZ0000000000000000000000")
             let routes = RouteMatrixTests.routes(env).filter { $0.method == .get && !$0.path.hasSuffix("/stream") }
             let names = ["cursor", "limit", "after", "q", "since", "until", "group", "actor", "action", "target"]
             func encoded(_ text: String) -> String {

@@ -43,6 +43,7 @@ struct RouteMatrixTests {
         "POST /api/admin/settings/history/{id}/revert": .admin, "POST /api/admin/users/{id}/password-reset": .admin,
         "GET /api/admin/runs": .admin, "GET /api/admin/runs/{id}/events": .admin, "POST /api/admin/runs/{id}/cancel": .admin,
         "POST /api/auth/password-reset": .open,
+        "POST /api/keys": .signedIn, "GET /api/keys": .signedIn, "DELETE /api/keys/{id}": .owned,
         "GET /": .assets, "GET /admin": .assets, "GET /admin/**": .assets, "GET /**": .assets,
     ]
 
@@ -62,7 +63,7 @@ struct RouteMatrixTests {
 
     /// The resources the owner (A) has, substituted into path parameters.
     struct Fixture: Sendable {
-        let thread: String, run: String, session: String, targetUser: String
+        let thread: String, run: String, session: String, targetUser: String, key: String
         func uri(_ route: Route) -> String {
             var path = route.path
             if path.hasPrefix("/api/threads/") { path = path.replacingOccurrences(of: "{id}", with: thread) }
@@ -72,6 +73,7 @@ struct RouteMatrixTests {
             if path.hasPrefix("/api/admin/breakers/") { path = path.replacingOccurrences(of: "{name}", with: "provider:offline") }
             if path.hasPrefix("/api/admin/providers/") { path = path.replacingOccurrences(of: "{name}", with: "offline") }
             if path.hasPrefix("/api/admin/agents/") { path = path.replacingOccurrences(of: "{name}", with: "matrix") }
+            if path.hasPrefix("/api/keys/") { path = path.replacingOccurrences(of: "{id}", with: key) }
             if path.hasPrefix("/api/admin/runs/") { path = path.replacingOccurrences(of: "{id}", with: run) }
             if path.hasPrefix("/api/admin/settings/history/") { path = path.replacingOccurrences(of: "{id}", with: "chg_01jdz0000000000000000000000") }
             if path.hasPrefix("/api/admin/backups/") { path = path.replacingOccurrences(of: "{id}", with: "bak_01jdz0000000000000000000000") }
@@ -102,7 +104,12 @@ struct RouteMatrixTests {
             let (thread, run, _) = try await client.startRun(owner.access, input: "hello")
             _ = try await client.waitForRun(owner.access, run)
             let session = try #require(try await env.auth.authenticate(bearer: owner.access).sessionID?.rawValue)
-            let fixture = Fixture(thread: thread, run: run, session: session, targetUser: target.userID)
+            let ownersKey = try await client.call(.post, "/api/keys", json: ["name": "matrix"], token: owner.access).json()
+            let fixture = Fixture(thread: thread, run: run, session: session, targetUser: target.userID, key: try #require(ownersKey["id"] as? String))
+            // A revoked key is refused like a revoked token.
+            let revokedKeyBody = try await client.call(.post, "/api/keys", json: ["name": "gone"], token: owner.access).json()
+            let revokedKey = try #require(revokedKeyBody["key"] as? String)
+            #expect(try await client.call(.delete, "/api/keys/\(try #require(revokedKeyBody["id"] as? String))", token: owner.access).status == .noContent)
 
             let revoked = try await client.registerUser("revoked@example.com")
             #expect(try await client.call(.post, "/api/auth/logout", token: revoked.access).status == .noContent)
@@ -115,7 +122,8 @@ struct RouteMatrixTests {
 
             // Callers whose credential is not (or no longer) good: 401 on everything but open routes.
             let refused: [(String, String?)] = [("anonymous", nil), ("revoked token", revoked.access), ("disabled user", disabled.access),
-                                                ("expired token", expired), ("refresh token as access", owner.refresh), ("garbage", "not.a.jwt")]
+                                                ("expired token", expired), ("refresh token as access", owner.refresh), ("garbage", "not.a.jwt"),
+                                                ("revoked API key", revokedKey)]
             var problems: [String] = []
             for (who, token) in refused {
                 for route in routes where ![.open, .assets].contains(Self.access[route.key]) {

@@ -20,6 +20,9 @@ struct WebSocketAuthMiddleware: RouterMiddleware {
         } else {
             throw CairnError.unauthenticated
         }
+        if let principal = context.principal, principal.isAPIKey, !principal.scopes.contains(.chat) {
+            throw CairnError(.forbidden, "this API key is read-only (scope read): it cannot open /ws")
+        }
         return try await next(request, context)
     }
 

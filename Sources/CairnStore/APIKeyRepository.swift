@@ -1,0 +1,119 @@
+import CairnCore
+import Foundation
+import GRDB
+
+/// A personal API key as stored: only a digest of its secret.
+public struct APIKeyRecord: Sendable, Equatable {
+    public let id: APIKeyID
+    public let userID: UserID
+    public let name: String
+    /// What the key starts with, shown so people can tell keys apart (`cairn_key_01…`).
+    public let prefix: String
+    public let secretHash: String
+    /// Space-separated scope names.
+    public let scopes: [String]
+    public let createdAt: Date
+    public let expiresAt: Date?
+    public let lastUsedAt: Date?
+    public let revokedAt: Date?
+
+    public init(id: APIKeyID, userID: UserID, name: String, prefix: String, secretHash: String, scopes: [String], createdAt: Date,
+                expiresAt: Date?, lastUsedAt: Date? = nil, revokedAt: Date? = nil) {
+        self.id = id
+        self.userID = userID
+        self.name = name
+        self.prefix = prefix
+        self.secretHash = secretHash
+        self.scopes = scopes
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.lastUsedAt = lastUsedAt
+        self.revokedAt = revokedAt
+    }
+
+    init?(row: Row) {
+        guard let id = APIKeyID(row["id"]), let user = UserID(row["user_id"]) else { return nil }
+        self.init(id: id, userID: user, name: row["name"], prefix: row["prefix"], secretHash: row["secret_hash"],
+                  scopes: (row["scopes"] as String).split(separator: " ").map(String.init), createdAt: Date(millis: row["created_at"]),
+                  expiresAt: (row["expires_at"] as Int64?).map(Date.init(millis:)), lastUsedAt: (row["last_used_at"] as Int64?).map(Date.init(millis:)),
+                  revokedAt: (row["revoked_at"] as Int64?).map(Date.init(millis:)))
+    }
+}
+
+/// Personal API keys: create, list, revoke, and the lookup a request makes.
+public struct APIKeyRepository: Sendable {
+    let store: Store
+    public init(store: Store) { self.store = store }
+
+    /// The most live keys one user may hold.
+    public static let maxPerUser = 50
+
+    /// Stores a new key; false when the user already holds `maxPerUser` live keys.
+    public func create(_ key: APIKeyRecord, now: Date) async throws -> Bool {
+        try await store.pool.write { db in
+            let live = try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM api_keys WHERE user_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)
+                """, arguments: [key.userID.rawValue, now.millis]) ?? 0
+            guard live < Self.maxPerUser else { return false }
+            try db.execute(sql: """
+                INSERT INTO api_keys (id, user_id, name, prefix, secret_hash, scopes, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [key.id.rawValue, key.userID.rawValue, key.name, key.prefix, key.secretHash, key.scopes.joined(separator: " "),
+                                 key.createdAt.millis, key.expiresAt?.millis])
+            return true
+        }
+    }
+
+    /// The user's keys that are not revoked, newest first (expired ones included, marked by their date).
+    public func list(userID: UserID) async throws -> [APIKeyRecord] {
+        try await store.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM api_keys WHERE user_id = ? AND revoked_at IS NULL ORDER BY id DESC",
+                             arguments: [userID.rawValue]).compactMap(APIKeyRecord.init(row:))
+        }
+    }
+
+    /// Revokes one of the user's keys; false when there is no such live key.
+    public func revoke(id: APIKeyID, userID: UserID, now: Date) async throws -> Bool {
+        try await store.pool.write { db in
+            try db.execute(sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
+                           arguments: [now.millis, id.rawValue, userID.rawValue])
+            return db.changesCount > 0
+        }
+    }
+
+    /// Revokes every key of a user (disabled accounts); returns how many.
+    public func revokeAll(userID: UserID, now: Date) async throws -> Int {
+        try await store.pool.write { db in
+            try db.execute(sql: "UPDATE api_keys SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", arguments: [now.millis, userID.rawValue])
+            return db.changesCount
+        }
+    }
+
+    /// A key with its owner's role and status, for authentication.
+    public func lookup(id: APIKeyID) async throws -> (key: APIKeyRecord, role: String, userActive: Bool)? {
+        try await store.pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT k.*, u.role AS user_role, u.status AS user_status FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = ?
+                """, arguments: [id.rawValue]), let key = APIKeyRecord(row: row) else { return nil }
+            return (key, row["user_role"], (row["user_status"] as String) == "active")
+        }
+    }
+
+    /// Which of these keys still work (live, unexpired, owner active), in one read.
+    public func stillValid(_ ids: [APIKeyID], now: Date) async throws -> [Bool] {
+        try await store.pool.read { db in
+            try ids.map { id in
+                try Bool.fetchOne(db, sql: """
+                    SELECT EXISTS(SELECT 1 FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = ? AND k.revoked_at IS NULL
+                        AND (k.expires_at IS NULL OR k.expires_at > ?) AND u.status = 'active')
+                    """, arguments: [id.rawValue, now.millis]) ?? false
+            }
+        }
+    }
+
+    /// Records use (the caller throttles how often).
+    public func touch(id: APIKeyID, at now: Date) async throws {
+        try await store.pool.write { db in
+            try db.execute(sql: "UPDATE api_keys SET last_used_at = ? WHERE id = ?", arguments: [now.millis, id.rawValue])
+        }
+    }
+}
