@@ -160,7 +160,7 @@
         const format = series === 'error_rate' ? percent : (v) => (typeof v === 'number' ? v.toLocaleString() : '—');
         const last = [...points].reverse().find((v) => typeof v === 'number');
         const note = series === 'error_rate' && figures && !errorName ? 'not reported by this server yet' : null;
-        return el('figure', { class: 'chart', 'data-series': series },
+        return el('figure', { class: 'chart', 'data-series': series, 'data-readings': String(points.filter((v) => typeof v === 'number').length) },
           el('figcaption', {}, el('span', { text: label }),
             el('strong', { class: 'chart-value', text: last === undefined ? '—' : format(last) })),
           sparkline(points, label, format),

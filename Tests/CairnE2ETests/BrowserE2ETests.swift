@@ -79,6 +79,7 @@ struct BrowserE2ETests {
         if !unavailable.contains("runs") && !unavailable.contains("settings") {
             #expect((summary["timeline_events"] as? Int ?? 0) >= 1)
             #expect(summary["cancelled_via_api"] as? String == "cancelled")
+            #expect(summary["runs_filtered_users"] as? [String] == ["quota@example.com"])
         }
         if !unavailable.contains("audit_csv") {
             #expect(summary["csv_header"] as? [String] == ["id", "at", "actor", "actor_email", "action", "target", "ip", "details"])

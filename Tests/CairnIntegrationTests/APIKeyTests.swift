@@ -128,4 +128,21 @@ struct APIKeyTests {
             #expect(try await client.call(.get, "/api/keys").status == .unauthorized)
         }
     }
+
+    @Test func aSocketOpenedWithAKeyClosesWhenTheKeyIsRevoked() async throws {
+        try await TestServer().run { client, _ in
+            let user = try await client.registerUser("socket-key@example.com")
+            let (id, key) = try await createKey(client, user.access, ["name": "bot"])
+            let port = try #require(client.port)
+            let connected = Shared(false)
+            async let close = openSocket(port: port, headers: ["Authorization": "Bearer \(key)"]) { inbox, _ in
+                try await inbox.wait("established") { !$0.isEmpty }
+                connected.value = true
+                try await inbox.waitClosed(timeout: .seconds(5))
+            }
+            while !connected.value { try await Task.sleep(for: .milliseconds(5)) }
+            #expect(try await client.call(.delete, "/api/keys/\(id)", token: user.access).status == .noContent)
+            #expect(try await close?.closeCode == .unknown(4401))
+        }
+    }
 }

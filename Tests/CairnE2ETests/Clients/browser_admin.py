@@ -130,9 +130,10 @@ with sync_playwright() as pw:
     expect(page.locator('[data-figure="uptime_seconds"]')).to_contain_text("Uptime")
     summary["dashboard_figures"] = page.locator(".figure-card").count()
     summary["dashboard_charts"] = page.locator(".chart svg.sparkline").count()
-    page.wait_for_timeout(5500)  # a second reading arrives without a reload
-    summary["dashboard_points"] = page.evaluate("document.querySelector('.chart[data-series=\"sockets_open\"] polyline')"
-                                                " ? document.querySelector('.chart[data-series=\"sockets_open\"] polyline').getAttribute('points').split(' ').length : 0")
+    # A second reading (every 5 s) arrives without a reload and extends the charts.
+    chart = page.locator('.chart[data-series="sockets_open"]')
+    expect(chart).to_have_attribute("data-readings", re.compile(r"^([2-9]|\d\d+)$"), timeout=20000)
+    summary["dashboard_points"] = int(chart.get_attribute("data-readings"))
     shot(page, "dashboard")
 
     # ---- Circuit breakers ----
@@ -254,6 +255,11 @@ with sync_playwright() as pw:
         page.locator(f'tr[data-id="{run}"]').get_by_role("button", name=f"Cancel run {run}").click()
         expect(page.locator(f'tr[data-id="{run}"]')).to_have_attribute("data-status", "cancelled", timeout=20000)
         summary["cancelled_via_api"] = call("GET", f"/api/runs/{run}", token=token)["status"]
+        # Filtered by a user's email: only that user's runs.
+        page.get_by_label("User").fill("quota@example.com")
+        page.get_by_role("button", name="Filter").click()
+        expect(page.locator(f'tr[data-id="{run}"]')).to_have_count(0, timeout=10000)
+        summary["runs_filtered_users"] = sorted(set(page.locator("#section-body tbody tr[data-id] .person").all_inner_texts()))
         call("PATCH", "/api/admin/settings", {"agents.offline_chunk_delay_ms": None}, token)
     elif not have["runs"]:
         expect(page.locator("#section-body")).to_contain_text("not available on this server yet")
