@@ -108,6 +108,9 @@
     const detailOf = (row) => (row.nextElementSibling && row.nextElementSibling.classList.contains('detail') ? row.nextElementSibling : null);
 
     function replaceRow(oldRow, user, focusLabel) {
+      // A reload (search, filter) may have drawn the row again meanwhile: replace the one on the page.
+      if (!oldRow.isConnected) oldRow = tbody.querySelector(`tr[data-id="${CSS.escape(user.id)}"]`) || oldRow;
+      if (!oldRow.isConnected) return oldRow;
       const detail = detailOf(oldRow);
       if (detail) detail.remove();
       const row = userRow(user);
