@@ -162,7 +162,7 @@
         const last = [...points].reverse().find((v) => typeof v === 'number');
         const note = series === 'error_rate' && figures && !errorName ? 'not reported by this server yet' : null;
         const span = series === 'error_rate' && errorName && /_(\d+)m$/.exec(errorName);
-        if (span) label = `${label} (runs of the last ${span[1]} min)`;
+        if (span) label = `${label} (${span[1]} min)`;
         return el('figure', { class: 'chart', 'data-series': series, 'data-readings': String(points.filter((v) => typeof v === 'number').length) },
           el('figcaption', {}, el('span', { text: label }),
             el('strong', { class: 'chart-value', text: last === undefined ? '—' : format(last) })),
