@@ -37,12 +37,18 @@ test-unit: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --filter CairnUnitTests
 
+# Sign-in tests run a real OpenID Connect provider (oidc-provider-mock, on Authlib).
+OIDC_VENV := .build/oidc-venv
+$(OIDC_VENV)/bin/python:
+	python3 -m venv $(OIDC_VENV)
+	$(OIDC_VENV)/bin/pip install --quiet "oidc-provider-mock==0.3.4"
+
 # The fuzz and route-matrix suites send thousands of requests: they run after, not beside, the
 # timing-sensitive suites (breaker windows of 1 s, cancel within 1 s).
 FUZZ_SUITES := CairnIntegrationTests.HostileBodyFuzzTests|CairnIntegrationTests.RouteMatrixTests
-test-integration: deps
+test-integration: deps $(OIDC_VENV)/bin/python
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --filter CairnIntegrationTests --skip '$(FUZZ_SUITES)'
+	CAIRN_OIDC_PYTHON=$(CURDIR)/$(OIDC_VENV)/bin/python $(SWIFT) test --skip-build --filter CairnIntegrationTests --skip '$(FUZZ_SUITES)'
 	$(SWIFT) test --skip-build --filter '$(FUZZ_SUITES)'
 
 # The E2E tests drive the binary with a third-party WebSocket client (python `websockets`).

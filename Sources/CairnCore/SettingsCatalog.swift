@@ -5,6 +5,7 @@ public enum SettingsCatalog {
         .init("server.port", "8080", .integer(0...65535), "TCP port (0 picks a free one)"),
         .init("server.body_limit_bytes", "1048576", .integer(1024...1_073_741_824), "largest accepted request body"),
         .init("server.idle_timeout_seconds", "60", .integer(1...86_400), "how long a keep-alive connection may sit idle between requests before it is closed"),
+        .init("server.public_url", "", .string, "the address people reach Cairn at (https://cairn.example.com), for sign-in callbacks; empty: taken from each request's Host"),
         .init("server.shutdown_grace_seconds", "10", .integer(0...300), "how long shutdown waits for in-flight requests"),
         .init("data.dir", "./cairn-data", .string, "directory holding cairn.db"),
         .init("database.synchronous", "normal", .choice(["normal", "full"]), "SQLite synchronous pragma"),

@@ -61,6 +61,8 @@ public enum CairnApplication {
         MetricsRoute(env: env).register(on: router)
 
         let authenticate = AuthenticationMiddleware(auth: env.auth)
+        let signIn = SignInService(auth: env.auth, store: env.store, breakers: env.engine.breakers)
+        SignInRoutes(signIn: signIn, settings: env.settings).register(on: router.group("/api/auth"))
         AuthRoutes(auth: env.auth, quotas: env.engine.quotas).register(
             public: router.group("/api/auth"),
             protected: router.group("/api/auth").add(middleware: authenticate).add(middleware: APIKeyPolicyMiddleware(allowed: ["/api/auth/me"])))
@@ -72,6 +74,7 @@ public enum CairnApplication {
         AdminBackupRoutes(backups: env.backups).register(on: admin)
         AdminHealthRoutes(env: env).register(on: admin)
         AdminRunRoutes(engine: env.engine, auth: env.auth).register(on: admin)
+        AdminSignInProviderRoutes(repository: SignInProviderRepository(store: env.store), auth: env.auth, clock: env.clock).register(on: admin)
         AdminSettingsRoutes(settings: SettingsAdministration(live: env.settings, repository: SettingsRepository(store: env.store),
                                                              audit: env.auth.audit, clock: env.clock)).register(on: admin)
 

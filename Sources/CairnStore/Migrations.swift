@@ -275,6 +275,44 @@ enum Migrations {
                 CREATE INDEX api_keys_user ON api_keys(user_id, id);
                 """)
         }
+        migrator.registerMigration("v9-sign-in-providers") { db in
+            try db.execute(sql: """
+                CREATE TABLE auth_providers (
+                    id TEXT PRIMARY KEY,
+                    type TEXT NOT NULL CHECK (type IN ('oidc', 'google', 'github')),
+                    name TEXT NOT NULL,
+                    issuer TEXT,
+                    client_id TEXT NOT NULL,
+                    client_secret TEXT NOT NULL,
+                    scopes TEXT NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    updated_by TEXT
+                ) STRICT;
+                CREATE TABLE oauth_states (
+                    state_hash TEXT PRIMARY KEY,
+                    provider TEXT NOT NULL,
+                    code_verifier TEXT NOT NULL,
+                    nonce TEXT NOT NULL,
+                    redirect TEXT NOT NULL,
+                    browser_hash TEXT NOT NULL,
+                    expires_at INTEGER NOT NULL
+                ) STRICT;
+                CREATE TABLE login_codes (
+                    code_hash TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    provider TEXT NOT NULL,
+                    expires_at INTEGER NOT NULL
+                ) STRICT;
+                CREATE TABLE user_identities (
+                    provider TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    email TEXT,
+                    created_at INTEGER NOT NULL,
+                    PRIMARY KEY (provider, subject)
+                ) STRICT;
+                """)
+        }
         return migrator
     }()
 }

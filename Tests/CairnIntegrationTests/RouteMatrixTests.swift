@@ -43,6 +43,9 @@ struct RouteMatrixTests {
         "POST /api/admin/settings/history/{id}/revert": .admin, "POST /api/admin/users/{id}/password-reset": .admin,
         "GET /api/admin/runs": .admin, "GET /api/admin/runs/{id}/events": .admin, "POST /api/admin/runs/{id}/cancel": .admin,
         "POST /api/auth/password-reset": .open,
+        "GET /api/auth/oauth/{provider}/start": .open, "GET /api/auth/oauth/{provider}/callback": .open, "POST /api/auth/oauth/exchange": .open,
+        "GET /api/admin/auth-providers": .admin, "GET /api/admin/auth-providers/{id}": .admin, "PUT /api/admin/auth-providers/{id}": .admin,
+        "DELETE /api/admin/auth-providers/{id}": .admin,
         "POST /api/keys": .signedIn, "GET /api/keys": .signedIn, "DELETE /api/keys/{id}": .owned,
         "GET /": .assets, "GET /admin": .assets, "GET /admin/**": .assets, "GET /**": .assets,
     ]
@@ -73,6 +76,8 @@ struct RouteMatrixTests {
             if path.hasPrefix("/api/admin/breakers/") { path = path.replacingOccurrences(of: "{name}", with: "provider:offline") }
             if path.hasPrefix("/api/admin/providers/") { path = path.replacingOccurrences(of: "{name}", with: "offline") }
             if path.hasPrefix("/api/admin/agents/") { path = path.replacingOccurrences(of: "{name}", with: "matrix") }
+            if path.hasPrefix("/api/admin/auth-providers/") { path = path.replacingOccurrences(of: "{id}", with: "matrix") }
+            if path.hasPrefix("/api/auth/oauth/") { path = path.replacingOccurrences(of: "{provider}", with: "matrix") }
             if path.hasPrefix("/api/keys/") { path = path.replacingOccurrences(of: "{id}", with: key) }
             if path.hasPrefix("/api/admin/runs/") { path = path.replacingOccurrences(of: "{id}", with: run) }
             if path.hasPrefix("/api/admin/settings/history/") { path = path.replacingOccurrences(of: "{id}", with: "chg_01jdz0000000000000000000000") }

@@ -27,7 +27,6 @@ struct AuthRoutes {
         let userAgent: String?
         let current: Bool
     }
-    struct ProviderBody: Encodable { let id: String; let name: String }
 
     func register(public group: RouterGroup<CairnRequestContext>, protected authed: RouterGroup<CairnRequestContext>) {
         group.post("/register") { request, context in
@@ -52,10 +51,6 @@ struct AuthRoutes {
         group.post("/refresh") { request, context in
             let body = try await APIJSON.decode(RefreshBody.self, from: request, context: context)
             return try APIJSON.response(AuthBody(try await auth.refresh(body.refreshToken, origin: request.origin(context))))
-        }
-        group.get("/providers") { _, _ in
-            // OAuth/OIDC providers are configured by a later capability; none exist yet.
-            try APIJSON.response([ProviderBody]())
         }
         group.post("/setup") { request, context in
             let body = try await APIJSON.decode(SetupBody.self, from: request, context: context)
