@@ -140,7 +140,8 @@ let package = Package(
         .testTarget(
             name: "CairnUnitTests",
             dependencies: ["CairnCore", "CairnStore", "CairnAuth", "CairnAgents", "CairnServer", "CairnTestSupport",
-                           .product(name: "PropertyBased", package: "swift-property-based")],
+                           .product(name: "PropertyBased", package: "swift-property-based"),
+                           .product(name: "JWTKit", package: "jwt-kit")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

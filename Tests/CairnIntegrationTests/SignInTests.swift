@@ -167,4 +167,46 @@ struct SignInTests {
             #expect(try await client.call(.get, "/api/auth/providers").text == "[]")
         }
     }
+
+    /// GitHub issues no ID token: the code exchange, then its user and emails APIs, faked at the
+    /// protocol level (a real HTTP server speaking GitHub's JSON) as a GitHub Enterprise base URL.
+    @Test func gitHubSignsInWithThePrimaryVerifiedEmail() async throws {
+        let github = try await FakeVendor()
+        try await TestServer().run { client, env in
+            _ = try await env.auth.createAdmin(email: "admin@example.com", password: Self.password, name: nil, origin: .commandLine, actor: "test")
+            let admin = try #require(try await client.call(.post, "/api/auth/login", json: ["email": "admin@example.com", "password": Self.password]).json()["access_token"] as? String)
+            let base = "http://127.0.0.1:\(github.port)"
+            #expect(try await client.call(.put, "/api/admin/auth-providers/gh", json: ["type": "github", "issuer": base, "client_id": "Iv1.abc", "client_secret": "gh-secret"],
+                                          token: admin).status == .created)
+            func signIn(emails: String) async throws -> String {
+                github.enqueue(.status(200, body: #"{"access_token":"gho_token","token_type":"bearer","scope":"read:user,user:email"}"#),
+                               .status(200, body: #"{"id":4242,"login":"octocat","name":"Octo Cat"}"#),
+                               .status(200, body: emails))
+                let start = try await client.call(.get, "/api/auth/oauth/gh/start?redirect=/")
+                let location = try #require(start.headers[.location])
+                #expect(location.hasPrefix(base + "/login/oauth/authorize?") && location.contains("client_id=Iv1.abc") && !location.contains("nonce="))
+                let state = try #require(URLComponents(string: location)?.queryItems?.first { $0.name == "state" }?.value)
+                let setCookie = try #require(start.headers[.setCookie])
+                let done = try await client.call(.get, "/api/auth/oauth/gh/callback?code=c0de&state=\(state)",
+                                                 extraHeaders: ["Cookie": String(setCookie.split(separator: ";")[0])])
+                return done.headers[.location] ?? "status \(done.status.code)"
+            }
+            let unverified = try await signIn(emails: #"[{"email":"octo@example.com","primary":true,"verified":false}]"#)
+            #expect(unverified == "/#login_error=email_not_verified")
+            let location = try await signIn(emails: #"[{"email":"old@example.com","primary":false,"verified":true},{"email":"Octo@Example.com","primary":true,"verified":true}]"#)
+            #expect(location.hasPrefix("/#login_code="), "\(location)")
+            let code = String(location.dropFirst("/#login_code=".count))
+            let tokens = try await client.call(.post, "/api/auth/oauth/exchange", json: ["login_code": code]).json()
+            let user = try #require(tokens["user"] as? [String: Any])
+            #expect(user["email"] as? String == "octo@example.com" && user["name"] as? String == "Octo Cat" && user["auth_provider"] as? String == "gh")
+            let seen = github.seen
+            #expect(seen.paths.filter { $0 == "/login/oauth/access_token" }.count == 2)
+            #expect(seen.paths.suffix(2) == ["/api/v3/user", "/api/v3/user/emails"])
+            #expect(seen.headers.last?["authorization"] == "Bearer gho_token")
+            #expect(seen.headers[seen.paths.lastIndex(of: "/login/oauth/access_token")!]["content-type"] == "application/x-www-form-urlencoded")
+            // GitHub's calls went through the provider's breaker.
+            #expect(env.engine.breakers.existing("auth:gh") != nil)
+        }
+        await github.close()
+    }
 }

@@ -121,14 +121,20 @@ final class OIDCClient: Sendable {
         } catch {
             throw Failure(code: "invalid_id_token", description: "the ID token's signature does not verify")
         }
-        let leeway: TimeInterval = 60
-        guard claims.iss.trimmingSuffix("/") == issuer.trimmingSuffix("/") else { throw Failure(code: "invalid_id_token", description: "the ID token is from another issuer") }
-        guard claims.aud.value.contains(clientID) else { throw Failure(code: "invalid_id_token", description: "the ID token is for another client") }
-        if claims.aud.value.count > 1, claims.azp != clientID { throw Failure(code: "invalid_id_token", description: "the ID token's authorized party is another client") }
-        guard claims.exp.value.addingTimeInterval(leeway) > now else { throw Failure(code: "invalid_id_token", description: "the ID token has expired") }
-        guard claims.iat.value.addingTimeInterval(-leeway) <= now else { throw Failure(code: "invalid_id_token", description: "the ID token is issued in the future") }
-        guard claims.nonce == nonce else { throw Failure(code: "invalid_id_token", description: "the ID token's nonce does not match this sign-in") }
+        try Self.check(claims, issuer: issuer, clientID: clientID, nonce: nonce, now: now)
         return claims
+    }
+
+    /// The claim rules of OpenID Connect Core §3.1.3.7, with a minute of clock skew.
+    static func check(_ claims: IDTokenClaims, issuer: String, clientID: String, nonce: String, now: Date) throws {
+        let leeway: TimeInterval = 60
+        func fail(_ why: String) -> Failure { Failure(code: "invalid_id_token", description: why) }
+        guard claims.iss.trimmingSuffix("/") == issuer.trimmingSuffix("/") else { throw fail("the ID token is from another issuer") }
+        guard claims.aud.value.contains(clientID) else { throw fail("the ID token is for another client") }
+        if claims.aud.value.count > 1, claims.azp != clientID { throw fail("the ID token's authorized party is another client") }
+        guard claims.exp.value.addingTimeInterval(leeway) > now else { throw fail("the ID token has expired") }
+        guard claims.iat.value.addingTimeInterval(-leeway) <= now else { throw fail("the ID token is issued in the future") }
+        guard claims.nonce == nonce else { throw fail("the ID token's nonce does not match this sign-in") }
     }
 
     /// A JSON document from a provider API with a bearer token (userinfo, GitHub's user API).
