@@ -136,6 +136,12 @@ struct RouteMatrixTests {
                     if status != .unauthorized { problems.append("\(who) \(route.key) → \(status.code), expected 401") }
                 }
             }
+            // An administrator's API key is never an administrator.
+            let adminKey = try #require(try await client.call(.post, "/api/keys", json: ["name": "admin key"], token: admin.access).json()["key"] as? String)
+            for route in routes where [.admin, .metrics].contains(Self.access[route.key]) {
+                let status = try await client.call(route.method, fixture.uri(route), json: [:], token: adminKey).status
+                if status != .forbidden { problems.append("admin's API key \(route.key) → \(status.code), expected 403") }
+            }
             // Signed-in callers. Archiving the thread comes last but for the calls that end the
             // caller's session, and each of those gets a session of its own.
             let late = ["DELETE /api/threads/{id}": 1, "DELETE /api/auth/sessions/{id}": 2, "POST /api/auth/password": 3,
