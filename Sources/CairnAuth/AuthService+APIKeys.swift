@@ -45,6 +45,17 @@ extension AuthService {
         await audit.record("auth.api_key_revoked", actor: principal.userID.rawValue, target: id.rawValue, origin: origin)
     }
 
+    /// Any user's live keys (the console's Users page).
+    public func listAPIKeys(of user: UserID) async throws -> [APIKeyRecord] {
+        try await apiKeys.list(userID: user)
+    }
+
+    /// An administrator revokes one of a user's keys.
+    public func revokeAPIKey(_ id: APIKeyID, of user: UserID, by admin: Principal, origin: RequestOrigin) async throws {
+        guard try await apiKeys.revoke(id: id, userID: user, now: clock.now()) else { throw CairnError.notFound("API key") }
+        await audit.record("admin.api_key_revoked", actor: admin.userID.rawValue, target: id.rawValue, origin: origin, details: ["user": user.rawValue])
+    }
+
     /// The principal of a `cairn_…` key, or 401.
     func authenticate(apiKey token: String) async throws -> Principal {
         let invalid = CairnError(.unauthenticated, "invalid, revoked or expired API key")
@@ -54,7 +65,14 @@ extension AuthService {
               body.dropFirst(30).first == "_" else { throw invalid }
         let secret = String(body.dropFirst(31))
         let now = clock.now()
-        guard let found = try await apiKeys.lookup(id: id), found.key.revokedAt == nil, found.userActive,
+        let found = try await apiKeys.lookup(id: id)
+        // A revoked key that is still in use is worth knowing about (once a minute per key).
+        if let found, found.key.revokedAt != nil, Self.constantTimeEqual(Self.digest(secret), found.key.secretHash),
+           limiter.attempt("revoked-key:\(id.rawValue)", limit: 1, window: 60) == nil {
+            await audit.record("auth.api_key_revoked_used", actor: nil, target: id.rawValue, origin: .init(ip: nil, userAgent: nil),
+                               details: ["user": found.key.userID.rawValue])
+        }
+        guard let found, found.key.revokedAt == nil, found.userActive,
               found.key.expiresAt.map({ $0 > now }) ?? true,
               Self.constantTimeEqual(Self.digest(secret), found.key.secretHash),
               let role = Role(rawValue: found.role) else { throw invalid }

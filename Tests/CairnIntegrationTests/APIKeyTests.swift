@@ -51,7 +51,7 @@ struct APIKeyTests {
             #expect(try await client.call(.get, "/api/threads", token: key).status == .unauthorized)
             #expect(try await client.call(.delete, "/api/keys/\(id)", token: user.access).status == .notFound)
             let audited = try await AuditRepository(store: env.store).list(AuditQuery(target: id))
-            #expect(Set(audited.map(\.action)) == ["auth.api_key_created", "auth.api_key_revoked"])
+            #expect(Set(audited.map(\.action)) == ["auth.api_key_created", "auth.api_key_revoked", "auth.api_key_revoked_used"])
         }
     }
 
@@ -106,6 +106,24 @@ struct APIKeyTests {
             // Re-enabled, the account's old keys stay revoked.
             #expect(try await client.call(.patch, "/api/admin/users/\(user.userID)", json: ["disabled": false], token: admin).status == .ok)
             #expect(try await client.call(.get, "/api/threads", token: key).status == .unauthorized)
+        }
+    }
+
+    @Test func adminsListAndRevokeAnyUsersKeysAndUseAfterRevokeIsAudited() async throws {
+        try await TestServer().run { client, env in
+            _ = try await env.auth.createAdmin(email: "chief@example.com", password: "correct horse battery", name: nil, origin: .commandLine, actor: "test")
+            let admin = try #require(try await client.call(.post, "/api/auth/login", json: ["email": "chief@example.com", "password": "correct horse battery"]).json()["access_token"] as? String)
+            let user = try await client.registerUser("held@example.com")
+            let (id, key) = try await createKey(client, user.access, ["name": "nightly"])
+            let listed = try #require(try await client.call(.get, "/api/admin/users/\(user.userID)/keys", token: admin).json()["items"] as? [[String: Any]])
+            #expect(listed.map { $0["id"] as? String } == [id] && listed[0]["key"] == nil)
+            #expect(try await client.call(.get, "/api/admin/users/\(user.userID)/keys", token: user.access).status == .forbidden)
+            #expect(try await client.call(.delete, "/api/admin/users/\(user.userID)/keys/\(id)", token: admin).status == .noContent)
+            #expect(try await client.call(.delete, "/api/admin/users/\(user.userID)/keys/\(id)", token: admin).status == .notFound)
+            for _ in 0..<3 { #expect(try await client.call(.get, "/api/threads", token: key).status == .unauthorized) }
+            let audit = AuditRepository(store: env.store)
+            #expect(try await audit.list(AuditQuery(action: "admin.api_key_revoked")).first?.target == id)
+            #expect(try await audit.list(AuditQuery(action: "auth.api_key_revoked_used")).count == 1, "once a minute per key")
         }
     }
 

@@ -46,6 +46,7 @@ struct RouteMatrixTests {
         "GET /api/auth/oauth/{provider}/start": .open, "GET /api/auth/oauth/{provider}/callback": .open, "POST /api/auth/oauth/exchange": .open,
         "GET /api/admin/auth-providers": .admin, "GET /api/admin/auth-providers/{id}": .admin, "PUT /api/admin/auth-providers/{id}": .admin,
         "DELETE /api/admin/auth-providers/{id}": .admin,
+        "GET /api/admin/users/{id}/keys": .admin, "DELETE /api/admin/users/{id}/keys/{key}": .admin,
         "POST /api/keys": .signedIn, "GET /api/keys": .signedIn, "DELETE /api/keys/{id}": .owned,
         "GET /": .assets, "GET /admin": .assets, "GET /admin/**": .assets, "GET /**": .assets,
     ]
@@ -72,7 +73,9 @@ struct RouteMatrixTests {
             if path.hasPrefix("/api/threads/") { path = path.replacingOccurrences(of: "{id}", with: thread) }
             if path.hasPrefix("/api/runs/") { path = path.replacingOccurrences(of: "{id}", with: run) }
             if path.hasPrefix("/api/auth/sessions/") { path = path.replacingOccurrences(of: "{id}", with: session) }
-            if path.hasPrefix("/api/admin/users/") { path = path.replacingOccurrences(of: "{id}", with: targetUser) }
+            if path.hasPrefix("/api/admin/users/") {
+                path = path.replacingOccurrences(of: "{id}", with: targetUser).replacingOccurrences(of: "{key}", with: "key_01JDZ0000000000000000000000")
+            }
             if path.hasPrefix("/api/admin/breakers/") { path = path.replacingOccurrences(of: "{name}", with: "provider:offline") }
             if path.hasPrefix("/api/admin/providers/") { path = path.replacingOccurrences(of: "{name}", with: "offline") }
             if path.hasPrefix("/api/admin/agents/") { path = path.replacingOccurrences(of: "{name}", with: "matrix") }

@@ -19,14 +19,16 @@ struct SignInTests {
         let provider: OIDCProviderProcess
 
         /// Start → provider form → callback; returns the callback's redirect (`/…#login_code=…`).
-        func signIn(as sub: String, redirect: String = "/", deny: Bool = false, cookie override: String? = nil) async throws -> (location: String, authorize: String) {
-            let start = try await client.call(.get, "/api/auth/oauth/mock/start?redirect=\(redirect)")
+        func signIn(as sub: String, via id: String = "mock", redirect: String = "/", deny: Bool = false, cookie override: String? = nil,
+                    beforeCallback: @Sendable () async throws -> Void = {}) async throws -> (location: String, authorize: String) {
+            let start = try await client.call(.get, "/api/auth/oauth/\(id)/start?redirect=\(redirect)")
             #expect(start.status == .found)
             let authorize = try #require(start.headers[.location])
             let setCookie = try #require(start.headers[.setCookie])
             #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Lax") && setCookie.contains("Path=/api/auth/oauth"))
             let cookie = override ?? String(setCookie.split(separator: ";")[0])
             let back = try await provider.authorize(authorize, as: sub, deny: deny)
+            try await beforeCallback()
             let callback = try #require(URLComponents(string: back))
             let path = callback.path + "?" + (callback.percentEncodedQuery ?? "")
             let done = try await client.call(.get, path, extraHeaders: cookie.isEmpty ? [:] : ["Cookie": cookie])
@@ -165,6 +167,30 @@ struct SignInTests {
             #expect(try await client.call(.get, "/api/admin/auth-providers", token: user.access).status == .forbidden)
             #expect(try await client.call(.delete, "/api/admin/auth-providers/mock", token: admin).status == .noContent)
             #expect(try await client.call(.get, "/api/auth/providers").text == "[]")
+        }
+    }
+
+    @Test func twoProvidersAtOnceAndAProviderThatGoesDownMidSignIn() async throws {
+        try await withProvider { browser, admin, env in
+            let client = browser.client
+            #expect(try await client.call(.put, "/api/admin/auth-providers/second",
+                                          json: ["type": "oidc", "name": "Second SSO", "issuer": browser.provider.issuer, "client_id": "cairn-two", "client_secret": "two"],
+                                          token: admin).status == .created)
+            let listed = try await client.call(.get, "/api/auth/providers").text
+            #expect(listed.contains("Mock SSO") && listed.contains("Second SSO"))
+            try await browser.provider.setUser("pat", claims: ["email": "pat@example.com", "email_verified": true])
+            let first = try await browser.exchange(try await browser.signIn(as: "pat").location)
+            let second = try await browser.exchange(try await browser.signIn(as: "pat", via: "second").location)
+            let ids = [first, second].map { (try? $0.json()["user"] as? [String: Any])?["id"] as? String }
+            #expect(ids[0] != nil && ids[0] == ids[1], "both providers sign in the same person")
+            // The provider goes away between the person's consent and the code exchange.
+            let provider = browser.provider
+            let down = try await browser.signIn(as: "pat", beforeCallback: { provider.stop() }).location
+            #expect(down == "/#login_error=provider_unavailable", "\(down)")
+            let breaker = try #require(env.engine.breakers.existing("auth:mock"))
+            #expect(breaker.snapshot().lifetime.failed >= 1)
+            // A new sign-in says so at once.
+            #expect(try await client.call(.get, "/api/auth/oauth/second/start").status == .found, "discovery is cached")
         }
     }
 

@@ -122,6 +122,17 @@ struct AdminUserRoutes {
             let (token, expires) = try await auth.issuePasswordReset(for: id, by: try context.requirePrincipal(), origin: request.origin(context))
             return try APIJSON.response(ResetBody(resetUrl: "/#reset=\(token)", expiresAt: expires), status: .created)
         }
+        admin.get("/users/:id/keys") { _, context in
+            let id = try context.pathID(as: UserID.self, what: "user")
+            guard try await auth.user(id: id) != nil else { throw CairnError.notFound("user") }
+            return try APIJSON.response(Page(items: try await auth.listAPIKeys(of: id).map(APIKeyRoutes.KeyBody.init), nextCursor: nil))
+        }
+        admin.delete("/users/:id/keys/:key") { request, context in
+            let id = try context.pathID(as: UserID.self, what: "user")
+            guard let raw = context.parameters.get("key"), let key = APIKeyID(raw) else { throw CairnError.notFound("API key") }
+            try await auth.revokeAPIKey(key, of: id, by: try context.requirePrincipal(), origin: request.origin(context))
+            return Response(status: .noContent)
+        }
         admin.post("/users/:id/revoke-sessions") { request, context in
             let id = try context.pathID(as: UserID.self, what: "user")
             let count = try await auth.revokeAllSessions(of: id, by: try context.requirePrincipal(), origin: request.origin(context))
