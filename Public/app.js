@@ -15,7 +15,7 @@
     signinView: $('signin-view'), form: $('signin-form'), title: $('signin-title'),
     status: $('signin-status'), error: $('signin-error'), nameField: $('name-field'),
     name: $('name'), email: $('email'), password: $('password'), passwordHint: $('password-hint'),
-    signIn: $('signin-button'), create: $('create-button'),
+    signIn: $('signin-button'), create: $('create-button'), providers: $('signin-providers'),
     chatView: $('chat-view'), newThread: $('new-thread'), threadList: $('thread-list'),
     threadsNote: $('threads-note'), log: $('log'), composer: $('composer'), message: $('message'),
     send: $('send'), stop: $('stop'),
@@ -41,10 +41,12 @@
     ui.signOut.hidden = true;
     ui.adminLink.hidden = true;
     ui.who.textContent = '';
+    ui.who.title = '';
     ui.signinView.hidden = false;
     ui.status.textContent = message || '';
     A.clearError(ui.error);
     setMode('signin');
+    A.showSignInProviders(ui.providers, '/', providerList);
     ui.email.focus();
   }
 
@@ -53,12 +55,17 @@
     ui.status.textContent = '';
     ui.password.value = '';
     ui.who.textContent = user ? (user.name || user.email) : '';
+    ui.who.title = user ? user.email || '' : '';
     ui.adminLink.hidden = !(user && user.role === 'admin');
     ui.signOut.hidden = false;
     ui.chatView.hidden = false;
     startNewThread();
     loadThreads();
   }
+
+  // "Sign in with <provider>" buttons, below the password form (hidden when there are none).
+  const providerList = el('div', { class: 'provider-list' });
+  ui.providers.append(providerList);
 
   // ---- sign-in and registration share one form so each label names exactly one field ----
 
@@ -607,6 +614,17 @@
   // ---- start ----
 
   async function start(message) {
+    // Back from a sign-in provider: /#login_code=… or /#login_error=… (taken out of the address bar at once).
+    const provider = await A.completeProviderSignIn();
+    if (provider && provider.user) {
+      showChat(provider.user);
+      return;
+    }
+    if (provider) {
+      showSignIn();
+      A.showError(ui.error, provider.error);
+      return;
+    }
     const token = takeResetToken();
     if (token) {
       showReset(token);

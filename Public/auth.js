@@ -194,6 +194,91 @@
     element.hidden = true;
   }
 
+
+  // ---- sign-in through an identity provider (OpenID Connect, Google, GitHub) ----
+  // A button navigates to the server's /start, which sends the browser to the provider; the
+  // server then sends it back to `redirect` with #login_code=<one-time code> or
+  // #login_error=<reason> in the fragment.
+
+  const PROVIDER_ERRORS = {
+    access_denied: 'The sign-in was cancelled at the provider, so you are not signed in.',
+    email_not_verified: 'Your account with that provider has no verified email address, so it cannot sign in here.',
+    registration_closed: 'Registration is closed on this server. Ask an administrator to create your account.',
+    pending_approval: "Your account is waiting for an administrator's approval. You can sign in once it is approved.",
+    account_disabled: 'Your account is disabled. Ask an administrator.',
+    provider_unavailable: 'The sign-in provider could not be reached. Try again in a moment.',
+    provider_refused: 'The sign-in provider refused the sign-in.',
+    provider_error: 'The sign-in provider answered with an error. Try again, or sign in another way.',
+    provider_misconfigured: 'This sign-in provider is not set up correctly on this server. Tell an administrator.',
+    invalid_id_token: "The provider's answer could not be verified, so you are not signed in. Tell an administrator if this keeps happening.",
+    provider_removed: 'That sign-in provider was removed from this server while you were signing in.',
+  };
+  const providerErrorText = (reason) => PROVIDER_ERRORS[reason]
+    || `Signing in with the provider did not work${reason ? ` (${reason})` : ''}. Try again, or sign in another way.`;
+
+  // The configured providers ([{ id, name, type }]); an empty list when the server has none or
+  // cannot be asked, so the pages simply show no provider buttons.
+  async function signInProviders() {
+    try {
+      const list = await publicApi('GET', '/api/auth/providers');
+      return Array.isArray(list) ? list.filter((p) => p && typeof p.id === 'string') : [];
+    } catch {
+      return [];
+    }
+  }
+
+  const providerSignInURL = (id, redirect) =>
+    `/api/auth/oauth/${encodeURIComponent(id)}/start?redirect=${encodeURIComponent(redirect)}`;
+
+  // Fills `container` with one "Sign in with <name>" button per provider and shows it, or hides
+  // it when there are none. `list` is where the buttons go (the container itself by default).
+  let providersDrawn = 0;
+  async function showSignInProviders(container, redirect, list = container) {
+    const drawn = ++providersDrawn;
+    const providers = await signInProviders();
+    if (drawn !== providersDrawn) return;
+    list.replaceChildren(...providers.map((provider) => {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'wide provider';
+      button.dataset.provider = provider.id;
+      button.textContent = `Sign in with ${provider.name || provider.id}`;
+      button.addEventListener('click', () => {
+        button.disabled = true;
+        location.assign(providerSignInURL(provider.id, redirect));
+      });
+      return button;
+    }));
+    container.hidden = providers.length === 0;
+  }
+
+  // Called first thing on page load: takes #login_code= / #login_error= out of the address bar
+  // (and the history) at once. Resolves null when there was neither, { user } once the code is
+  // exchanged for tokens (stored as a password sign-in stores them), or { error } (an Error whose
+  // message reads as a sentence) to show on the sign-in form.
+  async function completeProviderSignIn() {
+    const match = /^#login_(code|error)=([^&]*)/.exec(location.hash);
+    if (!match) return null;
+    history.replaceState(null, '', location.pathname + location.search);
+    let value = match[2];
+    try {
+      value = decodeURIComponent(value.replace(/\+/g, ' '));
+    } catch {
+      // Left as it came.
+    }
+    if (match[1] === 'error') return { error: new Error(providerErrorText(value)) };
+    try {
+      const body = await publicApi('POST', '/api/auth/oauth/exchange', { login_code: value });
+      storeTokens(body);
+      return { user: body.user };
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) {
+        return { error: new Error('This sign-in has expired or was already used. Sign in again.') };
+      }
+      return { error };
+    }
+  }
+
   window.CairnAuth = Object.freeze({
     ApiError,
     hasTokens,
@@ -206,6 +291,11 @@
     register,
     setup,
     logout,
+    signInProviders,
+    providerSignInURL,
+    showSignInProviders,
+    completeProviderSignIn,
+    providerErrorText,
     onSignedOut: (listener) => signedOutListeners.push(listener),
     bindSignOut,
     errorLines,

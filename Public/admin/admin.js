@@ -12,7 +12,7 @@
   const ui = {
     who: $('who'), signOut: $('sign-out'),
     signinView: $('signin-view'), form: $('signin-form'), status: $('signin-status'), error: $('signin-error'),
-    email: $('email'), password: $('password'), signIn: $('signin-button'),
+    email: $('email'), password: $('password'), signIn: $('signin-button'), providers: $('signin-providers'),
     setup: $('setup'), setupToken: $('setup-token'), name: $('name'), setupButton: $('setup-button'),
     forbiddenView: $('forbidden-view'), forbiddenWho: $('forbidden-who'),
     consoleView: $('console-view'), title: $('section-title'), body: $('section-body'),
@@ -182,7 +182,7 @@
     breakers: { title: 'Circuit breakers', render: (alive) => window.CairnAdminBreakers.render(kit, alive) },
     settings: page('settings', 'Configuration', generic('/api/admin/settings')),
     users: page('users', 'Users', generic('/api/admin/users')),
-    agents: { title: 'Agents', render: generic('/api/admin/agents') },
+    agents: page('agents', 'Providers & agents', generic('/api/admin/agents')),
     runs: page('runs', 'Runs', generic('/api/admin/runs')),
     usage: page('usage', 'Usage', generic('/api/admin/usage')),
     audit: page('audit', 'Audit log', generic('/api/admin/audit')),
@@ -226,8 +226,13 @@
     ui.who.textContent = '';
     ui.status.textContent = message || '';
     A.clearError(ui.error);
+    A.showSignInProviders(ui.providers, '/admin/', providerList);
     ui.email.focus();
   }
+
+  // "Sign in with <provider>" buttons, below the password form (hidden when there are none).
+  const providerList = el('div', { class: 'provider-list' });
+  ui.providers.append(providerList);
 
   function enter(user) {
     ui.password.value = '';
@@ -294,6 +299,17 @@
   A.bindSignOut(ui.signOut, showSignIn);
 
   async function start() {
+    // Back from a sign-in provider: /admin/#login_code=… or #login_error=… (taken out of the address bar at once).
+    const provider = await A.completeProviderSignIn();
+    if (provider && provider.user) {
+      enter(provider.user);
+      return;
+    }
+    if (provider) {
+      showSignIn();
+      A.showError(ui.error, provider.error);
+      return;
+    }
     if (!A.hasTokens()) {
       showSignIn();
       return;
