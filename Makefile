@@ -78,10 +78,11 @@ browser-deps:
 
 # Crash safety, resource faults and schemathesis drive the binary hard: they run after the other E2E suites.
 HARNESS_SUITES := CairnE2ETests.HarnessE2ETests
-test-e2e: deps browser-deps $(E2E_VENV)/bin/python $(BROWSER_VENV)/bin/python $(SCHEMA_VENV)/bin/schemathesis
+test-e2e: deps browser-deps $(E2E_VENV)/bin/python $(BROWSER_VENV)/bin/python $(SCHEMA_VENV)/bin/schemathesis $(OIDC_VENV)/bin/python
 	$(SWIFT) build --build-tests
 	CAIRN_BINARY=$(CURDIR)/$(BIN_DEBUG) CAIRN_PYTHON=$(CURDIR)/$(E2E_VENV)/bin/python \
 	  CAIRN_SCHEMATHESIS_PYTHON=$(CURDIR)/$(SCHEMA_VENV)/bin/python \
+	  CAIRN_OIDC_PYTHON=$(CURDIR)/$(OIDC_VENV)/bin/python \
 	  CAIRN_BROWSER_PYTHON=$(CURDIR)/$(BROWSER_VENV)/bin/python CAIRN_CHROMIUM=$$(command -v chromium) \
 	  $(SWIFT) test --skip-build --filter CairnE2ETests --skip $(HARNESS_SUITES)
 	CAIRN_BINARY=$(CURDIR)/$(BIN_DEBUG) CAIRN_SCHEMATHESIS_PYTHON=$(CURDIR)/$(SCHEMA_VENV)/bin/python \

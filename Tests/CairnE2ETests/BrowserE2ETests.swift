@@ -6,9 +6,17 @@ struct BrowserE2ETests {
     /// The interpreter with Playwright installed (`make test-e2e` prepares it); Chromium is Debian's.
     static var python: String { ProcessInfo.processInfo.environment["CAIRN_BROWSER_PYTHON"] ?? "python3" }
 
+    /// The interpreter with oidc-provider-mock installed (`make test-e2e` prepares .build/oidc-venv):
+    /// browser_admin.py runs a real OpenID Connect provider with it.
+    static var oidcPython: String {
+        if let explicit = ProcessInfo.processInfo.environment["CAIRN_OIDC_PYTHON"] { return explicit }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/oidc-venv/bin/python").path
+    }
+
     /// Runs `Clients/<script>` against the server and returns the JSON summary it prints.
-    func drive(_ script: String, port: Int) throws -> [String: Any] {
-        let client = try ClientScript(script, python: Self.python, base: "http://127.0.0.1:\(port)")
+    func drive(_ script: String, port: Int, environment: [String: String] = [:]) throws -> [String: Any] {
+        let client = try ClientScript(script, python: Self.python, base: "http://127.0.0.1:\(port)", environment: environment)
         let output = String(decoding: client.out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         let errors = client.finish()
         #expect(client.process.terminationStatus == 0, "\(errors)")
@@ -40,7 +48,8 @@ struct BrowserE2ETests {
         #expect(status == 0, "\(output)")
         let server = try CairnProcess(["serve", "--port", "0", "--data-dir", dataDir.path, "--set", "auth.bcrypt_cost=4"])
         defer { server.terminate() }
-        let summary = try drive("browser_admin.py", port: try await server.waitForPort())
+        let port = try await server.waitForPort()
+        let summary = try drive("browser_admin.py", port: port, environment: ["CAIRN_OIDC_PYTHON": Self.oidcPython])
         let unavailable = Set(summary["unavailable"] as? [String] ?? [])
         if !unavailable.isEmpty { print("console sections not offered by this server yet: \(unavailable.sorted())") }
 
@@ -84,6 +93,28 @@ struct BrowserE2ETests {
         if !unavailable.contains("audit_csv") {
             #expect(summary["csv_header"] as? [String] == ["id", "at", "actor", "actor_email", "action", "target", "ip", "details"])
             #expect((summary["csv_rows"] as? Int ?? 0) > 0)
+        }
+        if !unavailable.contains("sign_in_providers") {
+            // Configuration: a provider added through the form (a 422 explained beside its field first),
+            // edited with the secret left empty (kept), then deleted after a confirmation.
+            #expect((summary["provider_validation"] as? String ?? "").contains("Issuer URL is required"), "\(summary["provider_validation"] ?? "")")
+            #expect(summary["provider_callback"] as? String == "http://127.0.0.1:\(port)/api/auth/oauth/mock/callback")
+            let saved = summary["provider_saved"] as? [[Any]] ?? []
+            #expect(saved.count == 1 && saved.first?[0] as? String == "mock" && saved.first?[1] as? String == "oidc"
+                    && saved.first?[2] as? String == "Mock IdP" && saved.first?[4] as? String == "cairn", "\(saved)")
+            #expect(summary["provider_delete_confirmed"] as? Bool == true)
+            #expect((summary["providers_after_delete"] as? [Any])?.isEmpty == true)
+            // "Sign in with Mock IdP" on the chat page: the provider's form, then back signed in, the code gone from the address.
+            #expect(summary["oidc_signed_in_as"] as? String == "alice@example.com")
+            #expect(summary["oidc_me"] as? String == "alice@example.com")
+            #expect(summary["oidc_hash_after"] as? String == "", "\(summary["oidc_url_after"] ?? "")")
+            #expect(!(summary["oidc_url_after"] as? String ?? "login_code").contains("login_code"))
+            // An unverified email is refused in words, and nobody is signed in.
+            #expect(summary["oidc_unverified_error"] as? String == "Your account with that provider has no verified email address, so it cannot sign in here.")
+            #expect(summary["oidc_unverified_hash"] as? String == "")
+            #expect(summary["oidc_unverified_signed_in"] as? Bool == false)
+            // The console's button comes back to /admin/ and opens the console (the administrator's verified email).
+            #expect(summary["oidc_console"] as? [String] == ["root@example.com", "/admin/"])
         }
         #expect((summary["screenshots"] as? [String] ?? []).count >= 14)
         #expect((summary["overflow"] as? [String] ?? []).isEmpty, "a page is wider than the window: \(summary["overflow"] ?? [])")

@@ -1,15 +1,22 @@
 """Drives the admin console of a running cairn in headless Chromium: signs in as the
 administrator created on the command line and goes through every section (dashboard figures,
 circuit breakers, configuration with history and revert, users with disable, quota and
-password-reset link, runs with timeline and cancel, usage, audit log with CSV download, backups),
-checking each action's effect through the API. Saves a screenshot of every section (desktop and
+password-reset link, runs with timeline and cancel, usage, audit log with CSV download, backups,
+sign-in providers), checking each action's effect through the API. Sign-in through OpenID Connect
+runs against a real provider (oidc-provider-mock, started here with the Python in
+$CAIRN_OIDC_PYTHON): a provider added in the console's form, then "Sign in with …" on the chat
+page and the console in fresh browsers. Saves a screenshot of every section (desktop and
 phone width) into $CAIRN_SCREENSHOTS, by default .build/screenshots (git-ignored). Prints a JSON
 summary; a section whose API the server does not offer yet is listed under "unavailable"."""
+import atexit
 import csv
 import io
 import json
 import os
 import re
+import signal
+import socket
+import subprocess
 import sys
 import time
 import urllib.error
@@ -60,6 +67,53 @@ for email in ("victim@example.com", "quota@example.com"):
 
 summary = {"errors": [], "unavailable": [], "dialogs": [], "screenshots": [], "overflow": []}
 
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# A real OpenID Connect provider, and the people it signs in (claims set through its /users API).
+oidc_port = free_port()
+oidc_issuer = f"http://127.0.0.1:{oidc_port}"
+oidc = subprocess.Popen([os.environ.get("CAIRN_OIDC_PYTHON") or os.path.join(root, ".build", "oidc-venv", "bin", "python"),
+                         "-m", "oidc_provider_mock", "--port", str(oidc_port), "--require-nonce", "true"],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop_oidc():
+    if oidc.poll() is None:
+        oidc.send_signal(signal.SIGKILL)  # its development server ignores SIGTERM
+        oidc.wait()
+
+
+atexit.register(stop_oidc)  # also when a check below fails
+
+def oidc_user(sub, claims):
+    req = urllib.request.Request(f"{oidc_issuer}/users/{sub}", method="PUT", data=json.dumps(claims).encode())
+    req.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(req, timeout=10) as response:
+        if response.status != 204:
+            raise RuntimeError(f"PUT /users/{sub} answered {response.status}")
+
+
+deadline = time.monotonic() + 20
+while True:
+    try:
+        with urllib.request.urlopen(oidc_issuer + "/.well-known/openid-configuration", timeout=2) as response:
+            if response.status == 200:
+                break
+    except OSError:
+        pass
+    if oidc.poll() is not None or time.monotonic() > deadline:
+        stop_oidc()
+        raise SystemExit(f"the OIDC provider did not start on port {oidc_port}")
+    time.sleep(0.1)
+oidc_user("alice", {"email": "alice@example.com", "email_verified": True, "name": "Alice Provider"})
+oidc_user("mallory", {"email": "mallory@example.com", "email_verified": False, "name": "Mallory"})
+oidc_user("root", {"email": "root@example.com", "email_verified": True, "name": "Root"})
+
 # Which of the console's routes this server has (the rest are written against docs/admin-console-api.md).
 probes = {
     "settings": request("GET", "/api/admin/settings", token=token),
@@ -67,6 +121,7 @@ probes = {
     "runs": request("GET", "/api/admin/runs", token=token),
     "users": request("GET", "/api/admin/users?q=quota", token=token),
     "audit_csv": request("GET", "/api/admin/audit?format=csv&limit=1", token=token),
+    "sign_in_providers": request("GET", "/api/admin/auth-providers", token=token),
 }
 have = {name: not route_missing(status, answer) and status < 400 for name, (status, answer, _) in probes.items()}
 users_probe = probes["users"][1]
@@ -91,10 +146,111 @@ def shot(page, name):
     summary["screenshots"].append(path)
 
 
+def panel_shot(locator, name):
+    """One panel on its own, legible (the section's full-page shot is 8000 px tall)."""
+    path = os.path.join(shots, f"admin-{name}.png")
+    page = locator.page
+    # As in shot(): the section scrolls inside .content, so the window grows to show the whole panel.
+    size = page.viewport_size
+    tall = page.evaluate("(() => { const c = document.querySelector('#console-view:not([hidden]) .content');"
+                         " return c ? c.scrollHeight + c.getBoundingClientRect().top + 4 : 0; })()")
+    page.set_viewport_size({"width": size["width"], "height": int(min(max(size["height"], tall), 8000))})
+    locator.screenshot(path=path)
+    page.set_viewport_size(size)
+    summary["screenshots"].append(path)
+
+
 def visit(page, link, heading):
     page.get_by_role("link", name=link, exact=True).click()
     expect(page.locator("#section-title")).to_have_text(heading)
     expect(page.locator("#section-body")).not_to_contain_text("Loading…", timeout=10000)
+
+
+
+
+def own_errors(page, where):
+    """Console errors and exceptions of `page` on this server (not the provider's pages)."""
+    page.on("console", lambda message: summary["errors"].append(f"{where}: {message.text}")
+            if message.type == "error" and message.location.get("url", "").startswith(base) else None)
+    page.on("pageerror", lambda error: summary["errors"].append(f"{where}: {error}"))
+
+
+def sign_in_at_provider(page, button, sub):
+    """Clicks "Sign in with …", signs in as `sub` on the provider's own form, and waits to be back."""
+    page.get_by_role("button", name=button, exact=True).click()
+    page.wait_for_url(re.compile("^" + re.escape(oidc_issuer) + "/oauth2/authorize"), timeout=15000)
+    page.locator('input[name="sub"]').fill(sub)
+    page.get_by_role("button", name="Authorize", exact=True).click()
+    page.wait_for_url(re.compile("^" + re.escape(base) + "/"), timeout=15000)
+
+
+def providers_and_agents(page):
+    """Agents (Providers & agents): an offline provider added in the form (a value out of range is
+    refused beside its field first), its Test connection, a failing one's reason in words, the
+    assistant agent edited (its version goes up), and the provider deleted after a confirmation."""
+    visit(page, "Agents", "Providers & agents")
+    expect(page.locator('tr[data-provider="offline"]')).to_contain_text("built-in", timeout=10000)
+    expect(page.locator('tr[data-provider="offline"]').get_by_role("button", name="Delete provider offline")).to_have_count(0)
+    page.get_by_role("button", name="Add provider", exact=True).click()
+    form = page.locator('form[aria-label="New provider"]')
+    form.get_by_label("Provider name", exact=True).fill("slowpoke")
+    form.get_by_label("Type", exact=True).select_option("offline")
+    form.get_by_label("Chunk delay (ms)", exact=True).fill("99999999")
+    form.get_by_role("button", name="Create provider", exact=True).click()
+    reason = form.locator('[data-field="options.chunk_delay_ms"] .row-message')
+    expect(reason).to_contain_text("Chunk delay (ms):", timeout=10000)
+    summary["agents_provider_422"] = reason.inner_text()
+    form.get_by_label("Chunk delay (ms)", exact=True).fill("5")
+    form.get_by_role("button", name="Create provider", exact=True).click()
+    row = page.locator('tr[data-provider="slowpoke"]')
+    expect(row).to_contain_text("Offline", timeout=10000)
+    expect(page.locator("#section-body p.status", has_text="Provider slowpoke added")).to_be_visible()
+    saved = call("GET", "/api/admin/providers/slowpoke", token=token)
+    summary["agents_provider_saved"] = [saved["type"], saved["options"]]
+    if saved["type"] != "offline" or saved["options"].get("chunk_delay_ms") != 5:
+        raise RuntimeError(f"slowpoke was saved as {saved}")
+
+    row.get_by_role("button", name="Test connection of slowpoke", exact=True).click()
+    result = page.locator('tr[data-provider="slowpoke"] + tr.detail .test-result')
+    expect(result).to_have_attribute("data-ok", "true", timeout=15000)
+    expect(result).to_contain_text("answered in")
+    summary["agents_test_ok"] = result.inner_text()
+    # The never-started provider "local": the failure in words.
+    page.locator('tr[data-provider="local"]').get_by_role("button", name="Test connection of local", exact=True).click()
+    failed = page.locator('tr[data-provider="local"] + tr.detail .test-result')
+    expect(failed).to_have_attribute("data-ok", "false", timeout=30000)
+    summary["agents_test_failed"] = failed.inner_text()
+
+    before = next(a for a in call("GET", "/api/admin/agents", token=token)["items"] if a["name"] == "assistant")
+    agent_row = page.locator('tr[data-agent="assistant"]')
+    agent_row.get_by_role("button", name="Edit agent assistant", exact=True).click()
+    agent_form = page.locator('form[aria-label="Edit agent assistant"]')
+    agent_form.get_by_label("Description", exact=True).fill("The default agent, edited in the console")
+    agent_form.get_by_role("button", name="Save agent", exact=True).click()
+    version = str((before.get("version") or 0) + 1)
+    expect(page.locator('tr[data-agent="assistant"]')).to_have_attribute("data-version", version, timeout=10000)
+    expect(page.locator("#section-body p.status", has_text="Agent assistant saved as version " + version)).to_be_visible()
+    after = next(a for a in call("GET", "/api/admin/agents", token=token)["items"] if a["name"] == "assistant")
+    summary["agents_versions"] = [before.get("version"), after.get("version")]
+    if after["description"] != "The default agent, edited in the console" or after.get("tools") != before.get("tools"):
+        raise RuntimeError(f"assistant was saved as {after} (before: {before})")
+    shot(page, "agents")
+
+    page.locator('tr[data-provider="slowpoke"]').get_by_role("button", name="Delete provider slowpoke", exact=True).click()
+    expect(page.locator('tr[data-provider="slowpoke"]')).to_have_count(0, timeout=10000)
+    expect(page.locator("#section-body p.status", has_text="Provider slowpoke deleted")).to_be_visible()
+    summary["agents_delete_confirmed"] = any("slowpoke" in message for message in summary["dialogs"])
+    summary["agents_deleted_status"] = request("GET", "/api/admin/providers/slowpoke", token=token)[0]
+    if not summary["agents_delete_confirmed"] or summary["agents_deleted_status"] != 404:
+        raise RuntimeError("slowpoke was not deleted after a confirmation")
+
+    size = page.viewport_size
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.emulate_media(color_scheme="dark")
+    page.wait_for_timeout(300)
+    shot(page, "agents-phone-dark")
+    page.set_viewport_size(size)
+    page.emulate_media(color_scheme="light")
 
 
 with sync_playwright() as pw:
@@ -315,6 +471,83 @@ with sync_playwright() as pw:
     summary["backups_listed"] = [(item["trigger"], item["verified"], item["file_exists"]) for item in listed]
     shot(page, "backups")
 
+    providers_and_agents(page)
+
+    # ---- Sign-in providers: add one in Configuration, then sign in with it on the chat page and the console ----
+    if have["sign_in_providers"]:
+        visit(page, "Configuration", "Configuration")
+        providers_panel = page.locator("section.panel", has=page.locator("#providers-title"))
+        expect(providers_panel).to_contain_text("No sign-in providers yet", timeout=10000)
+        page.get_by_label("Provider id", exact=True).fill("mock")
+        page.get_by_label("Type", exact=True).select_option("oidc")
+        page.get_by_label("Button name", exact=True).fill("Mock")
+        page.get_by_label("Client id", exact=True).fill("cairn")
+        page.get_by_label("Client secret", exact=True).fill("s3cret")
+        # Without an issuer the server answers 422; the reason shows beside the field.
+        page.get_by_role("button", name="Add provider", exact=True).click()
+        expect(page.locator("#ap-issuer-problem")).to_contain_text("is required", timeout=10000)
+        summary["provider_validation"] = page.locator("#ap-issuer-problem").inner_text()
+        panel_shot(providers_panel, "settings-provider-form-422")
+        page.get_by_label("Issuer URL", exact=True).fill(oidc_issuer)
+        page.get_by_role("button", name="Add provider", exact=True).click()
+        expect(providers_panel.locator(".provider-status")).to_contain_text("Sign-in provider mock added", timeout=10000)
+        mock_row = page.locator('tr[data-provider="mock"]')
+        expect(mock_row).to_contain_text(oidc_issuer)
+        summary["provider_callback"] = mock_row.locator("code.callback").inner_text()
+        # Edited with the secret left empty: the stored one is kept (the sign-in below needs it).
+        mock_row.get_by_role("button", name="Edit Mock", exact=True).click()
+        expect(page.get_by_label("Client secret", exact=True)).to_have_attribute("placeholder", "leave empty to keep")
+        page.get_by_label("Button name", exact=True).fill("Mock IdP")
+        page.get_by_role("button", name="Save provider", exact=True).click()
+        expect(providers_panel.locator(".provider-status")).to_contain_text("Sign-in provider mock saved", timeout=10000)
+        expect(page.locator('tr[data-provider="mock"]')).to_contain_text("Mock IdP")
+        saved = call("GET", "/api/admin/auth-providers", token=token)["items"]
+        summary["provider_saved"] = [[p["id"], p["type"], p["name"], p["issuer"], p["client_id"]] for p in saved]
+        panel_shot(providers_panel, "settings-providers-panel")
+        shot(page, "settings-providers")
+
+        # The chat page, in a browser of its own: the provider's button, its form, and back signed in.
+        person_context = browser.new_context(viewport={"width": 1280, "height": 900})
+        person = person_context.new_page()
+        own_errors(person, "chat page")
+        person.goto(base + "/")
+        expect(person.get_by_role("button", name="Sign in with Mock IdP", exact=True)).to_be_visible(timeout=10000)
+        person.screenshot(path=os.path.join(shots, "chat-signin-providers.png"))
+        summary["screenshots"].append(os.path.join(shots, "chat-signin-providers.png"))
+        sign_in_at_provider(person, "Sign in with Mock IdP", "alice")
+        expect(person.locator("#who")).to_have_text("Alice Provider", timeout=15000)
+        expect(person.locator("#chat-view")).to_be_visible()
+        summary["oidc_signed_in_as"] = person.locator("#who").get_attribute("title")
+        summary["oidc_url_after"] = person.url
+        summary["oidc_hash_after"] = person.evaluate("location.hash")
+        summary["oidc_me"] = person.evaluate("""async () => (await (await fetch('/api/auth/me',
+            {headers: {Authorization: 'Bearer ' + localStorage.getItem('cairn.access_token')}})).json()).email""")
+        person.screenshot(path=os.path.join(shots, "chat-signed-in-with-provider.png"))
+        summary["screenshots"].append(os.path.join(shots, "chat-signed-in-with-provider.png"))
+        # An account whose email the provider has not verified is refused, in words.
+        person.get_by_role("button", name="Sign out", exact=True).click()
+        expect(person.get_by_role("button", name="Sign in with Mock IdP", exact=True)).to_be_visible(timeout=10000)
+        sign_in_at_provider(person, "Sign in with Mock IdP", "mallory")
+        expect(person.locator("#signin-error")).to_be_visible(timeout=15000)
+        summary["oidc_unverified_error"] = person.locator("#signin-error").inner_text()
+        summary["oidc_unverified_hash"] = person.evaluate("location.hash")
+        summary["oidc_unverified_signed_in"] = person.locator("#chat-view").is_visible()
+        person.screenshot(path=os.path.join(shots, "chat-provider-error.png"))
+        summary["screenshots"].append(os.path.join(shots, "chat-provider-error.png"))
+        person_context.close()
+
+        # The console, in another: the administrator's provider account (same verified email) opens it.
+        admin_context = browser.new_context(viewport={"width": 1280, "height": 900})
+        console = admin_context.new_page()
+        own_errors(console, "console")
+        console.goto(base + "/admin/")
+        expect(console.get_by_role("button", name="Sign in with Mock IdP", exact=True)).to_be_visible(timeout=10000)
+        sign_in_at_provider(console, "Sign in with Mock IdP", "root")
+        expect(console.locator("#console-view")).to_be_visible(timeout=15000)
+        expect(console.locator("#section-title")).to_have_text("Dashboard")
+        summary["oidc_console"] = [console.locator("#who").inner_text(), console.evaluate("location.pathname + location.hash")]
+        admin_context.close()
+
     # ---- Every section at phone width, in the dark theme ----
     page.set_viewport_size({"width": 390, "height": 844})
     page.emulate_media(color_scheme="dark")
@@ -324,5 +557,17 @@ with sync_playwright() as pw:
         expect(page.locator("#section-body")).not_to_contain_text("Loading…", timeout=10000)
         page.wait_for_timeout(300)
         shot(page, f"{name}-phone-dark")
+
+    # ---- Deleting the sign-in provider (after a confirmation) takes its button off the sign-in pages ----
+    if have["sign_in_providers"]:
+        visit(page, "Configuration", "Configuration")
+        panel_shot(page.locator("section.panel", has=page.locator("#providers-title")), "settings-providers-panel-phone-dark")
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.emulate_media(color_scheme="light")
+        page.locator('tr[data-provider="mock"]').get_by_role("button", name="Delete Mock IdP", exact=True).click()
+        expect(page.locator("#section-body")).to_contain_text("Sign-in provider mock deleted", timeout=10000)
+        expect(page.locator('tr[data-provider="mock"]')).to_have_count(0)
+        summary["provider_delete_confirmed"] = any("mock" in message for message in summary["dialogs"])
+        summary["providers_after_delete"] = call("GET", "/api/auth/providers")
     browser.close()
 print(json.dumps(summary))
