@@ -63,7 +63,7 @@ final class OIDCClient: Sendable {
     }()
     private var http: HTTPClient { Self.http }
     private let discovered = Mutex<[String: (Endpoints, Date)]>([:])
-    private let keySets = Mutex<[String: (JWTKeyCollection, Date)]>([:])
+    private let keySets = Mutex<[String: (keys: JWTKeyCollection, kids: Set<String>, at: Date, forced: Bool)]>([:])
 
     init() {}
 
@@ -113,9 +113,12 @@ final class OIDCClient: Sendable {
         }
         var claims: IDTokenClaims
         do {
-            claims = try await keys(jwksURI, breaker: breaker, refresh: false).verify(idToken, as: IDTokenClaims.self)
-        } catch let error as JWTError where error.errorType == .unknownKID || error.errorType == .missingKIDHeader {
-            claims = try await keys(jwksURI, breaker: breaker, refresh: true).verify(idToken, as: IDTokenClaims.self)
+            var keys = try await keys(jwksURI, breaker: breaker, refresh: false)
+            // A key id the cached set does not hold: the provider rotated its keys; fetch once more.
+            if let kid = Self.header(of: idToken)?["kid"] as? String, !keys.kids.contains(kid) {
+                keys = try await self.keys(jwksURI, breaker: breaker, refresh: true)
+            }
+            claims = try await keys.keys.verify(idToken, as: IDTokenClaims.self)
         } catch let failure as Failure {
             throw failure
         } catch {
@@ -143,8 +146,14 @@ final class OIDCClient: Sendable {
                        body: nil, breaker: breaker, acceptErrorBody: false)
     }
 
-    private func keys(_ uri: String, breaker: CircuitBreaker, refresh: Bool) async throws -> JWTKeyCollection {
-        if !refresh, let (keys, at) = keySets.withLock({ $0[uri] }), Date().timeIntervalSince(at) < Self.cacheLifetime { return keys }
+    /// The provider's keys and their ids, cached an hour. A forced refresh (a token names an
+    /// unknown key) happens at most once per 10 s, so such tokens cannot make Cairn hammer the
+    /// provider.
+    private func keys(_ uri: String, breaker: CircuitBreaker, refresh: Bool) async throws -> (keys: JWTKeyCollection, kids: Set<String>) {
+        if let cached = keySets.withLock({ $0[uri] }) {
+            let age = Date().timeIntervalSince(cached.at)
+            if (!refresh && age < Self.cacheLifetime) || (refresh && cached.forced && age < 10) { return (cached.keys, cached.kids) }
+        }
         let data = try await get(uri, breaker: breaker)
         let keys = JWTKeyCollection()
         do {
@@ -152,8 +161,10 @@ final class OIDCClient: Sendable {
         } catch {
             throw Failure(code: "provider_misconfigured", description: "the provider's key set (JWKS) could not be read")
         }
-        keySets.withLock { $0[uri] = (keys, Date()) }
-        return keys
+        let listed = (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["keys"] as? [[String: Any]] ?? []
+        let kids = Set(listed.compactMap { $0["kid"] as? String })
+        keySets.withLock { $0[uri] = (keys, kids, Date(), refresh) }
+        return (keys, kids)
     }
 
     private func get(_ url: String, breaker: CircuitBreaker) async throws -> Data {
@@ -191,11 +202,13 @@ final class OIDCClient: Sendable {
     }
 
     /// The `alg` of a compact JWS header, or nil.
-    static func algorithm(of token: String) -> String? {
-        guard let head = token.split(separator: ".", omittingEmptySubsequences: false).first,
-              let data = Base64URL.decode(String(head)),
-              let header = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
-        return header["alg"] as? String
+    static func algorithm(of token: String) -> String? { header(of: token)?["alg"] as? String }
+
+    /// A compact JWS header as JSON, or nil.
+    static func header(of token: String) -> [String: Any]? {
+        guard token.utf8.count < 16_384, let head = token.split(separator: ".", omittingEmptySubsequences: false).first,
+              let data = Base64URL.decode(String(head)) else { return nil }
+        return try? JSONSerialization.jsonObject(with: data) as? [String: Any]
     }
 
     static func formEncode(_ value: String) -> String {
