@@ -1,5 +1,5 @@
 // The admin console's shell: sign-in and first-time setup, then hash-routed sections (#/users ...),
-// each in its own file (dashboard.js, settings.js, users.js, runs.js, usage.js, audit.js,
+// each in its own file (dashboard.js, settings.js, users.js, agents.js, runs.js, usage.js, audit.js,
 // breakers.js, backups.js) rendered with the shared kit below. Sections whose API the server does
 // not offer yet (404) say so instead of failing.
 (() => {

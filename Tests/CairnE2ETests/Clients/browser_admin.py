@@ -114,7 +114,7 @@ oidc_user("alice", {"email": "alice@example.com", "email_verified": True, "name"
 oidc_user("mallory", {"email": "mallory@example.com", "email_verified": False, "name": "Mallory"})
 oidc_user("root", {"email": "root@example.com", "email_verified": True, "name": "Root"})
 
-# Which of the console's routes this server has (the rest are written against docs/admin-console-api.md).
+# Which of the console's routes this server has (the rest are written against docs/API.md).
 probes = {
     "settings": request("GET", "/api/admin/settings", token=token),
     "settings_history": request("GET", "/api/admin/settings/history", token=token),
