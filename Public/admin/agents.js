@@ -487,7 +487,8 @@
       }
     }
 
-    function toggleProviderEdit(provider, button) {
+    // An inline editor row under a table row; pressing its button again closes it.
+    function toggleEditorRow(button, columns, makeEditor, beforeOpen) {
       const row = button.closest('tr');
       const open = detailOf(row, 'edit');
       if (open) {
@@ -496,18 +497,25 @@
         return;
       }
       button.setAttribute('aria-expanded', 'true');
-      const editor = providerForm(kit, provider, {
+      if (beforeOpen) beforeOpen(row);
+      let detail = null;
+      const close = () => { detail.remove(); button.setAttribute('aria-expanded', 'false'); button.focus(); };
+      const editor = makeEditor(close);
+      detail = el('tr', { class: 'detail', 'data-kind': 'edit' }, el('td', { colspan: String(columns) }, editor.form));
+      row.after(detail);
+      editor.focus();
+    }
+
+    function toggleProviderEdit(provider, button) {
+      toggleEditorRow(button, P_COLUMNS.length, (close) => providerForm(kit, provider, {
         existing: () => providers,
         onSaved: async (saved) => {
           await loadProviders();
           pStatus.textContent = `Provider ${saved.name} saved.`;
           focusIn(findProviderRow(saved.name), 'Edit');
         },
-        onCancel: () => { detail.remove(); button.setAttribute('aria-expanded', 'false'); button.focus(); },
-      });
-      const detail = el('tr', { class: 'detail', 'data-kind': 'edit' }, el('td', { colspan: String(P_COLUMNS.length) }, editor.form));
-      row.after(detail);
-      editor.focus();
+        onCancel: close,
+      }));
     }
 
     async function testProvider(provider, button) {
@@ -656,24 +664,11 @@
     }
 
     function toggleAgentEdit(agent, button) {
-      const row = button.closest('tr');
-      const open = detailOf(row, 'edit');
-      if (open) {
-        open.remove();
-        button.setAttribute('aria-expanded', 'false');
-        return;
-      }
-      button.setAttribute('aria-expanded', 'true');
-      A.clearError(aError);
-      const editor = agentForm(kit, agent, {
+      toggleEditorRow(button, A_COLUMNS.length, (close) => agentForm(kit, agent, {
         agents, providers,
         onSaved: agentSaved,
-        onCancel: () => { detail.remove(); button.setAttribute('aria-expanded', 'false'); button.focus(); },
-      });
-      const detail = el('tr', { class: 'detail', 'data-kind': 'edit' }, el('td', { colspan: String(A_COLUMNS.length) }, editor.form));
-      closeDetails(row);
-      row.after(detail);
-      editor.focus();
+        onCancel: close,
+      }), (row) => { A.clearError(aError); closeDetails(row); });
     }
 
     addAgent.addEventListener('click', () => {
