@@ -118,6 +118,23 @@ extension AuthService {
         return count
     }
 
+    /// Any user's sessions that are neither revoked nor expired, newest first (the console's Users page).
+    public func liveSessions(of id: UserID) async throws -> [SessionRecord] {
+        guard try await users.find(id: id) != nil else { throw CairnError.notFound("user") }
+        return try await sessions.listLive(userID: id, now: clock.now())
+    }
+
+    /// An administrator ends one session of a user at once: its access token stops working and
+    /// its refresh token is refused. A session of someone else, or one already ended, is `not_found`.
+    public func revokeSession(_ session: SessionID, of id: UserID, by admin: Principal, origin: RequestOrigin) async throws {
+        guard try await users.find(id: id) != nil else { throw CairnError.notFound("user") }
+        guard try await sessions.revoke(id: session, userID: id, reason: "revoked_by_admin", now: clock.now()) else {
+            throw CairnError.notFound("session")
+        }
+        await audit.record("admin.session_revoked", actor: admin.userID.rawValue, target: session.rawValue, origin: origin,
+                           details: ["user": id.rawValue])
+    }
+
     /// The normalized email when email and password are acceptable for a new account.
     static func validatedAccount(email rawEmail: String, password: String) throws -> String {
         let email = EmailAddress.normalize(rawEmail)

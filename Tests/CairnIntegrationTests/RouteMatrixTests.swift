@@ -47,6 +47,7 @@ struct RouteMatrixTests {
         "GET /api/admin/auth-providers": .admin, "GET /api/admin/auth-providers/{id}": .admin, "PUT /api/admin/auth-providers/{id}": .admin,
         "DELETE /api/admin/auth-providers/{id}": .admin,
         "GET /api/admin/users/{id}/keys": .admin, "DELETE /api/admin/users/{id}/keys/{key}": .admin,
+        "GET /api/admin/users/{id}/sessions": .admin, "DELETE /api/admin/users/{id}/sessions/{session}": .admin,
         "POST /api/keys": .signedIn, "GET /api/keys": .signedIn, "DELETE /api/keys/{id}": .owned,
         "GET /": .assets, "GET /admin": .assets, "GET /admin/**": .assets, "GET /**": .assets,
     ]
@@ -75,6 +76,7 @@ struct RouteMatrixTests {
             if path.hasPrefix("/api/auth/sessions/") { path = path.replacingOccurrences(of: "{id}", with: session) }
             if path.hasPrefix("/api/admin/users/") {
                 path = path.replacingOccurrences(of: "{id}", with: targetUser).replacingOccurrences(of: "{key}", with: "key_01JDZ0000000000000000000000")
+                    .replacingOccurrences(of: "{session}", with: "ses_01jdz0000000000000000000000")
             }
             if path.hasPrefix("/api/admin/breakers/") { path = path.replacingOccurrences(of: "{name}", with: "provider:offline") }
             if path.hasPrefix("/api/admin/providers/") { path = path.replacingOccurrences(of: "{name}", with: "offline") }
