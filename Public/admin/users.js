@@ -1,7 +1,8 @@
 // The console's "Users" section: search and status filter with paging, and per user: approve,
-// role change, disable or enable, revoke sessions, unlock, a one-time password-reset link, and a
-// quota override (runs/day, tokens/day, tokens/month) beside the user's usage. admin.js calls
-// `render` with its shared helpers.
+// role change, disable or enable, revoke sessions, unlock, a one-time password-reset link, a
+// quota override (runs/day, tokens/day, tokens/month) beside the user's usage, and a "Sessions &
+// keys" panel (user-access.js) to revoke one session or API key. admin.js calls `render` with
+// its shared helpers.
 (() => {
   'use strict';
 
@@ -92,6 +93,7 @@
       actions.push(button('Unlock', (event) => unlock(user, event.currentTarget)));
       actions.push(button('Reset password', (event) => resetPassword(user, who, event.currentTarget)));
       actions.push(button('Quota', (event) => toggleQuota(user, event.currentTarget), { 'aria-expanded': 'false' }));
+      actions.push(button('Sessions & keys', (event) => toggleAccess(user, event.currentTarget), { 'aria-expanded': 'false' }));
       return el('tr', { 'data-id': user.id, 'data-email': user.email },
         el('td', { class: 'user-cell' },
           el('div', { class: 'clip', title: `${user.email} (${user.id})`, text: user.email }),
@@ -106,6 +108,13 @@
 
     const rowOf = (button) => button.closest('tr');
     const detailOf = (row) => (row.nextElementSibling && row.nextElementSibling.classList.contains('detail') ? row.nextElementSibling : null);
+    // Removes the panel under the row (if any) and marks every toggle of the row closed.
+    function closeDetail(row) {
+      const detail = detailOf(row);
+      if (detail) detail.remove();
+      for (const toggle of row.querySelectorAll('button[aria-expanded]')) toggle.setAttribute('aria-expanded', 'false');
+      return detail;
+    }
 
     function replaceRow(oldRow, user, focusLabel) {
       // A reload (search, filter) may have drawn the row again meanwhile: replace the one on the page.
@@ -156,6 +165,8 @@
       try {
         const result = await A.api('POST', `/api/admin/users/${enc(user.id)}/revoke-sessions`);
         const count = result && typeof result.revoked === 'number' ? result.revoked : null;
+        const open = detailOf(rowOf(button));
+        if (open && open.reload) open.reload(); // the sessions panel no longer lists them
         status.textContent = count === null
           ? `Sessions of ${user.email} revoked.`
           : `Revoked ${count} session${count === 1 ? '' : 's'} of ${user.email}.`;
@@ -176,8 +187,7 @@
         const result = await A.api('POST', `/api/admin/users/${enc(user.id)}/password-reset`);
         const link = new URL(result.reset_url, location.origin).href;
         const row = rowOf(button);
-        const old = detailOf(row);
-        if (old) old.remove();
+        closeDetail(row);
         const fieldId = `reset-${user.id}`;
         const input = el('input', { id: fieldId, type: 'text', readonly: true, value: link, class: 'reset-link', spellcheck: 'false' });
         const copy = el('button', { type: 'button', class: 'small primary', text: 'Copy link' });
@@ -214,13 +224,8 @@
 
     function toggleQuota(user, button) {
       const row = rowOf(button);
-      const existing = detailOf(row);
-      if (existing) {
-        const wasQuota = existing.classList.contains('quota-detail');
-        existing.remove();
-        button.setAttribute('aria-expanded', 'false');
-        if (wasQuota) return;
-      }
+      const existing = closeDetail(row);
+      if (existing && existing.classList.contains('quota-detail')) return;
       button.setAttribute('aria-expanded', 'true');
       const quota = user.quota || {};
       const usage = user.usage || {};
@@ -255,7 +260,8 @@
           if (!('quota' in updated)) fresh.quota = body.quota;
           const newRow = replaceRow(row, fresh, 'Quota');
           status.textContent = `${fresh.email}: ${done}.`;
-          newRow.querySelector('button[aria-expanded]').focus();
+          const toggle = [...newRow.querySelectorAll('button[aria-expanded]')].find((b) => b.textContent === 'Quota');
+          if (toggle) toggle.focus();
         } catch (e) {
           save.disabled = false;
           remove.disabled = !user.quota;
@@ -286,6 +292,22 @@
         if (!window.confirm(`Remove the quota override of ${user.email}? The server defaults apply again.`)) return;
         send({ quota: null }, 'the quota override is removed (defaults apply)');
       });
+    }
+
+    // The user's live sessions and API keys, each revocable on its own (user-access.js).
+    function toggleAccess(user, button) {
+      const row = rowOf(button);
+      const existing = closeDetail(row);
+      if (existing && existing.classList.contains('access-detail')) return;
+      if (!window.CairnAdminUserAccess) {
+        A.showError(error, new Error('The sessions and keys panel did not load; reload the page.'));
+        return;
+      }
+      button.setAttribute('aria-expanded', 'true');
+      const detail = window.CairnAdminUserAccess.panel(kit, { user, columns: COLUMNS.length,
+        close: () => { closeDetail(row); button.focus(); } });
+      row.after(detail);
+      detail.querySelector('button').focus();
     }
 
     let debounce = null;

@@ -39,6 +39,40 @@ struct BrowserE2ETests {
         #expect((summary["errors"] as? [String] ?? []).isEmpty, "\(summary["errors"] ?? [])")
     }
 
+    /// First-time setup in the console (Clients/browser_setup.py): a fresh data directory, the
+    /// one-time token read from the server log, a wrong token refused in words first, then the
+    /// administrator created in the form and the dashboard shown; the token does not work twice.
+    @Test func firstAdministratorIsCreatedInTheConsoleWithTheSetupToken() async throws {
+        let server = try CairnProcess(["serve", "--port", "0", "--data-dir", temporaryDirectory("browser-setup").path, "--set", "auth.bcrypt_cost=4"])
+        defer { server.terminate() }
+        let port = try await server.waitForPort()
+        let token = try #require(server.setupToken, "no setup token in the log: \(server.log)")
+        let summary = try drive("browser_setup.py", port: port, environment: ["CAIRN_SETUP_TOKEN": token])
+
+        #expect(summary["users_before"] as? Int == 401)
+        // A wrong token: the reason in words, no console, nobody created.
+        #expect(summary["wrong_token_error"] as? String == "setup token is invalid, used or expired", "\(summary["wrong_token_error"] ?? "")")
+        #expect(summary["wrong_token_console_visible"] as? Bool == false)
+        #expect(summary["login_after_wrong_token"] as? Int == 401)
+        #expect(summary["form_password_kept"] as? Bool == true)
+        // The right one: the console's dashboard, signed in as the new administrator.
+        #expect(summary["console_title"] as? String == "Dashboard")
+        #expect(summary["who"] as? String == "Frieda First")
+        #expect(summary["signin_view_hidden"] as? Bool == true)
+        #expect(summary["error_after_setup"] as? Bool == false)
+        // Single use: the same token again is refused (403) and creates nobody.
+        let again = summary["setup_again"] as? [Any] ?? []
+        #expect(again.count == 2 && again[0] as? Int == 403 && again[1] as? String == "forbidden", "\(again)")
+        #expect(summary["second_login"] as? Int == 401)
+        let login = summary["admin_login"] as? [Any] ?? []
+        #expect(login.count == 4 && login[0] as? Int == 200, "the administrator signs in with the form's password: \(login)")
+        #expect(login.dropFirst().compactMap { $0 as? String } == ["first@example.com", "admin", "Frieda First"], "\(login)")
+        let users = summary["admin_users"] as? [Any] ?? []
+        #expect(users.count == 2 && users[0] as? Int == 200 && users[1] as? [String] == ["first@example.com"], "one account: \(users)")
+        #expect((summary["screenshots"] as? [String] ?? []).count == 3)
+        #expect((summary["errors"] as? [String] ?? []).isEmpty, "\(summary["errors"] ?? [])")
+    }
+
     /// Every console section in Chromium (Clients/browser_admin.py, screenshots in .build/screenshots).
     /// Sections whose API the server does not offer yet are listed in `unavailable` and their checks skipped.
     @Test func consoleSectionsWorkEndToEnd() async throws {
@@ -66,6 +100,22 @@ struct BrowserE2ETests {
         #expect(listed.count == 1 && listed.first?[0] as? String == "manual" && listed.first?[1] as? Bool == true)
         // Users: a disabled user cannot sign in.
         #expect(summary["disabled_login"] as? Int == 401)
+        // Users, "Sessions & keys": both sessions and the key listed; one session and the key revoked
+        // in the panel after a confirmation each; the revoked token and the key refused, the other session working.
+        let expectedSessions = summary["access_expected"] as? [String] ?? []
+        #expect(expectedSessions.count == 2 && summary["access_listed"] as? [String] == expectedSessions, "\(summary["access_listed"] ?? "")")
+        #expect((summary["access_key_row"] as? String ?? "").contains("nightly-ci"), "\(summary["access_key_row"] ?? "")")
+        #expect((summary["access_key_row"] as? String ?? "").contains("read"))
+        #expect(summary["access_headings"] as? [String] == ["Live sessions (2)", "API keys (1)"], "\(summary["access_headings"] ?? "")")
+        let accessDialogs = summary["access_dialogs"] as? [String] ?? []
+        #expect(accessDialogs.count == 2, "one confirmation per revocation: \(accessDialogs)")
+        #expect(accessDialogs.first?.hasPrefix("End this session of access@example.com?") == true, "\(accessDialogs)")
+        #expect(accessDialogs.last?.hasPrefix("Revoke the API key \"nightly-ci\"") == true, "\(accessDialogs)")
+        #expect(summary["access_after"] as? [Int] == [401, 200, 401], "revoked session, kept session, revoked key: \(summary["access_after"] ?? "")")
+        #expect((summary["access_status"] as? String ?? "").contains("API key nightly-ci of access@example.com revoked"))
+        // Audited: admin.session_revoked names the session, admin.api_key_revoked the key.
+        let revokedIDs = summary["access_revoked"] as? [String] ?? []
+        #expect(revokedIDs.count == 2 && summary["access_audit"] as? [String] == revokedIDs, "\(summary["access_audit"] ?? "") vs \(revokedIDs)")
         if !unavailable.contains("settings") {
             #expect(summary["register_when_closed"] as? Int == 403)
             #expect(summary["register_pending"] as? Int == 202)

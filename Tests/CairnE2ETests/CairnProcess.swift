@@ -31,6 +31,14 @@ final class CairnProcess: Sendable {
 
     var log: String { output.text.withLock { $0 } }
 
+    /// The one-time setup token `cairn serve` logs (metadata `setup_token`) while no administrator
+    /// exists; nil when none was logged.
+    var setupToken: String? {
+        let text = log
+        guard let range = text.range(of: #"setup_token=[A-Za-z0-9_-]+"#, options: .regularExpression) else { return nil }
+        return String(text[range].dropFirst("setup_token=".count))
+    }
+
     /// Waits for the "listening" line and returns the bound port.
     func waitForPort(timeout: Duration = .seconds(20)) async throws -> Int {
         let deadline = ContinuousClock.now + timeout

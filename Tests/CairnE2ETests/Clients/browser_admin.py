@@ -392,6 +392,53 @@ with sync_playwright() as pw:
             request("POST", "/api/auth/login", {"email": "quota@example.com", "password": "user password 1"})[0],
             request("POST", "/api/auth/login", {"email": "quota@example.com", "password": "brand new password 2"})[0]]
         user_context.close()
+
+    # ---- Users: one user's sessions and API key, each revoked on its own after a confirmation ----
+    registered = call("POST", "/api/auth/register", {"email": "access@example.com", "password": "user password 1", "name": "Access"})
+    access_tokens = [registered["access_token"],
+                     call("POST", "/api/auth/login", {"email": "access@example.com", "password": "user password 1"})["access_token"]]
+    own = call("GET", "/api/auth/sessions", token=access_tokens[0])["items"]
+    revoked_session = next(s["id"] for s in own if s.get("current"))
+    kept_session = next(s["id"] for s in own if not s.get("current"))
+    access_key = call("POST", "/api/keys", {"name": "nightly-ci", "scopes": ["read"]}, access_tokens[1])
+    page.get_by_label("Search users").fill("access@")
+    access_row = page.locator('tr[data-email="access@example.com"]')
+    expect(access_row).to_be_visible(timeout=10000)
+    toggle = access_row.get_by_role("button", name="Sessions & keys: access@example.com", exact=True)
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    access = page.locator("tr.access-detail")
+    expect(access.locator("tr[data-session]")).to_have_count(2, timeout=10000)
+    expect(access.locator("tr[data-key]")).to_have_count(1)
+    summary["access_listed"] = sorted(access.locator("tr[data-session]").evaluate_all("rows => rows.map(r => r.dataset.session)"))
+    summary["access_expected"] = sorted([revoked_session, kept_session])
+    summary["access_revoked"] = [revoked_session, access_key["id"]]
+    summary["access_key_row"] = access.locator(f'tr[data-key="{access_key["id"]}"]').inner_text()
+    summary["access_headings"] = access.locator("h3").all_inner_texts()
+    panel_shot(access, "users-access-panel")
+    size = page.viewport_size
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(300)
+    panel_shot(access, "users-access-panel-phone")
+    wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    if wide > 1:
+        summary["overflow"].append(f"users-access-panel-phone: {wide}px")
+    page.set_viewport_size(size)
+    dialogs_before = len(summary["dialogs"])
+    access.locator(f'tr[data-session="{revoked_session}"]').get_by_role("button", name=re.compile("^Revoke session")).click()
+    expect(access.locator(f'tr[data-session="{revoked_session}"]')).to_have_count(0, timeout=10000)
+    expect(access.locator("p.status")).to_contain_text("Session of access@example.com from", timeout=10000)
+    expect(access.locator("tr[data-session]")).to_have_count(1)
+    access.locator(f'tr[data-key="{access_key["id"]}"]').get_by_role("button", name="Revoke API key nightly-ci", exact=True).click()
+    expect(access.locator("tr[data-key]")).to_have_count(0, timeout=10000)
+    expect(access).to_contain_text("No API keys.")
+    summary["access_status"] = access.locator("p.status").inner_text()
+    summary["access_dialogs"] = summary["dialogs"][dialogs_before:]
+    summary["access_after"] = [request("GET", "/api/auth/me", token=t)[0] for t in access_tokens] + \
+        [request("GET", "/api/threads", token=access_key["key"])[0]]
+    summary["access_audit"] = [e["target"] for e in call("GET", "/api/admin/audit?action=admin.session_revoked", token=token)["items"]] + \
+        [e["target"] for e in call("GET", "/api/admin/audit?action=admin.api_key_revoked", token=token)["items"]]
+    panel_shot(access, "users-access-panel-after")
     shot(page, "users")
 
     # ---- Runs: a slow run is listed live, its timeline shows events, and Cancel stops it ----
