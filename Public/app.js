@@ -634,8 +634,14 @@
       showSignIn(message);
       return;
     }
-    if (!A.hasTokens()) {
+    try {
+      if (!(await A.resumeSession())) {
+        showSignIn();
+        return;
+      }
+    } catch (error) {
       showSignIn();
+      A.showError(ui.error, error);
       return;
     }
     try {

@@ -1,11 +1,14 @@
-// Shared by the chat page and the admin console: token storage, an authenticated fetch that
+// Shared by the chat page and the admin console: the session, an authenticated fetch that
 // refreshes once on a 401, and turning API errors into readable lines. A classic script
 // (no build step, no modules) that exposes window.CairnAuth.
+//
+// No token is ever written to storage: the access token lives in this page's memory only, and
+// the refresh token in an HttpOnly cookie the server sets when asked with `X-Cairn-Refresh:
+// cookie` (script cannot read it). A reload starts with a refresh that the cookie pays for;
+// the readable `cairn_signed_in` cookie only says whether that is worth trying.
 (() => {
   'use strict';
 
-  const ACCESS = 'cairn.access_token';
-  const REFRESH = 'cairn.refresh_token';
   const SESSION_ENDED = 'Your session has ended. Please sign in again.';
   const signedOutListeners = [];
 
@@ -19,17 +22,20 @@
     }
   }
 
-  const accessToken = () => localStorage.getItem(ACCESS);
-  const hasTokens = () => Boolean(accessToken() || localStorage.getItem(REFRESH));
+  const REFRESH_BY_COOKIE = { 'X-Cairn-Refresh': 'cookie' };
+  let access = null;
+  const accessToken = () => access;
+  const hasSession = () => Boolean(access) || /(?:^|;\s*)cairn_signed_in=1(?:;|$)/.test(document.cookie);
 
   function storeTokens(body) {
-    localStorage.setItem(ACCESS, body.access_token);
-    localStorage.setItem(REFRESH, body.refresh_token);
+    access = body.access_token;
   }
 
+  // The HttpOnly refresh cookie is the server's to remove (logout does); dropping the marker
+  // here means this browser stops trying it even when the server could not be told.
   function clearTokens() {
-    localStorage.removeItem(ACCESS);
-    localStorage.removeItem(REFRESH);
+    access = null;
+    document.cookie = 'cairn_signed_in=; Path=/; Max-Age=0; SameSite=Strict';
   }
 
   function signedOut(message) {
@@ -59,7 +65,7 @@
   }
 
   function jsonInit(method, body) {
-    const init = { method, headers: { Accept: 'application/json' } };
+    const init = { method, headers: { Accept: 'application/json', ...REFRESH_BY_COOKIE } };
     if (body !== undefined) {
       init.headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
@@ -74,8 +80,8 @@
   }
 
   // Refresh tokens rotate, and presenting a used one revokes the whole session, so only one
-  // refresh may run at a time: per page through a shared promise, across tabs through a Web
-  // Lock where the browser has them.
+  // refresh may run at a time: per page through a shared promise, across tabs (which share the
+  // cookie) through a Web Lock where the browser has them.
   let refreshing = null;
   function refreshOnce(staleAccess) {
     if (!refreshing) {
@@ -86,20 +92,26 @@
     return refreshing;
   }
 
-  // Resolves true when fresh tokens are stored, false when the session is over; throws when
-  // the server could not be asked (offline, 5xx), which must not sign anyone out.
+  // Resolves true when a fresh access token is held, false when the session is over; throws
+  // when the server could not be asked (offline, 5xx), which must not sign anyone out.
   async function refreshTokens(staleAccess) {
     const current = accessToken();
-    if (current && current !== staleAccess) return true; // another tab refreshed meanwhile
-    const refreshToken = localStorage.getItem(REFRESH);
-    if (!refreshToken) return false;
-    const response = await fetch('/api/auth/refresh', jsonInit('POST', { refresh_token: refreshToken }));
+    if (current && current !== staleAccess) return true; // refreshed meanwhile
+    if (!hasSession()) return false;
+    const response = await fetch('/api/auth/refresh', jsonInit('POST', {}));
     if (response.ok) {
       storeTokens(await response.json());
       return true;
     }
     if (response.status >= 500 || response.status === 429) throw await errorFrom(response);
     return false;
+  }
+
+  // Called once on page load: true when the cookie still holds a live session (an access token
+  // is then held), false when there is none; throws when the server cannot be asked.
+  async function resumeSession() {
+    if (accessToken()) return true;
+    return refreshOnce(null);
   }
 
   async function authFetch(path, init = {}) {
@@ -145,9 +157,10 @@
   async function logout() {
     try {
       const used = accessToken();
-      const response = await fetch('/api/auth/logout', withBearer({ method: 'POST' }, used));
+      const init = { method: 'POST', headers: REFRESH_BY_COOKIE };
+      const response = await fetch('/api/auth/logout', withBearer(init, used));
       if (response.status === 401 && await refreshOnce(used)) {
-        await fetch('/api/auth/logout', withBearer({ method: 'POST' }, accessToken()));
+        await fetch('/api/auth/logout', withBearer(init, accessToken()));
       }
     } catch {
       // Best effort: see above.
@@ -281,7 +294,8 @@
 
   window.CairnAuth = Object.freeze({
     ApiError,
-    hasTokens,
+    hasSession,
+    resumeSession,
     clearTokens,
     authFetch,
     api,

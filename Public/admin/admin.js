@@ -310,8 +310,14 @@
       A.showError(ui.error, provider.error);
       return;
     }
-    if (!A.hasTokens()) {
+    try {
+      if (!(await A.resumeSession())) {
+        showSignIn();
+        return;
+      }
+    } catch (error) {
       showSignIn();
+      A.showError(ui.error, error);
       return;
     }
     try {

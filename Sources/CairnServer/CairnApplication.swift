@@ -63,7 +63,7 @@ public enum CairnApplication {
         let authenticate = AuthenticationMiddleware(auth: env.auth)
         let signIn = SignInService(auth: env.auth, store: env.store, breakers: env.engine.breakers)
         SignInRoutes(signIn: signIn, settings: env.settings).register(on: router.group("/api/auth"))
-        AuthRoutes(auth: env.auth, quotas: env.engine.quotas).register(
+        AuthRoutes(auth: env.auth, settings: env.settings, quotas: env.engine.quotas).register(
             public: router.group("/api/auth"),
             protected: router.group("/api/auth").add(middleware: authenticate).add(middleware: APIKeyPolicyMiddleware(allowed: ["/api/auth/me"])))
         let admin = router.group("/api/admin").add(middleware: authenticate).add(middleware: AdminOnlyMiddleware())

@@ -32,6 +32,14 @@ struct BrowserE2ETests {
         #expect(summary["answered"] as? Bool == true)
         #expect(summary["stopped"] as? Bool == true)
         #expect(summary["threads"] as? Int == 2)
+        // Tokens: none in storage or in script-readable cookies; the reload is signed in by the HttpOnly cookie.
+        let signedIn = summary["storage_signed_in"] as? [String: Any] ?? [:]
+        #expect(signedIn["local"] as? Int == 0 && signedIn["session"] as? Int == 0, "\(signedIn)")
+        #expect(signedIn["cookie"] as? String == "cairn_signed_in=1", "\(signedIn)")
+        #expect(summary["reload_signed_in"] as? String == "ada@example.com")
+        #expect(summary["cookie_names"] as? [String] == ["cairn_refresh", "cairn_signed_in"])
+        #expect(summary["refresh_cookie_http_only"] as? Bool == true)
+        #expect(summary["after_sign_out_cookies"] as? [String] == [], "signing out removes both cookies")
         // The page follows runs over /ws (one socket per followed run, closed when the run ends), never SSE.
         let sockets = summary["sockets"] as? [String] ?? []
         #expect(sockets.count == 3 && sockets.allSatisfy { $0 == "ws://127.0.0.1:\(port)/ws" }, "\(sockets)")

@@ -38,14 +38,15 @@ struct UserBody: Encodable {
 struct AuthBody: Encodable {
     let user: UserBody
     let accessToken: String
-    let refreshToken: String
+    /// Left out when the refresh token travels in an HttpOnly cookie (`RefreshCookie`).
+    let refreshToken: String?
     let tokenType = "Bearer"
     let expiresIn: Int
 
-    init(_ success: AuthSuccess) {
+    init(_ success: AuthSuccess, includeRefreshToken: Bool = true) {
         user = UserBody(success.user)
         accessToken = success.tokens.accessToken
-        refreshToken = success.tokens.refreshToken
+        refreshToken = includeRefreshToken ? success.tokens.refreshToken : nil
         expiresIn = success.tokens.expiresIn
     }
 }

@@ -9,11 +9,12 @@ import Hummingbird
 /// `/api/auth/*`: registration, login, token refresh, logout, sessions, password, first-run setup.
 struct AuthRoutes {
     let auth: AuthService
+    let settings: LiveSettings
     /// Quotas shown to the user by `/me` (nil in tests that build the routes alone).
     var quotas: QuotaGuard?
 
     struct Credentials: Decodable { let email: String; let password: String; let name: String? }
-    struct RefreshBody: Decodable { let refreshToken: String }
+    struct RefreshBody: Decodable { let refreshToken: String? }
     struct PasswordBody: Decodable { let currentPassword: String; let newPassword: String }
     struct ResetBody: Decodable { let token: String; let newPassword: String }
     struct SetupBody: Decodable { let setupToken: String; let email: String; let password: String; let name: String? }
@@ -33,7 +34,7 @@ struct AuthRoutes {
             let body = try await APIJSON.decode(Credentials.self, from: request, context: context)
             switch try await auth.register(email: body.email, password: body.password, name: body.name, origin: request.origin(context)) {
             case .active(let success):
-                return try APIJSON.response(AuthBody(success), status: .created)
+                return try RefreshCookie(request: request, settings: settings).response(success, status: .created)
             case .pending(let user):
                 return try APIJSON.response(PendingBody(user: UserBody(user)), status: .accepted)
             }
@@ -46,17 +47,23 @@ struct AuthRoutes {
         group.post("/login") { request, context in
             let body = try await APIJSON.decode(Credentials.self, from: request, context: context)
             let success = try await auth.login(email: body.email, password: body.password, origin: request.origin(context))
-            return try APIJSON.response(AuthBody(success))
+            return try RefreshCookie(request: request, settings: settings).response(success)
         }
         group.post("/refresh") { request, context in
             let body = try await APIJSON.decode(RefreshBody.self, from: request, context: context)
-            return try APIJSON.response(AuthBody(try await auth.refresh(body.refreshToken, origin: request.origin(context))))
+            let delivery = RefreshCookie(request: request, settings: settings)
+            do {
+                return try delivery.response(try await auth.refresh(try delivery.token(fromBody: body.refreshToken), origin: request.origin(context)))
+            } catch let error as CairnError where error.code == .unauthenticated && delivery.wanted {
+                // A spent or revoked cookie is useless: the browser drops it with the 401.
+                return ErrorResponse.response(for: error, headers: delivery.clearingCookies)
+            }
         }
         group.post("/setup") { request, context in
             let body = try await APIJSON.decode(SetupBody.self, from: request, context: context)
             let success = try await auth.completeSetup(token: body.setupToken, email: body.email, password: body.password,
                                                        name: body.name, origin: request.origin(context))
-            return try APIJSON.response(AuthBody(success), status: .created)
+            return try RefreshCookie(request: request, settings: settings).response(success, status: .created)
         }
 
         authed.post("/ws-ticket") { _, context in
@@ -65,11 +72,11 @@ struct AuthRoutes {
         }
         authed.post("/logout") { request, context in
             try await auth.logout(try context.requirePrincipal(), origin: request.origin(context))
-            return Response(status: .noContent)
+            return RefreshCookie(request: request, settings: settings).clearing()
         }
         authed.post("/logout-all") { request, context in
             try await auth.logoutAll(try context.requirePrincipal(), origin: request.origin(context))
-            return Response(status: .noContent)
+            return RefreshCookie(request: request, settings: settings).clearing()
         }
         authed.get("/me") { _, context in
             var body = UserBody(try await auth.currentUser(try context.requirePrincipal()))

@@ -49,7 +49,8 @@ struct SignInRoutes {
         }
         group.post("/oauth/exchange") { request, context in
             let body = try await APIJSON.decode(ExchangeBody.self, from: request, context: context)
-            return try APIJSON.response(AuthBody(try await signIn.exchange(loginCode: body.loginCode, origin: request.origin(context))))
+            let success = try await signIn.exchange(loginCode: body.loginCode, origin: request.origin(context))
+            return try RefreshCookie(request: request, settings: settings).response(success)
         }
     }
 
@@ -69,13 +70,11 @@ struct SignInRoutes {
     }
 
     func isHTTPS(_ request: Request) -> Bool {
-        settings.snapshot.string("server.public_url").hasPrefix("https://")
-            || request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
+        request.isHTTPS(settings: settings)
     }
 
     /// The browser binding from a `Cookie` header.
     static func cookieValue(_ header: String?) -> String? {
-        header?.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
-            .first { $0.hasPrefix(cookie + "=") }.map { String($0.dropFirst(cookie.count + 1)) }
+        Request.cookie(named: cookie, in: header)
     }
 }

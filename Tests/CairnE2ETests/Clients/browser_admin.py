@@ -567,8 +567,7 @@ with sync_playwright() as pw:
         summary["oidc_signed_in_as"] = person.locator("#who").get_attribute("title")
         summary["oidc_url_after"] = person.url
         summary["oidc_hash_after"] = person.evaluate("location.hash")
-        summary["oidc_me"] = person.evaluate("""async () => (await (await fetch('/api/auth/me',
-            {headers: {Authorization: 'Bearer ' + localStorage.getItem('cairn.access_token')}})).json()).email""")
+        summary["oidc_me"] = person.evaluate("async () => (await CairnAuth.api('GET', '/api/auth/me')).email")
         person.screenshot(path=os.path.join(shots, "chat-signed-in-with-provider.png"))
         summary["screenshots"].append(os.path.join(shots, "chat-signed-in-with-provider.png"))
         # An account whose email the provider has not verified is refused, in words.

@@ -42,5 +42,20 @@ with sync_playwright() as pw:
     page.get_by_role("button", name="Send").click()
     expect(log).to_contain_text("= 5", timeout=20000)
     summary["threads"] = page.locator("#thread-list li").count()
+
+    # No token in script-readable storage; a reload stays signed in through the HttpOnly cookie,
+    # and signing out ends that too.
+    storage = "() => ({local: localStorage.length, session: sessionStorage.length, cookie: document.cookie})"
+    summary["storage_signed_in"] = page.evaluate(storage)
+    page.reload()
+    expect(page.locator("#chat-view")).to_be_visible(timeout=10000)
+    summary["reload_signed_in"] = page.evaluate("async () => (await CairnAuth.api('GET', '/api/auth/me')).email")
+    summary["cookie_names"] = sorted(cookie["name"] for cookie in page.context.cookies())
+    summary["refresh_cookie_http_only"] = all(cookie["httpOnly"] for cookie in page.context.cookies() if cookie["name"] == "cairn_refresh")
+    page.get_by_role("button", name="Sign out").click()
+    page.reload()
+    expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible(timeout=10000)
+    summary["after_sign_out_cookies"] = sorted(cookie["name"] for cookie in page.context.cookies())
+    summary["storage_signed_out"] = page.evaluate(storage)
     browser.close()
 print(json.dumps(summary))
