@@ -10,8 +10,13 @@ import Synchronization
 /// the server-sent events of the body. Silence longer than `timeout` (before the head or between
 /// chunks) fails with `.timeout`; cancelling the consuming task closes the connection at once.
 enum ProviderHTTP {
-    static let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-                                   configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10))))
+    /// A refused connection fails at once (AsyncHTTPClient would otherwise keep retrying it until the
+    /// connect timeout, 10 s): the provider's own retries, backoff and breaker decide what happens next.
+    static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10)))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+    }()
 
     static let maxErrorBodyBytes = 64 * 1024
 

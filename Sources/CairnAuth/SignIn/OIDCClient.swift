@@ -59,6 +59,7 @@ final class OIDCClient: Sendable {
     private static let http: HTTPClient = {
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: timeout))
         configuration.httpVersion = .http1Only
+        configuration.connectionPool.retryConnectionEstablishment = false // a provider that is down fails at once
         return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
     }()
     private var http: HTTPClient { Self.http }
