@@ -154,7 +154,7 @@ public final class RunEngine: Sendable {
         do {
             run = try await log.open(NewRun(runID: runID, threadID: newThreadID, userID: userID, agent: name, agentVersion: definition.version ?? 0,
                                             input: input, messageID: messageID, resumedFrom: resumedFrom,
-                                            createThreadTitle: threadID == nil ? String(trimmed.prefix(80)) : nil),
+                                            createThreadTitle: threadID == nil ? trimmed.excerpt(80) : nil),
                                      openingEvents: [emitter.openingEvent()], now: now)
         } catch {
             releaseSlot(runID: runID, userID: userID, admission: admission)

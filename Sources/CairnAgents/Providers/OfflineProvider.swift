@@ -74,7 +74,7 @@ public struct OfflineProvider: LLMProvider {
         if let call = intent(read, tools: tools, index: request.messages.count) {
             return Reply(toolCall: call)
         }
-        let preview = String(last.content.prefix(120))
+        let preview = last.content.excerpt(120)
         let note = cut ? " Your message is \(last.content.utf8.count) bytes long; I looked for requests in its first \(maxAnalysedBytes) bytes only." : ""
         return Reply(text: "\(prefix) This reply comes from Cairn's built-in offline model, not a language model: no provider is configured. "
                      + "You wrote \(countWords(last.content)) words: \"\(preview)\".\(note)")
@@ -134,10 +134,10 @@ public struct OfflineProvider: LLMProvider {
             case "http_get":
                 let status = result["status"]?.intValue ?? 0
                 let body = result["body"]?.stringValue ?? ""
-                sentences.append("The page answered \(status) with \(body.utf8.count) bytes: \"\(String(body.prefix(120)))\".")
+                sentences.append("The page answered \(status) with \(body.utf8.count) bytes: \"\(body.excerpt(120))\".")
             case "search_messages":
                 let matches = result["matches"]?.arrayValue ?? []
-                let first = matches.first?["content"]?.stringValue.map { " The first: \"\(String($0.prefix(120)))\"." } ?? ""
+                let first = matches.first?["content"]?.stringValue.map { " The first: \"\($0.excerpt(120))\"." } ?? ""
                 sentences.append("I found \(matches.count) earlier message\(matches.count == 1 ? "" : "s") about that.\(first)")
             default:
                 sentences.append("The \(tool) tool returned \(result.jsonText).")
@@ -159,9 +159,9 @@ public struct OfflineProvider: LLMProvider {
             let skip: [JSONValue] = greeting || words < 4 ? ["optimization", "actions"] : []
             return (["step": "triage", "category": .string(category), "words": .number(Double(words)), "skip": .array(skip)] as JSONValue).jsonText
         case "reporting":
-            return "\(prefix) Report on \"\(String(request.prefix(80)))\": \(previous) earlier step\(previous == 1 ? "" : "s") ran; this summary is deterministic, not model-written."
+            return "\(prefix) Report on \"\(request.excerpt(80))\": \(previous) earlier step\(previous == 1 ? "" : "s") ran; this summary is deterministic, not model-written."
         default:
-            return (["step": .string(step), "summary": .string(String(request.prefix(80))), "words": .number(Double(words)),
+            return (["step": .string(step), "summary": .string(request.excerpt(80)), "words": .number(Double(words)),
                      "previous_steps": .number(Double(previous))] as JSONValue).jsonText
         }
     }
