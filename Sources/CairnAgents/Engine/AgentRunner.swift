@@ -3,23 +3,6 @@ import CairnStore
 import Foundation
 import Synchronization
 
-/// A failure that ends an agent (and, unless a pipeline tolerates it, the run) with a code.
-public struct AgentFailure: Error, Sendable, Equatable {
-    public let code: String
-    public let message: String
-    public init(code: String, message: String) {
-        self.code = code
-        self.message = message
-    }
-}
-
-/// The tokens of every model call of a run, stored with the run's end.
-final class UsageCounter: Sendable {
-    private let calls = Mutex<[ModelCallUsage]>([])
-    func add(_ call: ModelCallUsage) { calls.withLock { $0.append(call) } }
-    var all: [ModelCallUsage] { calls.withLock { $0 } }
-}
-
 /// The answer text streamed so far, kept so a stopped run still stores what the user saw.
 final class StreamedText: Sendable {
     private let text = Mutex("")

@@ -30,14 +30,3 @@ struct AuthenticationMiddleware: RouterMiddleware {
     }
 }
 
-/// Lets only administrators through; must sit after `AuthenticationMiddleware`.
-struct AdminOnlyMiddleware: RouterMiddleware {
-    typealias Context = CairnRequestContext
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard try context.requirePrincipal().isAdmin else {
-            throw CairnError(.forbidden, "administrator role required")
-        }
-        return try await next(request, context)
-    }
-}

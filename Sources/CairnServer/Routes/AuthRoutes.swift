@@ -110,22 +110,3 @@ struct AuthRoutes {
     }
 }
 
-/// `/.well-known/jwks.json`: the public keys that verify access tokens.
-struct JWKSRoute {
-    let auth: AuthService
-
-    func register(on router: Router<CairnRequestContext>) {
-        router.get("/.well-known/jwks.json") { _, _ in
-            let data = try await auth.tokens.jwks()
-            return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "public, max-age=300"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
-        }
-    }
-}
-
-/// `POST /api/auth/ws-ticket` answer.
-struct TicketBody: Encodable {
-    let ticket: String
-    let expiresIn: Int
-    enum CodingKeys: String, CodingKey { case ticket, expiresIn = "expires_in" }
-}

@@ -1,0 +1,16 @@
+import CairnAuth
+import CairnCore
+import HTTPTypes
+import Hummingbird
+
+/// Lets only administrators through; must sit after `AuthenticationMiddleware`.
+struct AdminOnlyMiddleware: RouterMiddleware {
+    typealias Context = CairnRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard try context.requirePrincipal().isAdmin else {
+            throw CairnError(.forbidden, "administrator role required")
+        }
+        return try await next(request, context)
+    }
+}

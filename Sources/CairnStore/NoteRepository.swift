@@ -1,0 +1,25 @@
+import Foundation
+import GRDB
+
+/// Per-user notes written by the `remember` tool.
+public struct NoteRepository: Sendable {
+    let store: Store
+    public init(store: Store) { self.store = store }
+
+    public func add(userID: String, content: String, now: Date) async throws {
+        try await store.pool.write { db in
+            try db.execute(sql: "INSERT INTO notes (user_id, content, created_at) VALUES (?, ?, ?)", arguments: [userID, content, now.millis])
+        }
+    }
+
+    /// The user's notes, newest first, optionally containing `filter` (case-insensitive).
+    public func list(userID: String, filter: String?, limit: Int) async throws -> [String] {
+        try await store.pool.read { db in
+            if let filter, !filter.isEmpty {
+                return try String.fetchAll(db, sql: "SELECT content FROM notes WHERE user_id = ? AND instr(lower(content), lower(?)) > 0 ORDER BY id DESC LIMIT ?",
+                                           arguments: [userID, filter, limit])
+            }
+            return try String.fetchAll(db, sql: "SELECT content FROM notes WHERE user_id = ? ORDER BY id DESC LIMIT ?", arguments: [userID, limit])
+        }
+    }
+}
