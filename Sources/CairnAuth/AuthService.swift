@@ -3,27 +3,6 @@ import CairnStore
 import Foundation
 import Logging
 
-/// Tokens handed to a client after login, registration or refresh.
-public struct TokenPair: Sendable {
-    public let accessToken: String
-    public let refreshToken: String
-    public let expiresIn: Int
-    public let sessionID: SessionID
-}
-
-/// A signed-in user and their tokens.
-public struct AuthSuccess: Sendable {
-    public let user: UserRecord
-    public let tokens: TokenPair
-}
-
-/// What registration produced.
-public enum RegistrationResult: Sendable {
-    case active(AuthSuccess)
-    /// Registration needs approval: the account exists but cannot sign in yet.
-    case pending(UserRecord)
-}
-
 /// Accounts, sessions and tokens. Every piece of security state lives in the database.
 public final class AuthService: Sendable {
     let users: UserRepository
@@ -263,17 +242,3 @@ public final class AuthService: Sendable {
     }
 }
 
-/// Computes one throwaway bcrypt hash on first use and keeps it.
-actor DecoyHash {
-    let hasher: PasswordHasher
-    var cached: String?
-
-    init(hasher: PasswordHasher) { self.hasher = hasher }
-
-    func value() async throws -> String {
-        if let cached { return cached }
-        let hash = try await hasher.hash(Base64URL.random(bytes: 16))
-        cached = hash
-        return hash
-    }
-}

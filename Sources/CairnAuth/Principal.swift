@@ -1,21 +1,5 @@
 import CairnCore
 
-/// A user's role.
-public enum Role: String, Sendable, Codable, Equatable {
-    case admin, user
-}
-
-/// How a request proved who it is.
-public enum AuthMethod: String, Sendable, Codable, Equatable {
-    case accessToken = "access_token"
-    case apiKey = "api_key"
-}
-
-/// What a personal API key may do: `chat` (threads, runs, `/ws`; the default) or `read` (GET only).
-public enum APIKeyScope: String, Sendable, Codable, Equatable, CaseIterable {
-    case chat, read
-}
-
 /// The authenticated caller of one request. Built only by `AuthService.authenticate`.
 public struct Principal: Sendable, Equatable {
     public let userID: UserID

@@ -3,44 +3,6 @@ import CairnStore
 import Foundation
 import JWTKit
 
-/// Which of the two token kinds a JWT is; one is never accepted as the other.
-public enum TokenType: String, Sendable, Codable {
-    case access, refresh
-}
-
-/// The claims Cairn signs. Checks happen in `TokenService.verify`, which owns the clock.
-struct TokenClaims: JWTPayload {
-    var iss: IssuerClaim
-    var aud: AudienceClaim
-    var sub: SubjectClaim
-    var sid: String
-    var jti: IDClaim
-    var iat: IssuedAtClaim
-    var nbf: NotBeforeClaim
-    var exp: ExpirationClaim
-    var typ: String
-    var role: String
-
-    func verify(using algorithm: some JWTAlgorithm) async throws {}
-}
-
-/// A token whose signature and claims have been checked.
-public struct VerifiedToken: Sendable, Equatable {
-    public let type: TokenType
-    public let userID: UserID
-    public let sessionID: SessionID
-    public let jti: String
-    public let role: String
-    public let expiresAt: Date
-}
-
-/// An issued token and the facts the caller stores about it.
-public struct IssuedToken: Sendable {
-    public let token: String
-    public let jti: String
-    public let expiresAt: Date
-}
-
 /// Token issuance and verification with Ed25519 keys kept in the database.
 public actor TokenService {
     public struct Options: Sendable {

@@ -1,10 +1,3 @@
-/// One resolved value and the layer it came from.
-public struct EffectiveSetting: Sendable, Equatable {
-    public let value: String
-    public let source: SettingSource
-    /// The name the source used, e.g. `CAIRN_SERVER_PORT` or `--port`.
-    public let origin: String
-}
 
 /// One layer of the configuration cascade: key → (raw value, origin).
 public typealias SettingLayer = (source: SettingSource, values: [String: (String, String)])
@@ -69,15 +62,3 @@ public struct EffectiveSettings: Sendable {
     }
 }
 
-/// A configuration value that failed validation; `description` is the one line shown to operators.
-public struct InvalidSetting: Error, Sendable, Equatable, CustomStringConvertible {
-    public let key: String
-    public let value: String
-    public let source: SettingSource
-    public let origin: String
-    public let reason: String
-
-    public var description: String {
-        "invalid configuration: \(key) = \"\(value)\" from \(source.rawValue) (\(origin)): \(reason)"
-    }
-}

@@ -1,18 +1,5 @@
 import Foundation
 
-/// The type names of run events, exactly as they travel.
-public enum RunEventType: String, Sendable, CaseIterable {
-    case runStatus = "run_status"
-    case agentStarted = "agent_started"
-    case agentThinking = "agent_thinking"
-    case toolExecuting = "tool_executing"
-    case toolCompleted = "tool_completed"
-    case messageDelta = "message_delta"
-    case notice
-    case agentCompleted = "agent_completed"
-    case runCompleted = "run_completed"
-}
-
 /// A run event: one envelope shape for the log, SSE and WebSocket alike. The payload is encoded
 /// once, when the event is made (or read from the log as stored), and the wire envelope is built
 /// from those bytes once per event: the log, every socket and every SSE stream share them.
@@ -71,14 +58,3 @@ public struct RunEvent: Sendable, Equatable {
     }
 }
 
-/// Where a run is in its life.
-public enum RunStatus: String, Sendable, Codable, CaseIterable {
-    case queued, running, succeeded, failed, cancelled, interrupted
-
-    public var isFinal: Bool {
-        switch self {
-        case .queued, .running: false
-        default: true
-        }
-    }
-}

@@ -11,38 +11,6 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
-/// Everything the HTTP application needs, built once by the caller (the `serve` command or a test).
-public struct ServerEnvironment: Sendable {
-    public let settings: LiveSettings
-    public let store: Store
-    public let logger: Logger
-    public let clock: any WallClock
-    public let auth: AuthService
-    public let engine: RunEngine
-    public let backups: BackupService
-    /// When the environment was built (the server's uptime counts from here).
-    public let startedAt: Date
-    /// Counters of `/ws`, shared by every connection.
-    public let gateway = GatewayCounters()
-    /// The Prometheus registry behind `/metrics`.
-    public let metrics: ServerMetrics
-
-    /// Wires the services over an open store, loads (or creates) the signing keys and closes
-    /// runs a previous process left open.
-    public static func boot(settings: EffectiveSettings, store: Store, logger: Logger, clock: any WallClock = SystemClock()) async throws -> ServerEnvironment {
-        let live = LiveSettings(settings)
-        let auth = AuthService(store: store, settings: live, clock: clock, logger: logger)
-        try await auth.prepare()
-        let breakers = BreakerRegistry(config: CircuitBreakerConfig(settings: settings), clock: clock)
-        let metrics = ServerMetrics()
-        let engine = RunEngine(store: store, settings: live, breakers: breakers, clock: clock, logger: logger, metrics: metrics.engine)
-        try await engine.prepare()
-        let backups = BackupService(store: store, settings: live, audit: auth.audit, clock: clock, logger: logger)
-        return ServerEnvironment(settings: live, store: store, logger: logger, clock: clock, auth: auth, engine: engine, backups: backups,
-                                 startedAt: clock.now(), metrics: metrics)
-    }
-}
-
 /// Assembles routes, middleware and services into a runnable Hummingbird application.
 public enum CairnApplication {
     public static func makeRouter(_ env: ServerEnvironment) -> Router<CairnRequestContext> {
@@ -157,60 +125,3 @@ public enum CairnApplication {
     }
 }
 
-/// Owns the database's lifetime within the service group; it shuts down after the HTTP server
-/// (services stop in reverse order), so no request sees a closed database.
-struct StoreCloser: Service {
-    let store: Store
-    let logger: Logger
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        do {
-            try store.close()
-            logger.info("database closed")
-        } catch {
-            logger.error("closing database failed", metadata: ["error": "\(error)"])
-        }
-    }
-}
-
-/// Takes scheduled backups: checks once a minute whether `backups.interval_hours` have passed
-/// since the newest good backup. Stops (before the database closes) on graceful shutdown.
-struct BackupScheduler: Service {
-    let backups: BackupService
-    let logger: Logger
-
-    func run() async throws {
-        // No backup runs yet: whatever partial file is there, a crash left behind.
-        backups.removeLeftovers()
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do { try await backups.runIfDue() } catch {
-                    logger.warning("scheduled backup did not run", metadata: ["error": "\(error)"])
-                }
-                try? await Task.sleep(for: .seconds(60))
-            }
-        }
-    }
-}
-
-/// Stops the run engine on graceful shutdown.
-struct EngineStopper: Service {
-    let engine: RunEngine
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        await engine.shutdown()
-    }
-}
-
-/// Closes WebSocket connections with 1001 (going away) on graceful shutdown, before the HTTP
-/// server stops (hummingbird-websocket would otherwise close them with 1000).
-struct GatewayCloser: Service {
-    let counters: GatewayCounters
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        await counters.closeAll(code: 1001, reason: "server is shutting down", timeout: .seconds(2))
-    }
-}

@@ -2,53 +2,6 @@ import CairnCore
 import Foundation
 import GRDB
 
-/// One audit entry: who did what to what, from where. Never holds a password or token.
-public struct AuditEntry: Sendable, Equatable {
-    public var id: AuditID
-    public var at: Date
-    public var actor: String?
-    public var action: String
-    public var target: String?
-    public var ip: String?
-    public var userAgent: String?
-    /// Small JSON object with extra facts (reason, before/after).
-    public var details: String?
-
-    public init(id: AuditID = .generate(), at: Date, actor: String?, action: String, target: String?,
-                ip: String? = nil, userAgent: String? = nil, details: String? = nil) {
-        self.id = id
-        self.at = at
-        self.actor = actor
-        self.action = action
-        self.target = target
-        self.ip = ip
-        self.userAgent = userAgent
-        self.details = details
-    }
-}
-
-/// Filters for reading the audit log, newest first.
-public struct AuditQuery: Sendable {
-    public var actor: String?
-    public var action: String?
-    public var target: String?
-    public var since: Date?
-    public var until: Date?
-    public var before: AuditID?
-    public var limit: Int
-
-    public init(actor: String? = nil, action: String? = nil, target: String? = nil, since: Date? = nil, until: Date? = nil,
-                before: AuditID? = nil, limit: Int = 50) {
-        self.actor = actor
-        self.action = action
-        self.target = target
-        self.since = since
-        self.until = until
-        self.before = before
-        self.limit = limit
-    }
-}
-
 /// The append-only audit log.
 public struct AuditRepository: Sendable {
     let store: Store

@@ -2,59 +2,6 @@ import CairnCore
 import Foundation
 import GRDB
 
-/// A conversation owned by one user.
-public struct ThreadRecord: Sendable, Equatable {
-    public var id: ThreadID
-    public var userID: UserID
-    public var title: String
-    public var agent: String
-    public var archived: Bool
-    public var messageCount: Int
-    public var createdAt: Date
-    public var updatedAt: Date
-
-    init(row: Row) throws {
-        guard let id = ThreadID(row["id"]), let userID = UserID(row["user_id"]) else { throw CairnError(.internal, "corrupt thread row") }
-        self.id = id
-        self.userID = userID
-        title = row["title"]
-        agent = row["agent"]
-        archived = row["archived"]
-        messageCount = row["message_count"]
-        createdAt = Date(millis: row["created_at"])
-        updatedAt = Date(millis: row["updated_at"])
-    }
-}
-
-/// One message in a thread.
-public struct MessageRecord: Sendable, Equatable {
-    public var id: MessageID
-    public var threadID: ThreadID
-    public var role: String
-    public var content: String
-    public var runID: RunID?
-    public var createdAt: Date
-
-    public init(id: MessageID, threadID: ThreadID, role: String, content: String, runID: RunID?, createdAt: Date) {
-        self.id = id
-        self.threadID = threadID
-        self.role = role
-        self.content = content
-        self.runID = runID
-        self.createdAt = createdAt
-    }
-
-    init(row: Row) throws {
-        guard let id = MessageID(row["id"]), let threadID = ThreadID(row["thread_id"]) else { throw CairnError(.internal, "corrupt message row") }
-        self.id = id
-        self.threadID = threadID
-        role = row["role"]
-        content = row["content"]
-        runID = (row["run_id"] as String?).flatMap(RunID.init)
-        createdAt = Date(millis: row["created_at"])
-    }
-}
-
 /// Threads and messages. Every query takes the owner: another user's thread is simply absent.
 public struct ConversationRepository: Sendable {
     let store: Store

@@ -22,36 +22,3 @@ public enum RunLogWrite: Sendable {
     }
 }
 
-/// A pipeline step's outcome.
-public struct RunStep: Sendable {
-    public let runID: RunID
-    public let index: Int
-    public let agent: String
-    public let status: String
-    public let output: String?
-
-    public init(runID: RunID, index: Int, agent: String, status: String, output: String?) {
-        self.runID = runID
-        self.index = index
-        self.agent = agent
-        self.status = status
-        self.output = output
-    }
-}
-
-/// Everything that ends a run, written in one transaction.
-public struct RunFinish: Sendable {
-    public let runID: RunID
-    public let userID: UserID
-    public let outcome: RunOutcome
-    public let closingEvents: [RunEvent]
-    public let at: Date
-
-    public init(runID: RunID, userID: UserID, outcome: RunOutcome, closingEvents: [RunEvent], at: Date) {
-        self.runID = runID
-        self.userID = userID
-        self.outcome = outcome
-        self.closingEvents = closingEvents
-        self.at = at
-    }
-}

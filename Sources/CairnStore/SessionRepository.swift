@@ -2,65 +2,6 @@ import CairnCore
 import Foundation
 import GRDB
 
-/// A login: the server-side anchor of a refresh token.
-public struct SessionRecord: Sendable, Equatable {
-    public var id: SessionID
-    public var userID: UserID
-    public var refreshJTI: String
-    public var createdAt: Date
-    public var lastUsedAt: Date
-    public var expiresAt: Date
-    public var revokedAt: Date?
-    public var revokedReason: String?
-    public var ip: String?
-    public var userAgent: String?
-
-    public init(id: SessionID, userID: UserID, refreshJTI: String, createdAt: Date, expiresAt: Date, ip: String?, userAgent: String?) {
-        self.id = id
-        self.userID = userID
-        self.refreshJTI = refreshJTI
-        self.createdAt = createdAt
-        self.lastUsedAt = createdAt
-        self.expiresAt = expiresAt
-        self.ip = ip
-        self.userAgent = userAgent
-    }
-
-    init(row: Row) throws {
-        guard let id = SessionID(row["id"]), let userID = UserID(row["user_id"]) else {
-            throw CairnError(.internal, "corrupt session row")
-        }
-        self.id = id
-        self.userID = userID
-        refreshJTI = row["refresh_jti"]
-        createdAt = Date(millis: row["created_at"])
-        lastUsedAt = Date(millis: row["last_used_at"])
-        expiresAt = Date(millis: row["expires_at"])
-        revokedAt = (row["revoked_at"] as Int64?).map(Date.init(millis:))
-        revokedReason = row["revoked_reason"]
-        ip = row["ip"]
-        userAgent = row["user_agent"]
-    }
-}
-
-/// What presenting a refresh token did.
-public enum RefreshOutcome: Sendable, Equatable {
-    /// The token was current; it is now used and `newJTI` is current.
-    case rotated(userID: UserID)
-    /// The token had already been rotated away: the session is now revoked.
-    case reuseDetected(userID: UserID)
-    /// Unknown, revoked or expired session.
-    case invalid
-}
-
-/// The state a bearer token's session, user and token id are in, read in one query.
-public struct AccessState: Sendable, Equatable {
-    public let role: String
-    public let userActive: Bool
-    public let sessionLive: Bool
-    public let tokenRevoked: Bool
-}
-
 /// Sessions, refresh-token rotation and the access-token denylist.
 public struct SessionRepository: Sendable {
     let store: Store

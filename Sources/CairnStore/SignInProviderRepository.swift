@@ -2,57 +2,6 @@ import CairnCore
 import Foundation
 import GRDB
 
-/// A sign-in provider an administrator configured (OpenID Connect, Google or GitHub).
-public struct SignInProviderRecord: Sendable, Equatable {
-    public var id: String
-    public var type: String
-    public var name: String
-    /// The OIDC issuer (discovery at `<issuer>/.well-known/openid-configuration`), or for
-    /// GitHub an Enterprise base URL; nil for github.com and Google's fixed issuer.
-    public var issuer: String?
-    public var clientID: String
-    public var clientSecret: String
-    public var scopes: [String]
-    public var updatedAt: Date
-    public var updatedBy: String?
-
-    public init(id: String, type: String, name: String, issuer: String?, clientID: String, clientSecret: String, scopes: [String],
-                updatedAt: Date, updatedBy: String?) {
-        self.id = id
-        self.type = type
-        self.name = name
-        self.issuer = issuer
-        self.clientID = clientID
-        self.clientSecret = clientSecret
-        self.scopes = scopes
-        self.updatedAt = updatedAt
-        self.updatedBy = updatedBy
-    }
-
-    init(row: Row) {
-        self.init(id: row["id"], type: row["type"], name: row["name"], issuer: row["issuer"], clientID: row["client_id"],
-                  clientSecret: row["client_secret"], scopes: (row["scopes"] as String).split(separator: " ").map(String.init),
-                  updatedAt: Date(millis: row["updated_at"]), updatedBy: row["updated_by"])
-    }
-}
-
-/// What an authorization request left behind: checked once at the callback.
-public struct OAuthState: Sendable, Equatable {
-    public let provider: String
-    public let codeVerifier: String
-    public let nonce: String
-    public let redirect: String
-    public let browserHash: String
-
-    public init(provider: String, codeVerifier: String, nonce: String, redirect: String, browserHash: String) {
-        self.provider = provider
-        self.codeVerifier = codeVerifier
-        self.nonce = nonce
-        self.redirect = redirect
-        self.browserHash = browserHash
-    }
-}
-
 /// Sign-in providers, the single-use state of each sign-in under way, one-time login codes
 /// and the provider identities linked to users.
 public struct SignInProviderRepository: Sendable {

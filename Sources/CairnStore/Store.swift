@@ -2,16 +2,6 @@ import CairnCore
 import Foundation
 import GRDB
 
-/// Durability level for SQLite's `synchronous` pragma.
-public enum SynchronousMode: String, Sendable, CaseIterable {
-    case normal, full
-}
-
-/// Why the database could not be opened; every case carries a human sentence.
-public struct StoreOpenError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-}
-
 /// The one SQLite database file: opening, pragmas, migrations and readiness.
 public final class Store: Sendable {
     public let pool: DatabasePool

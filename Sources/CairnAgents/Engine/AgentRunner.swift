@@ -3,13 +3,6 @@ import CairnStore
 import Foundation
 import Synchronization
 
-/// The answer text streamed so far, kept so a stopped run still stores what the user saw.
-final class StreamedText: Sendable {
-    private let text = Mutex("")
-    func append(_ delta: String) { text.withLock { $0 += delta } }
-    var value: String { text.withLock { $0 } }
-}
-
 /// Executes one agent (chat tool loop or pipeline) inside a run, emitting its events.
 struct AgentRunner: Sendable {
     let registry: AgentRegistry

@@ -118,19 +118,3 @@ enum ProviderHTTP {
     }
 }
 
-/// Decodes one vendor's stream events into provider chunks.
-protocol StreamDecoder: Sendable {
-    init()
-    /// The vendor's end-of-answer marker was seen.
-    var done: Bool { get }
-    mutating func decode(_ event: ServerSentEvent) throws -> [ProviderChunk]
-    /// What is left once the events end; throws when the stream was cut before its end.
-    mutating func finish() throws -> [ProviderChunk]
-}
-
-/// When data last arrived on a provider stream.
-final class LastActivity: Sendable {
-    private let instant = Mutex(ContinuousClock.now)
-    func touch() { instant.withLock { $0 = .now } }
-    var value: ContinuousClock.Instant { instant.withLock { $0 } }
-}

@@ -46,33 +46,3 @@ public struct CircuitBreakerConfig: Sendable, Equatable {
     }
 }
 
-/// The states of a breaker.
-public enum BreakerState: String, Sendable, Codable, CaseIterable {
-    case closed = "CLOSED"
-    case open = "OPEN"
-    case halfOpen = "HALF_OPEN"
-    case forcedOpen = "FORCED_OPEN"
-    case disabled = "DISABLED"
-}
-
-/// Thrown instead of calling when a breaker does not permit the call.
-public struct BreakerOpenError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The breaker's name, e.g. `provider:openai`.
-    public let breaker: String
-    public let state: BreakerState
-    /// When OPEN will let a trial call through (nil when forced open or when HALF_OPEN is full).
-    public let nextAttemptAt: Date?
-
-    public var description: String {
-        "circuit breaker \(breaker) is \(state.rawValue)" + (nextAttemptAt.map { "; next attempt at \(ISO8601DateFormatter().string(from: $0))" } ?? "")
-    }
-}
-
-/// How a finished call is counted.
-public enum CallOutcome: Sendable, Equatable {
-    case success
-    /// A failure that says the dependency is unhealthy (timeouts, connection errors, 5xx).
-    case failure
-    /// Neither: the caller's own mistake (4xx) or a cancellation. Frees a trial slot, counts nothing.
-    case ignored
-}

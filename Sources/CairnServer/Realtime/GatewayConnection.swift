@@ -176,18 +176,3 @@ final class GatewayConnection: Sendable {
     private func record(_ runID: RunID, low: Int, high: Int) { state.withLock { $0.sent[runID] = (low, high) } }
 }
 
-/// An async mutual exclusion for the delivery path.
-actor DeliveryLock {
-    private var busy = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-
-    func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
-        while busy { await withCheckedContinuation { waiters.append($0) } }
-        busy = true
-        defer {
-            busy = false
-            if !waiters.isEmpty { waiters.removeFirst().resume() }
-        }
-        return try await body()
-    }
-}

@@ -166,11 +166,3 @@ struct AdminProviderRoutes {
     }
 }
 
-/// A coding key made at runtime.
-struct DynamicKey: CodingKey {
-    let stringValue: String
-    var intValue: Int? { nil }
-    init(_ name: String) { stringValue = name }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
-}

@@ -1,0 +1,6 @@
+import CairnCore
+
+/// A user's role.
+public enum Role: String, Sendable, Codable, Equatable {
+    case admin, user
+}

@@ -1,0 +1,44 @@
+import CairnAgents
+import CairnAuth
+import CairnCore
+import CairnStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdWSCompression
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// Everything the HTTP application needs, built once by the caller (the `serve` command or a test).
+public struct ServerEnvironment: Sendable {
+    public let settings: LiveSettings
+    public let store: Store
+    public let logger: Logger
+    public let clock: any WallClock
+    public let auth: AuthService
+    public let engine: RunEngine
+    public let backups: BackupService
+    /// When the environment was built (the server's uptime counts from here).
+    public let startedAt: Date
+    /// Counters of `/ws`, shared by every connection.
+    public let gateway = GatewayCounters()
+    /// The Prometheus registry behind `/metrics`.
+    public let metrics: ServerMetrics
+
+    /// Wires the services over an open store, loads (or creates) the signing keys and closes
+    /// runs a previous process left open.
+    public static func boot(settings: EffectiveSettings, store: Store, logger: Logger, clock: any WallClock = SystemClock()) async throws -> ServerEnvironment {
+        let live = LiveSettings(settings)
+        let auth = AuthService(store: store, settings: live, clock: clock, logger: logger)
+        try await auth.prepare()
+        let breakers = BreakerRegistry(config: CircuitBreakerConfig(settings: settings), clock: clock)
+        let metrics = ServerMetrics()
+        let engine = RunEngine(store: store, settings: live, breakers: breakers, clock: clock, logger: logger, metrics: metrics.engine)
+        try await engine.prepare()
+        let backups = BackupService(store: store, settings: live, audit: auth.audit, clock: clock, logger: logger)
+        return ServerEnvironment(settings: live, store: store, logger: logger, clock: clock, auth: auth, engine: engine, backups: backups,
+                                 startedAt: clock.now(), metrics: metrics)
+    }
+}

@@ -1,0 +1,28 @@
+import CairnCore
+import Foundation
+import GRDB
+
+/// One audit entry: who did what to what, from where. Never holds a password or token.
+public struct AuditEntry: Sendable, Equatable {
+    public var id: AuditID
+    public var at: Date
+    public var actor: String?
+    public var action: String
+    public var target: String?
+    public var ip: String?
+    public var userAgent: String?
+    /// Small JSON object with extra facts (reason, before/after).
+    public var details: String?
+
+    public init(id: AuditID = .generate(), at: Date, actor: String?, action: String, target: String?,
+                ip: String? = nil, userAgent: String? = nil, details: String? = nil) {
+        self.id = id
+        self.at = at
+        self.actor = actor
+        self.action = action
+        self.target = target
+        self.ip = ip
+        self.userAgent = userAgent
+        self.details = details
+    }
+}

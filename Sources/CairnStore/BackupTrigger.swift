@@ -1,0 +1,8 @@
+import CairnCore
+import Foundation
+import GRDB
+
+/// What started a backup.
+public enum BackupTrigger: String, Sendable, CaseIterable, Codable {
+    case manual, schedule, cli
+}
