@@ -48,7 +48,7 @@ public enum CairnApplication {
 
         let api = router.group("/api").add(middleware: authenticate).add(middleware: APIKeyPolicyMiddleware())
         APIKeyRoutes(auth: env.auth).register(on: api)
-        ConversationRoutes(engine: env.engine, conversations: ConversationRepository(store: env.store), settings: env.settings, clock: env.clock,
+        ThreadRoutes(engine: env.engine, threads: ThreadRepository(store: env.store), settings: env.settings, clock: env.clock,
                            limiter: RateLimiter(clock: env.clock)).register(on: api)
         RunRoutes(engine: env.engine, auth: env.auth).register(on: api)
 

@@ -17,12 +17,12 @@ public struct RunRepository: Sendable {
                             status: .queued, input: new.input, resumedFrom: new.resumedFrom, createdAt: Date(millis: now.millis))
         try await store.pool.write { db in
             if let title = new.createThreadTitle {
-                try ConversationRepository.insertThread(db, id: new.threadID, userID: new.userID, title: title, agent: new.agent, now: now)
+                try ThreadRepository.insertThread(db, id: new.threadID, userID: new.userID, title: title, agent: new.agent, now: now)
             }
-            guard try ConversationRepository.thread(db, id: new.threadID, userID: new.userID) != nil else {
+            guard try ThreadRepository.thread(db, id: new.threadID, userID: new.userID) != nil else {
                 throw CairnError.notFound("thread")
             }
-            try ConversationRepository.insertMessage(db, MessageRecord(id: new.messageID, threadID: new.threadID, role: "user",
+            try ThreadRepository.insertMessage(db, MessageRecord(id: new.messageID, threadID: new.threadID, role: "user",
                                                                        content: new.input, runID: new.runID, createdAt: now), userID: new.userID)
             try db.execute(sql: """
                 INSERT INTO runs (id, thread_id, user_id, agent, agent_version, status, input, resumed_from, created_at)
@@ -77,7 +77,7 @@ public struct RunRepository: Sendable {
         let outcome = finish.outcome
         try insert(db, finish.closingEvents)
         if let message = outcome.assistantMessage {
-            try ConversationRepository.insertMessage(db, message, userID: finish.userID)
+            try ThreadRepository.insertMessage(db, message, userID: finish.userID)
         }
         try UsageRepository.insert(db, runID: finish.runID.rawValue, userID: finish.userID.rawValue, calls: outcome.calls, now: finish.at)
         try db.execute(sql: """

@@ -2,7 +2,7 @@ import CairnCore
 import Foundation
 import GRDB
 
-/// A conversation owned by one user.
+/// A thread (a conversation with agents) owned by one user.
 public struct ThreadRecord: Sendable, Equatable {
     public var id: ThreadID
     public var userID: UserID

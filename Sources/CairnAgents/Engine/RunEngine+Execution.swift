@@ -9,7 +9,7 @@ extension RunEngine {
         let streamed = StreamedText()
         let config = settings.snapshot
         let now: @Sendable () -> Date = { [clock] in clock.now() }
-        let toolContext = ToolContext(run: context, conversations: conversations, notes: notes, settings: config, breakers: breakers, now: now)
+        let toolContext = ToolContext(run: context, threads: threads, notes: notes, settings: config, breakers: breakers, now: now)
         let caller = ProviderCaller(directory: providers, breakers: breakers, emitter: emitter, usage: usage,
                                     retryBase: .milliseconds(config.int("providers.retry_base_ms")),
                                     maxRetryDelay: .milliseconds(config.int("providers.retry_max_delay_ms")), metrics: metrics)
@@ -73,7 +73,7 @@ extension RunEngine {
 
     /// Earlier messages of the thread (before this run's own message), for the model's context.
     func history(of run: RunRecord) async throws -> [ChatMessage] {
-        let messages = try await conversations.recentMessages(threadID: run.threadID, userID: run.userID, limit: 41)
+        let messages = try await threads.recentMessages(threadID: run.threadID, userID: run.userID, limit: 41)
         return messages.filter { $0.runID != run.id }.suffix(40).compactMap { message in
             switch message.role {
             case "user": ChatMessage(role: .user, content: message.content)

@@ -11,7 +11,7 @@ public final class RunEngine: Sendable {
     /// The run event log: every event is written and read through it.
     public let log: RunLog
     let runs: RunRepository
-    let conversations: ConversationRepository
+    let threads: ThreadRepository
     let notes: NoteRepository
     let settings: LiveSettings
     let clock: any WallClock
@@ -58,7 +58,7 @@ public final class RunEngine: Sendable {
                 metrics: EngineMetrics = EngineMetrics()) {
         self.metrics = metrics
         runs = RunRepository(store: store)
-        conversations = ConversationRepository(store: store)
+        threads = ThreadRepository(store: store)
         notes = NoteRepository(store: store)
         log = RunLog(runs: runs, logger: logger)
         agents = AgentRegistry(repository: AgentRepository(store: store), toolNames: Set(BuiltinTools.all.map(\.name)))
@@ -130,7 +130,7 @@ public final class RunEngine: Sendable {
         }
         var thread: ThreadRecord?
         if let threadID {
-            guard let found = try await conversations.thread(id: threadID, userID: userID) else { throw CairnError.notFound("thread") }
+            guard let found = try await threads.thread(id: threadID, userID: userID) else { throw CairnError.notFound("thread") }
             thread = found
         }
         let name = agentName ?? thread?.agent ?? "assistant"

@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 
 /// Threads and messages. Every query takes the owner: another user's thread is simply absent.
-public struct ConversationRepository: Sendable {
+public struct ThreadRepository: Sendable {
     let store: Store
     public init(store: Store) { self.store = store }
 

@@ -6,10 +6,10 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// `/api/threads`, `/api/search`, `/api/agents`: the caller's conversations.
-struct ConversationRoutes {
+/// `/api/threads`, `/api/search`, `/api/agents`: the caller's threads.
+struct ThreadRoutes {
     let engine: RunEngine
-    let conversations: ConversationRepository
+    let threads: ThreadRepository
     let settings: LiveSettings
     let clock: any WallClock
     /// 9999-12-31T23:59:59.999Z, the latest time a thread cursor may carry.
@@ -54,9 +54,9 @@ struct ConversationRoutes {
                 }
                 return (Date(millis: millis), id)
             }
-            let threads = try await conversations.threads(userID: principal.userID, limit: page.limit, before: before)
-            let next = threads.last.flatMap { last in page.next(after: "\(last.updatedAt.millis)|\(last.id.rawValue)", count: threads.count) }
-            return try APIJSON.response(Page(items: threads.map(ThreadBody.init), nextCursor: next))
+            let owned = try await threads.threads(userID: principal.userID, limit: page.limit, before: before)
+            let next = owned.last.flatMap { last in page.next(after: "\(last.updatedAt.millis)|\(last.id.rawValue)", count: owned.count) }
+            return try APIJSON.response(Page(items: owned.map(ThreadBody.init), nextCursor: next))
         }
         api.post("/threads") { request, context in
             let principal = try context.requirePrincipal()
@@ -70,7 +70,7 @@ struct ConversationRoutes {
             guard agent.utf8.count <= 64, engine.agents.definition(agent) != nil else {
                 throw CairnError.validation(["agent": "unknown agent '\(agent.prefix(64))'"])
             }
-            let thread = try await conversations.createThread(id: .generate(), userID: principal.userID, title: title, agent: agent, now: clock.now())
+            let thread = try await threads.createThread(id: .generate(), userID: principal.userID, title: title, agent: agent, now: clock.now())
             return try APIJSON.response(ThreadBody(thread), status: .created)
         }
         api.get("/threads/:id") { _, context in
@@ -83,14 +83,14 @@ struct ConversationRoutes {
             let body = try await APIJSON.decode(ThreadPatch.self, from: request, context: context)
             let title = body.title.trimmingCharacters(in: .whitespacesAndNewlines)
             if title.isEmpty || title.count > 200 { throw CairnError.validation(["title": "must be 1 to 200 characters"]) }
-            guard let thread = try await conversations.rename(id: id, userID: principal.userID, title: title, now: clock.now()) else {
+            guard let thread = try await threads.rename(id: id, userID: principal.userID, title: title, now: clock.now()) else {
                 throw CairnError.notFound("thread")
             }
             return try APIJSON.response(ThreadBody(thread))
         }
         api.delete("/threads/:id") { _, context in
             let principal = try context.requirePrincipal()
-            guard try await conversations.archive(id: try context.pathID(as: ThreadID.self, what: "thread"), userID: principal.userID, now: clock.now()) else {
+            guard try await threads.archive(id: try context.pathID(as: ThreadID.self, what: "thread"), userID: principal.userID, now: clock.now()) else {
                 throw CairnError.notFound("thread")
             }
             return Response(status: .noContent)
@@ -103,7 +103,7 @@ struct ConversationRoutes {
                 guard let id = MessageID(cursor) else { throw CairnError(.invalidRequest, "malformed cursor") }
                 return id
             }
-            let messages = try await conversations.messages(threadID: thread.id, userID: principal.userID, after: after, limit: page.limit)
+            let messages = try await threads.messages(threadID: thread.id, userID: principal.userID, after: after, limit: page.limit)
             return try APIJSON.response(Page(items: messages.map(MessageBody.init), nextCursor: page.next(after: messages.last?.id.rawValue, count: messages.count)))
         }
         api.get("/search") { request, context in
@@ -111,7 +111,7 @@ struct ConversationRoutes {
             let query = request.uri.queryParameters["q"].map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
             if query.isEmpty || query.count > 500 { throw CairnError.validation(["q": "must be 1 to 500 characters"]) }
             let page = try Pagination(request)
-            let found = try await conversations.search(userID: principal.userID, query: query, limit: page.limit)
+            let found = try await threads.search(userID: principal.userID, query: query, limit: page.limit)
             return try APIJSON.response(Page(items: found.map(MessageBody.init), nextCursor: nil))
         }
         api.get("/agents") { _, _ in
@@ -120,7 +120,7 @@ struct ConversationRoutes {
     }
 
     func ownThread(_ context: CairnRequestContext) async throws -> ThreadRecord {
-        guard let thread = try await conversations.thread(id: try context.pathID(as: ThreadID.self, what: "thread"), userID: try context.requirePrincipal().userID) else {
+        guard let thread = try await threads.thread(id: try context.pathID(as: ThreadID.self, what: "thread"), userID: try context.requirePrincipal().userID) else {
             throw CairnError.notFound("thread")
         }
         return thread
