@@ -117,6 +117,7 @@ let package = Package(
                 "CairnServer", "CairnStore", "CairnAuth", "CairnCore", "CairnAssets", "CairnSystemShims",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -76,8 +76,16 @@ public enum CairnApplication {
         return router
     }
 
+    /// The HTTP + WebSocket application over `env`. `serverLogger` is Hummingbird's own logger
+    /// (request context and server life cycle); it defaults to `env.logger`.
+    ///
+    /// ```swift
+    /// let app = CairnApplication.makeApplication(env)
+    /// try await app.runService()
+    /// ```
     public static func makeApplication(
         _ env: ServerEnvironment,
+        serverLogger: Logger? = nil,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let settings = env.settings.snapshot
@@ -97,7 +105,7 @@ public enum CairnApplication {
                 serverName: nil
             ),
             onServerRunning: onServerRunning,
-            logger: env.logger
+            logger: serverLogger ?? env.logger
         )
     }
 

@@ -5,6 +5,7 @@ import CairnStore
 import CairnSystemShims
 import Foundation
 import Logging
+import NIOCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -30,13 +31,24 @@ struct Serve: AsyncParsableCommand {
         logger.info("starting", metadata: ["database": .string(store.path), "version": .string(CairnVersion.string),
                                            "open_files_limit": .string(fileLimit.map(String.init) ?? "unknown")])
         let env = try await ServerEnvironment.boot(settings: settings, store: store, logger: logger)
-        if let token = try await env.auth.issueSetupTokenIfNeeded() {
-            logger.notice("no administrator exists yet: open /admin/ and enter this one-time setup token (valid 1 hour), or run `cairn admin create`",
-                          metadata: ["setup_token": .string(token)])
-        }
-        try await CairnApplication.run(env) { channel in
-            let port = channel.localAddress?.port ?? 0
-            logger.info("listening", metadata: ["url": .string("http://\(settings.string("server.host")):\(port)")])
+        let host = settings.string("server.host"), port = settings.int("server.port")
+        do {
+            try await CairnApplication.run(env) { channel in
+                // Only once the port is ours (a server that cannot listen hands out no token), and
+                // before "listening", which scripts wait for.
+                do {
+                    if let token = try await env.auth.issueSetupTokenIfNeeded() {
+                        logger.notice("no administrator exists yet: open /admin/ and enter this one-time setup token (valid 1 hour), or run `cairn admin create`",
+                                      metadata: ["setup_token": .string(token)])
+                    }
+                } catch {
+                    logger.error("could not issue a setup token", metadata: ["error": .string("\(error)")])
+                }
+                let bound = channel.localAddress?.port ?? 0
+                logger.info("listening", metadata: ["url": .string("http://\(host):\(bound)")])
+            }
+        } catch let error as IOError where error.errnoCode == EADDRINUSE || error.errnoCode == EACCES || error.errnoCode == EADDRNOTAVAIL {
+            throw ListenError(host: host, port: port, errno: error.errnoCode)
         }
         logger.info("stopped")
     }

@@ -62,6 +62,20 @@ struct ServeLifecycleTests {
         #expect(!FileManager.default.fileExists(atPath: dataDir.appendingPathComponent("cairn.db").path))
     }
 
+    /// A port another process holds: one line naming the address and what to do, a failing exit
+    /// status, and no setup token handed out by a server that never listened.
+    @Test func aPortInUseIsNamedAndNoSetupTokenIsPrinted() async throws {
+        let first = try CairnProcess(["serve", "--port", "0", "--data-dir", temporaryDirectory("holder").path])
+        defer { first.terminate() }
+        let port = try await first.waitForPort()
+        #expect(first.log.contains("setup_token="), "the first server has no administrator either")
+        let (status, output) = try await runCairn(["serve", "--port", "\(port)", "--data-dir", temporaryDirectory("second").path])
+        #expect(status != 0)
+        #expect(output.contains("cannot listen on 127.0.0.1:\(port): the port is already in use"), "\(output)")
+        #expect(!output.contains("bind(descriptor"), "\(output)")
+        #expect(!output.contains("setup_token="), "\(output)")
+    }
+
     @Test func refusesADataFileThatIsNotSQLite() async throws {
         let dataDir = temporaryDirectory("foreign")
         try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)

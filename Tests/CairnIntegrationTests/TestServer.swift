@@ -37,7 +37,12 @@ struct TestServer {
         // As `cairn serve` does: the runtime settings stored in the database on top.
         let settings = try settings().withRuntime(try SettingsRepository(store: store).all())
         let env = try await ServerEnvironment.boot(settings: settings, store: store, logger: logger, clock: clock)
-        let app = CairnApplication.makeApplication(env)
+        // HummingbirdTesting ends a live server by cancelling it, which Hummingbird reports as an
+        // error ("Waiting on child channel: CancellationError()") on every test: its own logger
+        // stays quiet here; Cairn's logs keep the warning level above.
+        var quiet = logger
+        quiet.logLevel = .critical
+        let app = CairnApplication.makeApplication(env, serverLogger: quiet)
         let result = try await app.test(.live) { client in try await body(client, env) }
         await env.engine.shutdown()
         return result

@@ -112,6 +112,15 @@ struct ConfigurationTests {
             Issue.record("expected an error")
         } catch {
             #expect(error.description.contains("not valid JSON or YAML"))
+            #expect(error.description.hasSuffix("line 1, column 3: invalid value"), "\(error.description)")
+        }
+        let unfinished = try tempFile("unfinished.json", "{\n  \"server\": {\"port\": 80,}\n")
+        do {
+            _ = try ConfigurationLoader.load(ConfigurationSources(configFile: unfinished))
+            Issue.record("expected an error")
+        } catch {
+            #expect(!error.description.contains("NSCocoaErrorDomain"), "\(error.description)")
+            #expect(error.description.contains("line "), "\(error.description)")
         }
     }
 

@@ -51,7 +51,8 @@ public enum ConfigurationLoader {
                 lookup = { try snapshot.value(forKey: $0, type: $1) }
             }
         } catch {
-            throw ConfigurationError(description: "invalid configuration: config file \(path) is not valid JSON or YAML: \(error)")
+            let problem = yaml ? "\(error)" : ConfigurationError.jsonSyntaxProblem(in: data) ?? "\(error)"
+            throw ConfigurationError(description: "invalid configuration: config file \(path) is not valid JSON or YAML: \(problem)")
         }
         // A typo (`server: {prot: 9000}`) stops start-up like an unknown `--set` key does.
         if let unknown = fileKeys(data, yaml: yaml).sorted().first(where: { SettingsCatalog.byKey[$0] == nil }) {
