@@ -8,6 +8,7 @@
   const { $, el, enc, itemsOf } = window.CairnDOM;
   const NOT_AVAILABLE = 'Chat is not available on this server yet.';
   const PENDING = 'Thanks! Your account is pending approval by an administrator. You can sign in once it is approved.';
+  const CLOSED = 'Registration is closed on this server. Ask an administrator to create your account.';
   const ACTIVE = new Set(['queued', 'running']);
 
   const ui = {
@@ -18,7 +19,7 @@
     signIn: $('signin-button'), create: $('create-button'), providers: $('signin-providers'),
     chatView: $('chat-view'), newThread: $('new-thread'), threadList: $('thread-list'),
     threadsNote: $('threads-note'), log: $('log'), composer: $('composer'), message: $('message'),
-    send: $('send'), stop: $('stop'),
+    send: $('send'), stop: $('stop'), agent: $('agent'), retry: $('retry'),
   };
 
   const state = { threadId: null, run: null, sending: false, view: 0 };
@@ -39,6 +40,8 @@
     ui.threadList.replaceChildren();
     ui.chatView.hidden = true;
     ui.signOut.hidden = true;
+    window.CairnAccount.signedOut();
+    threadUI.clearSearch();
     ui.adminLink.hidden = true;
     ui.who.textContent = '';
     ui.who.title = '';
@@ -58,7 +61,9 @@
     ui.who.title = user ? user.email || '' : '';
     ui.adminLink.hidden = !(user && user.role === 'admin');
     ui.signOut.hidden = false;
+    window.CairnAccount.signedIn(user);
     ui.chatView.hidden = false;
+    agents.load();
     startNewThread();
     loadThreads();
   }
@@ -120,7 +125,8 @@
         showChat(await A.login(email, ui.password.value));
       }
     } catch (error) {
-      A.showError(ui.error, error);
+      if (mode === 'register' && error instanceof A.ApiError && error.status === 403) A.showError(ui.error, new Error(CLOSED));
+      else A.showError(ui.error, error);
     } finally {
       ui.signIn.disabled = ui.create.disabled = false;
     }
@@ -200,28 +206,40 @@
     }
   }
 
+  // The list itself (rename, delete, search) is threads.js; this page fetches it.
+  const threadUI = window.CairnThreads.create({
+    list: ui.threadList,
+    note: ui.threadsNote,
+    open: (id) => openThread(id),
+    current: () => state.threadId,
+    onDeleted: () => startNewThread(),
+    reload: () => loadThreads(),
+  });
+  const agents = window.CairnThreads.agentPicker(ui.agent);
+
   function renderThreads(threads) {
-    ui.threadsNote.textContent = threads.length ? '' : 'No threads yet.';
-    ui.threadList.replaceChildren(...threads.map((thread) => {
-      const when = thread.updated_at || thread.created_at;
-      return el('li', {},
-        el('button', {
-          type: 'button', class: 'thread',
-          'aria-current': thread.id === state.threadId ? 'true' : null,
-          'data-id': thread.id,
-          onclick: () => openThread(thread.id),
-        },
-        el('span', { class: 'thread-title', text: thread.title || 'Untitled thread' }),
-        when ? el('span', { class: 'hint', text: new Date(when).toLocaleString() }) : null));
-    }));
+    threadUI.render(threads);
+    markCurrentThread();
   }
 
   function markCurrentThread() {
-    for (const button of ui.threadList.querySelectorAll('button.thread')) {
-      if (button.dataset.id === state.threadId) button.setAttribute('aria-current', 'true');
-      else button.removeAttribute('aria-current');
+    threadUI.mark();
+    // An opened thread's runs go to the agent it was made with unless another is chosen.
+    const thread = state.threadId && threadUI.thread(state.threadId);
+    if (!state.threadId) state.agentFor = null;
+    if (thread && thread.id !== state.agentFor) {
+      state.agentFor = thread.id;
+      agents.set(thread.agent);
     }
+    syncRetry();
   }
+
+  // Retry is offered in an opened thread and usable whenever Send is.
+  function syncRetry() {
+    ui.retry.hidden = !state.threadId;
+    ui.retry.disabled = ui.send.disabled;
+  }
+  new MutationObserver(syncRetry).observe(ui.send, { attributes: true, attributeFilter: ['disabled'] });
 
   function startNewThread() {
     detachRun();
@@ -284,7 +302,7 @@
       if (!state.threadId) {
         let thread;
         try {
-          thread = await A.api('POST', '/api/threads', { title: titleFrom(input) });
+          thread = await A.api('POST', '/api/threads', { title: titleFrom(input), agent: agents.value() });
         } catch (error) {
           if (error instanceof A.ApiError && error.status === 404) error.chatMissing = true;
           throw error;
@@ -293,7 +311,7 @@
         state.threadId = thread.id;
         created = true;
       }
-      const run = await A.api('POST', `/api/threads/${enc(state.threadId)}/runs`, { input });
+      const run = await A.api('POST', `/api/threads/${enc(state.threadId)}/runs`, { input, agent: agents.value() });
       if (view !== state.view) return;
       startRun(run.id);
     } catch (error) {
@@ -309,6 +327,48 @@
       if (!state.run) ui.send.disabled = false;
       if (created || state.run) loadThreads();
     }
+  }
+
+  // Retry: the thread's last message of the user again, as a new run in the same thread.
+  async function retry() {
+    const id = state.threadId;
+    if (!id || state.run || state.sending) return;
+    state.sending = true;
+    ui.send.disabled = true;
+    const view = state.view;
+    try {
+      const input = await lastUserInput(id);
+      if (view !== state.view) return;
+      if (!input) {
+        note('There is no message of yours in this thread to retry.');
+        return;
+      }
+      append(bubble('user', input).node);
+      const run = await A.api('POST', `/api/threads/${enc(id)}/runs`, { input, agent: agents.value() });
+      if (view !== state.view) return;
+      startRun(run.id);
+    } catch (error) {
+      if (view !== state.view) return;
+      if (routeMissing(error)) noteUnavailable();
+      else if (!(error instanceof A.ApiError && error.status === 401)) noteError(error);
+    } finally {
+      state.sending = false;
+      if (!state.run) ui.send.disabled = false;
+      else loadThreads();
+    }
+  }
+
+  async function lastUserInput(id) {
+    let last = null;
+    let cursor = null;
+    do {
+      const page = await A.api('GET', `/api/threads/${enc(id)}/messages?limit=200${cursor ? `&cursor=${enc(cursor)}` : ''}`);
+      for (const message of itemsOf(page)) {
+        if (message.role === 'user' && typeof message.content === 'string') last = message.content;
+      }
+      cursor = page && page.next_cursor;
+    } while (cursor);
+    return last;
   }
 
   function startRun(id) {
@@ -533,6 +593,7 @@
     }
   });
   ui.stop.addEventListener('click', stop);
+  ui.retry.addEventListener('click', retry);
   ui.newThread.addEventListener('click', startNewThread);
 
   // ---- password reset from an administrator's one-time link (/#reset=<token>) ----

@@ -178,4 +178,77 @@ struct BrowserE2ETests {
         #expect((summary["overflow"] as? [String] ?? []).isEmpty, "a page is wider than the window: \(summary["overflow"] ?? [])")
         #expect((summary["errors"] as? [String] ?? []).isEmpty, "\(summary["errors"] ?? [])")
     }
+
+    /// The chat page's own-account features (Clients/browser_account.py): two users in separate
+    /// browser contexts kept apart, keyboard-only sign-in/send/Stop, thread rename/search/delete,
+    /// the agent picker and Retry, and the Account dialog (usage, sessions, API keys, password).
+    @Test func chatPageAccountThreadsAgentsAndRetry() async throws {
+        let server = try CairnProcess(["serve", "--port", "0", "--data-dir", temporaryDirectory("browser-account").path, "--set", "auth.bcrypt_cost=4",
+                                       "--set", "agents.offline_chunk_delay_ms=40"])
+        defer { server.terminate() }
+        let port = try await server.waitForPort()
+        let summary = try drive("browser_account.py", port: port)
+
+        // Keyboard only: typed sign-in, Shift+Enter is a new line, Enter sends, Tab reaches Stop.
+        #expect(summary["shift_enter_value"] as? String == "first line\nsecond line")
+        #expect(summary["stop_focused"] as? String == "stop")
+        #expect(summary["keyboard_stopped"] as? Bool == true)
+        // Two users: neither sees the other's threads in the list or in search; the other's ids answer 404.
+        #expect(summary["ada_titles"] as? [String] == ["What is 17*23?"], "\(summary["ada_titles"] ?? "")")
+        #expect(summary["bob_titles"] as? [String] == ["Walrus facts: what is 2+3?"], "\(summary["bob_titles"] ?? "")")
+        let adaSearch = summary["ada_search_other"] as? [Any] ?? []
+        #expect((adaSearch.first as? [Any])?.isEmpty == true && adaSearch.last as? String == "No message contains \"walrus\".", "\(adaSearch)")
+        let bobSearch = summary["bob_search_other"] as? [Any] ?? []
+        #expect((bobSearch.first as? [Any])?.isEmpty == true && bobSearch.last as? String == "No message contains \"cairns\".", "\(bobSearch)")
+        #expect(summary["ada_opens_bobs"] as? [Int] == [404, 404])
+        #expect(summary["bob_opens_adas"] as? Int == 404)
+        // Search: the thread's title and a snippet with the words marked; the list comes back with Escape.
+        let results = summary["search_results"] as? [String] ?? []
+        #expect(results.count == 1 && results[0].hasPrefix("What is 17*23?Tell me a long story about cairns"), "\(results)")
+        #expect(summary["search_marks"] as? String == "cairns")
+        #expect(summary["thread_list_hidden_while_searching"] as? Bool == true)
+        // Rename: Escape keeps the old title, Enter saves the new one.
+        #expect(summary["after_escape"] as? String == "What is 17*23?")
+        #expect(summary["renamed_api"] as? String == "Cairn story, stopped")
+        // Agent picker: the server's agents, "assistant" first chosen; the run and the new thread use the chosen one.
+        let options = summary["agent_options"] as? [String] ?? []
+        #expect(options.contains("assistant") && options.contains("triage") && options.contains("supervisor"), "\(options)")
+        #expect(summary["agent_default"] as? String == "assistant")
+        #expect((summary["run_body"] as? [String: String]) == ["input": "Classify this request about hiking", "agent": "triage"])
+        #expect(summary["run_agent"] as? [String] == ["triage", "succeeded"])
+        #expect(summary["thread_agent"] as? String == "triage")
+        // Retry: a new run in the same thread with the same input.
+        #expect((summary["retry_body"] as? [String: String]) == ["input": "Classify this request about hiking", "agent": "triage"])
+        let retry = summary["retry"] as? [Any] ?? []
+        #expect(retry.count == 3 && retry[0] as? Bool == true && retry[1] as? Bool == true && retry[2] as? String == "triage", "\(retry)")
+        #expect(summary["retry_user_messages"] as? [String] == ["Classify this request about hiking", "Classify this request about hiking"])
+        // Delete after a confirmation: the thread answers 404 and leaves search.
+        let deleted = summary["deleted"] as? [Any] ?? []
+        #expect(deleted.count == 2 && deleted[0] as? Int == 404 && deleted[1] as? String == "No message contains \"hiking\".", "\(deleted)")
+        let dialogs = summary["dialogs"] as? [String] ?? []
+        #expect(dialogs.count == 2 && dialogs[0].hasPrefix("Delete the thread \"Classify this request about hiking\"?") && dialogs[1].hasPrefix("Revoke the API key \"laptop script\"?"), "\(dialogs)")
+        // Account: who, usage against "no limit", sessions, API keys, password.
+        #expect((summary["profile"] as? String ?? "").contains("ada@example.com"))
+        let usage = summary["usage"] as? String ?? ""
+        #expect(usage.contains("Runs today\n4 (no limit)"), "\(usage)")
+        #expect(summary["sessions_listed"] as? Int == 2)
+        #expect(summary["other_before"] as? Int == 200)
+        #expect(summary["other_after"] as? Int == 401, "Sign out this device ends the other session")
+        #expect((summary["key_message"] as? String ?? "").contains("you will not see it again"))
+        #expect(summary["key_shape"] as? Bool == true)
+        #expect(summary["key_works"] as? Int == 200, "the new key is a Bearer token")
+        #expect((summary["key_row"] as? String ?? "").contains("laptop script"))
+        #expect(summary["key_shown_again"] as? Bool == false, "the key is shown once")
+        #expect(summary["key_after_revoke"] as? Int == 401)
+        #expect(summary["focus_after_escape"] as? String == "account-button", "Escape closes the dialog and focus returns")
+        #expect(summary["wrong_current"] as? String == "Current password is incorrect.")
+        #expect(summary["mismatch"] as? String == "The two new passwords differ. Type the same password twice.")
+        #expect((summary["password_status"] as? String ?? "").contains("other sessions were signed out"))
+        #expect(summary["logins_after_change"] as? [Int] == [401, 200], "the old password fails, the new one works")
+        #expect(summary["this_session_after_change"] as? Int == 200)
+        #expect(summary["phone_overflow"] as? Bool == false)
+        #expect(summary["page_overflow_phone"] as? Bool == false)
+        #expect((summary["screenshots"] as? [String] ?? []).count == 10)
+        #expect((summary["errors"] as? [String] ?? []).isEmpty, "\(summary["errors"] ?? [])")
+    }
 }
