@@ -151,11 +151,27 @@
 
   function bubble(role, text) {
     const speaker = { user: 'You', assistant: 'Cairn', tool: 'Tool' }[role] || role;
-    const body = el('span', { class: 'text' });
-    body.append(text || '');
+    const body = el(role === 'assistant' ? 'div' : 'span', { class: role === 'assistant' ? 'text md' : 'text' });
+    if (role === 'assistant') renderAnswer(body, text || '');
+    else body.append(text || '');
     const node = el('div', { class: `bubble ${role === 'user' || role === 'tool' ? role : 'assistant'}` },
       el('span', { class: 'visually-hidden', text: `${speaker}: ` }), body);
     return { node, body };
+  }
+
+  // The assistant's answer as Markdown (markdown.js builds it with DOM calls only, never HTML).
+  function renderAnswer(body, text) {
+    body.replaceChildren(window.CairnMarkdown ? window.CairnMarkdown.render(text) : text);
+  }
+
+  // While an answer streams it is rendered again at most once per frame, not once per piece.
+  function scheduleAnswer(turn) {
+    if (turn.frame) return;
+    turn.frame = requestAnimationFrame(() => {
+      turn.frame = 0;
+      renderAnswer(turn.answer.body, turn.text);
+      keepScrolled();
+    });
   }
 
   function note(text, kind = 'note') {
@@ -514,8 +530,7 @@
       case 'message_delta':
         if (typeof p.text === 'string') {
           turn.text += p.text;
-          turn.answer.body.append(p.text);
-          keepScrolled();
+          scheduleAnswer(turn);
         }
         break;
       case 'run_status':

@@ -251,4 +251,149 @@ struct BrowserE2ETests {
         #expect((summary["screenshots"] as? [String] ?? []).count == 10)
         #expect((summary["errors"] as? [String] ?? []).isEmpty, "\(summary["errors"] ?? [])")
     }
+
+    /// Answers render as safe Markdown (Clients/browser_markdown.py): CairnMarkdown.render on hostile
+    /// and normal inputs and on every prefix of a streamed answer, then end to end with a fake
+    /// OpenAI-compatible vendor on loopback streaming a hostile Markdown answer to the chat page.
+    @Test func chatAnswersRenderAsSafeMarkdown() async throws {
+        let dataDir = temporaryDirectory("browser-markdown")
+        let (status, output) = try await runCairn(["admin", "create", "--email", "root@example.com", "--password-stdin",
+                                                   "--data-dir", dataDir.path, "--set", "auth.bcrypt_cost=4"], stdin: "admin password 1\n")
+        #expect(status == 0, "\(output)")
+        let server = try CairnProcess(["serve", "--port", "0", "--data-dir", dataDir.path, "--set", "auth.bcrypt_cost=4"])
+        defer { server.terminate() }
+        let port = try await server.waitForPort()
+        let summary = try drive("browser_markdown.py", port: port)
+
+        // (a) render() in the page: nothing hostile becomes an element, an attribute or a link, and it stays visible.
+        #expect(summary["frozen"] as? Bool == true)
+        #expect(summary["hostile_checked"] as? Int == 26)
+        #expect((summary["unit_failures"] as? [String] ?? ["missing"]).isEmpty, "\(summary["unit_failures"] ?? "")")
+        let normal = summary["normal"] as? [String: [String: Int]] ?? [:]
+        #expect(normal.count == 8, "every normal case is counted: \(normal)")
+        let blocks = summary["code_blocks"] as? [[String: String]] ?? []
+        #expect(blocks.map { $0["cls"] ?? "?" } == ["language-python", "language-c++", ""], "\(blocks)")
+        #expect(blocks.first?["text"] == "x = '<b>'")
+        #expect((summary["code_buttons"] as? [[String]] ?? []).allSatisfy { $0 == ["button", "Copy code", "Copy"] } && (summary["code_buttons"] as? [Any])?.count == 3)
+        #expect(summary["link_hrefs"] as? [String] == ["https://a.example/x_(y)", "https://b.example/", "mailto:c@example.com",
+                                                       "mailto:d@example.com", "https://e.example/f", "https://g.example/p.png"])
+        #expect(summary["image_link_text"] as? String == "Image: img", "an image is a link, never <img>")
+        #expect(summary["inline_text"] as? String == "b e e be d c snake_case_name 2 * 3 * 4")
+        #expect(summary["ordered_start"] as? Int == 3)
+        // Streaming: every prefix is safe, an open fence is an open code block, an unclosed ** stays literal.
+        #expect((summary["prefixes_checked"] as? Int ?? 0) > 900)
+        #expect((summary["prefix_problems"] as? [String] ?? ["missing"]).isEmpty, "\(summary["prefix_problems"] ?? "")")
+        #expect(summary["open_fence"] as? [[String: String]] == [["cls": "language-python", "text": "def greet"]])
+        let unclosed = summary["unclosed"] as? [Any] ?? []
+        #expect(unclosed.count == 2 && unclosed[0] as? [String] == ["p"] && unclosed[1] as? String == "Some **bold and `code", "\(unclosed)")
+        let capped = summary["capped"] as? [String: Any] ?? [:]
+        #expect(capped["tags"] as? [String] == ["p"] && capped["rest_length"] as? Int == 10035 && capped["rest_literal"] as? Bool == true, "\(capped)")
+
+        // (b) End to end through the fake vendor.
+        #expect(summary["provider_saved"] as? Int == 201)
+        #expect(summary["agent_saved"] as? Int == 200)
+        #expect(summary["vendor_calls"] as? Int == 1)
+        #expect(summary["vendor_saw_user_input"] as? Bool == true)
+        // The user's own message stays literal text.
+        #expect(summary["user_text_exact"] as? Bool == true)
+        #expect(summary["user_elements"] as? Int == 0)
+        #expect(summary["user_white_space"] as? String == "pre-wrap")
+        // The answer, streamed and from history: structure rendered, hostile parts inert and visible.
+        for key in ["live", "history"] {
+            let facts = summary[key] as? [String: Any] ?? [:]
+            #expect(facts["headings"] as? [[String]] == [["h1", "Deployment notes"], ["h2", "A table"]], "\(key): \(facts)")
+            #expect(facts["items"] as? Int == 10 && facts["nestedItems"] as? Int == 2, "\(key): \(facts)")
+            #expect(facts["th"] as? [String] == ["Service", "Port", "Status", "Notes"] && facts["td"] as? Int == 8, "\(key): \(facts)")
+            let code = facts["code"] as? [[String]] ?? []
+            #expect(code.count == 1 && code.first?.first == "language-python" && code.first?.last?.hasPrefix("def greet(name):") == true, "\(key): \(code)")
+            let links = facts["links"] as? [[String]] ?? []
+            #expect(links.map { $0[0] } == ["https://example.com/docs?a=1&b=2", "https://cairn.example/ok", "mailto:ops@example.com"], "\(key): \(links)")
+            #expect(links.allSatisfy { $0[1] == "noopener noreferrer nofollow" && $0[2] == "_blank" }, "\(key): \(links)")
+            #expect(facts["quote"] as? Int == 1 && facts["hr"] as? Int == 1, "\(key)")
+            #expect(facts["dangerous"] as? Int == 0 && (facts["onAttrs"] as? [String])?.isEmpty == true, "\(key): \(facts)")
+            #expect((facts["hostile_missing"] as? [String] ?? ["missing"]).isEmpty, "\(key): \(facts["hostile_missing"] ?? "")")
+        }
+        #expect(summary["history_user_exact"] as? Bool == true)
+        #expect(summary["clipboard_is_code"] as? Bool == true, "Copy puts the code block's text on the clipboard")
+        // Never executed: no dialog, no global set by a payload, nothing dangerous added at any moment of the stream.
+        #expect((summary["dialogs"] as? [String] ?? ["missing"]).isEmpty, "\(summary["dialogs"] ?? "")")
+        #expect(summary["pwned"] as? String == "undefined")
+        #expect((summary["violations"] as? [String] ?? ["missing"]).isEmpty, "\(summary["violations"] ?? "")")
+        // Phone width: the page does not widen; the table and the code scroll inside the answer.
+        #expect(summary["phone_page_overflow"] as? Int == 0)
+        #expect(summary["phone_table_scrolls"] as? Bool == true && summary["phone_code_scrolls"] as? Bool == true)
+        #expect(summary["phone_bubble_fits"] as? Bool == true)
+        #expect((summary["screenshots"] as? [String] ?? []).count == 6)
+        #expect((summary["errors"] as? [String] ?? ["missing"]).isEmpty, "\(summary["errors"] ?? [])")
+    }
+
+    /// The run timeline (Clients/browser_timeline.py): a tool call with its arguments and result, then
+    /// one summary line; a pipeline's steps nested; Stop in words; a reload mid-stream continues the
+    /// same answer, whole and once; a failed run (an agent on a dead provider) live and after reopening.
+    @Test func chatTimelineShowsToolsPipelinesStopsReloadsAndFailures() async throws {
+        let dataDir = temporaryDirectory("browser-timeline")
+        let (status, output) = try await runCairn(["admin", "create", "--email", "root@example.com", "--password-stdin",
+                                                   "--data-dir", dataDir.path, "--set", "auth.bcrypt_cost=4"], stdin: "admin password 1\n")
+        #expect(status == 0, "\(output)")
+        let server = try CairnProcess(["serve", "--port", "0", "--data-dir", dataDir.path, "--set", "auth.bcrypt_cost=4",
+                                       "--set", "agents.offline_chunk_delay_ms=40"])
+        defer { server.terminate() }
+        let port = try await server.waitForPort()
+        let summary = try drive("browser_timeline.py", port: port)
+
+        #expect(summary["indicator_role"] as? String == "status")
+        // The tool call: its line, arguments and result; then one collapsed summary line.
+        #expect((summary["tool_summary"] as? String ?? "").hasPrefix("calculator(17*23) → 391"), "\(summary["tool_summary"] ?? "")")
+        #expect(summary["tool_arguments"] as? [String: String] == ["expression": "17*23"])
+        #expect((summary["tool_result"] as? [String: Any])?["value"] as? Int == 391)
+        let done = summary["done_label"] as? String ?? ""
+        #expect(done.hasPrefix("Done in ") && done.contains(" · 1 agent · 1 tool call · ") && done.hasSuffix(" tokens"), "\(done)")
+        #expect(summary["collapsed"] as? Bool == true)
+        #expect(summary["announced"] as? String == "Answer finished")
+        #expect(summary["queued_shown"] as? Bool == false, "a run that starts at once never shows Queued…")
+        // The pipeline: supervisor on top, its five steps nested inside it.
+        #expect((summary["pipeline_label"] as? String ?? "").contains(" · 6 agents"), "\(summary["pipeline_label"] ?? "")")
+        let top = summary["pipeline_top"] as? [String] ?? []
+        #expect(top.count == 1 && top.first?.hasPrefix("supervisor finished in") == true, "\(top)")
+        let steps = (summary["pipeline_nested"] as? [String] ?? []).map { String($0.prefix { $0 != " " }) }
+        #expect(steps == ["triage", "data", "optimization", "actions", "reporting"], "\(summary["pipeline_nested"] ?? "")")
+        // Stop: cancelled, in words.
+        #expect((summary["cancel_label"] as? String ?? "").hasPrefix("Cancelled after "))
+        #expect(summary["cancel_lines"] as? [String] == ["Run cancelled before it finished."], "\(summary["cancel_lines"] ?? "")")
+        // Reload mid-stream: the thread reopens from the address, the run is followed again, the text equals its deltas.
+        #expect(summary["hash_kept"] as? Bool == true)
+        #expect(summary["following_after_reload"] as? Bool == true)
+        #expect(summary["reload_text_equal"] as? Bool == true)
+        #expect((summary["reload_text_length"] as? Int ?? 0) > 100)
+        #expect(summary["reload_user_bubbles"] as? Int == 1)
+        // The failed run: the reason in words, nothing said twice, the same after a reload.
+        #expect(summary["dead_provider"] as? Int == 201 && summary["broken_agent"] as? Int == 201)
+        let failed = "Failed: The AI model could not be reached, so no answer was written."
+        #expect(summary["failed_label"] as? String == failed)
+        #expect(summary["reopened_failed_label"] as? String == failed)
+        #expect((summary["failed_repeats"] as? [Any])?.isEmpty == true && (summary["reopened_failed_repeats"] as? [Any])?.isEmpty == true)
+        #expect(summary["reopened_failed_user"] as? [String] == ["You: Hello, are you there?"])
+        // A past run rebuilt from its events.
+        #expect(summary["reopened_tool_label"] as? String == done)
+        #expect((summary["reopened_tool_result"] as? [String: Any])?["value"] as? Int == 391)
+        #expect(summary["phone_overflow"] as? Bool == false)
+        #expect((summary["screenshots"] as? [String] ?? []).count == 9)
+        #expect((summary["errors"] as? [String] ?? ["missing"]).isEmpty, "\(summary["errors"] ?? [])")
+    }
+
+    /// SIGKILL in the middle of a run and a restart on the same port and data directory
+    /// (browser_timeline.py runs cairn itself): the page reconnects without a reload and says the run
+    /// was interrupted; the server closed it as `interrupted` at start-up.
+    @Test func chatPageReconnectsAfterAServerCrashAndShowsTheRunInterrupted() async throws {
+        let summary = try drive("browser_timeline.py", port: 0, environment: [
+            "CAIRN_TIMELINE_MODE": "restart", "CAIRN_BINARY": CairnProcess.binary,
+            "CAIRN_TIMELINE_DATA": temporaryDirectory("browser-restart").path,
+        ])
+        #expect((summary["reconnecting_text"] as? String ?? "").hasPrefix("Reconnecting"), "\(summary["reconnecting_text"] ?? "")")
+        #expect(summary["same_document"] as? Bool == true, "no reload")
+        #expect(summary["interrupted_label"] as? String == "Interrupted by a server restart")
+        #expect(summary["run_status"] as? String == "interrupted")
+        #expect(summary["send_enabled"] as? Bool == true)
+        #expect((summary["errors"] as? [String] ?? ["missing"]).isEmpty, "\(summary["errors"] ?? [])")
+    }
 }
