@@ -29,7 +29,7 @@ extension AuthService {
         _ = checks.text("token", token, maxBytes: 128)
         _ = checks.text("new_password", newPassword, maxBytes: Self.maxPasswordBytes)
         try checks.finish()
-        try limit("password-reset:ip:\(origin.ip ?? "-")", settings.snapshot.int("ratelimit.password_per_user_per_minute"), 60)
+        try limit("password-reset:ip:\(origin.ip ?? "-")", settings.snapshot[.ratelimitPasswordPerUserPerMinute], 60)
         let now = clock.now()
         let repository = passwordResets
         // The password is checked before the link is spent, so a weak choice can be corrected.

@@ -54,17 +54,17 @@ extension AuthService {
         try checks.finish()
         // A bcrypt oracle like login: limited per user, refused while this client is locked out of
         // the account, and every wrong password counts toward the lockout.
-        try limit("password:user:\(user.id.rawValue)", config.int("ratelimit.password_per_user_per_minute"), 60)
+        try limit("password:user:\(user.id.rawValue)", config[.ratelimitPasswordPerUserPerMinute], 60)
         let ip = origin.ip ?? "-"
-        let lockFor = TimeInterval(config.int("auth.lockout_duration_seconds"))
+        let lockFor = TimeInterval(config[.authLockoutDurationSeconds])
         if let wait = throttle.lockedFor(email: user.email, ip: ip, duration: lockFor) {
             throw CairnError(.rateLimited, "too many failed attempts; try again later", retryAfter: wait)
         }
         guard let hash = user.passwordHash, try await hasher.verify(current, against: hash) else {
             let now = clock.now()
             let failures = try await countAccountFailure(user, origin: origin, now: now)
-            let (_, lockedNow) = throttle.recordFailure(email: user.email, ip: ip, window: TimeInterval(config.int("auth.lockout_window_seconds")),
-                                                        threshold: config.int("auth.lockout_threshold"), duration: lockFor)
+            let (_, lockedNow) = throttle.recordFailure(email: user.email, ip: ip, window: TimeInterval(config[.authLockoutWindowSeconds]),
+                                                        threshold: config[.authLockoutThreshold], duration: lockFor)
             await audit.record("auth.password_change_failed", actor: user.id.rawValue, target: user.id.rawValue, origin: origin,
                                details: ["failures": String(failures)])
             if lockedNow {

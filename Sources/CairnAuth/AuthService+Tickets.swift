@@ -6,7 +6,7 @@ extension AuthService {
     /// Issues a single-use ticket (60 s) that authenticates one WebSocket upgrade.
     public func issueWebSocketTicket(for principal: Principal) async throws -> (ticket: String, expiresIn: Int) {
         // Each ticket is a row: limited per user.
-        try limit("ticket:user:\(principal.userID.rawValue)", settings.snapshot.int("ratelimit.ws_ticket_per_user_per_minute"), 60)
+        try limit("ticket:user:\(principal.userID.rawValue)", settings.snapshot[.ratelimitWSTicketPerUserPerMinute], 60)
         let ticket = "wst_" + Base64URL.random(bytes: 24)
         let now = clock.now()
         try await tickets.create(hash: Self.digest(ticket), userID: principal.userID.rawValue,

@@ -34,11 +34,11 @@ public final class AuthService: Sendable {
         apiKeys = APIKeyRepository(store: store)
         tokens = TokenService(
             repository: signingKeys, clock: clock,
-            options: .init(issuer: snapshot.string("auth.issuer"), audience: snapshot.string("auth.audience"),
-                           leeway: TimeInterval(snapshot.int("auth.leeway_seconds")),
-                           maximumLifetime: TimeInterval(SettingsCatalog.maximum("auth.refresh_ttl_seconds"))))
+            options: .init(issuer: snapshot[.authIssuer], audience: snapshot[.authAudience],
+                           leeway: TimeInterval(snapshot[.authLeewaySeconds]),
+                           maximumLifetime: TimeInterval(SettingsCatalog.maximum(.authRefreshTTLSeconds))))
         audit = AuditTrail(repository: AuditRepository(store: store), clock: clock, logger: logger)
-        hasher = PasswordHasher(cost: snapshot.int("auth.bcrypt_cost"))
+        hasher = PasswordHasher(cost: snapshot[.authBcryptCost])
         limiter = RateLimiter(clock: clock)
         throttle = LoginThrottle(limiter: limiter)
         self.settings = settings
@@ -57,16 +57,16 @@ public final class AuthService: Sendable {
     public func prune() async throws {
         let now = clock.now()
         try await sessions.prune(now: now)
-        try await signingKeys.prune(retiredBefore: now.addingTimeInterval(-TimeInterval(SettingsCatalog.maximum("auth.refresh_ttl_seconds"))))
+        try await signingKeys.prune(retiredBefore: now.addingTimeInterval(-TimeInterval(SettingsCatalog.maximum(.authRefreshTTLSeconds))))
     }
 
     // MARK: Registration and login
 
     public func register(email rawEmail: String, password: String, name: String?, origin: RequestOrigin) async throws -> RegistrationResult {
         let config = settings.snapshot
-        let mode = config.string("auth.registration")
+        let mode = config[.authRegistration]
         if mode == "closed" { throw CairnError(.forbidden, "registration is closed") }
-        try limit("register:ip:\(origin.ip ?? "-")", config.int("ratelimit.register_per_ip_per_minute"), 60)
+        try limit("register:ip:\(origin.ip ?? "-")", config[.ratelimitRegisterPerIPPerMinute], 60)
         let email = EmailAddress.normalize(rawEmail)
         let name = (name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         var problems: [String: String] = [:]
@@ -93,12 +93,12 @@ public final class AuthService: Sendable {
         let config = settings.snapshot
         let email = try Self.signInEmail(rawEmail, password: password)
         let ip = origin.ip ?? "-"
-        try limit("login:ip:\(ip)", config.int("ratelimit.login_per_ip_per_minute"), 60)
+        try limit("login:ip:\(ip)", config[.ratelimitLoginPerIPPerMinute], 60)
         let rejected = CairnError(.invalidCredentials, "invalid email or password")
         let now = clock.now()
-        let threshold = config.int("auth.lockout_threshold")
-        let window = TimeInterval(config.int("auth.lockout_window_seconds"))
-        let lockFor = TimeInterval(config.int("auth.lockout_duration_seconds"))
+        let threshold = config[.authLockoutThreshold]
+        let window = TimeInterval(config[.authLockoutWindowSeconds])
+        let lockFor = TimeInterval(config[.authLockoutDurationSeconds])
         // This client guessed wrong too often for this account: it waits, whoever it is.
         if let wait = throttle.lockedFor(email: email, ip: ip, duration: lockFor) {
             throw CairnError(.rateLimited, "too many failed attempts; try again later", retryAfter: wait)
@@ -115,16 +115,16 @@ public final class AuthService: Sendable {
 
         guard let user = try await users.find(emailNormalized: email), let hash = user.passwordHash else {
             // Unknown email: limit, spend the same bcrypt and throttle the same way, so nothing tells them apart.
-            try limit("login:account:\(email)", config.int("ratelimit.login_per_account_per_minute"), 60)
+            try limit("login:account:\(email)", config[.ratelimitLoginPerAccountPerMinute], 60)
             _ = try await hasher.verify(password, against: await decoyHash.value())
             await audit.record("auth.login_failed", actor: nil, target: email, origin: origin, details: ["reason": "unknown_email"])
             try await failed(nil)
         }
         // A client the account signed in from before is never locked out by strangers' failures.
         let known = try await sessions.hasSignedIn(userID: user.id, fromIP: ip,
-                                                   since: now.addingTimeInterval(-TimeInterval(config.int("auth.refresh_ttl_seconds"))))
+                                                   since: now.addingTimeInterval(-TimeInterval(config[.authRefreshTTLSeconds])))
         if !known {
-            try limit("login:account:\(email)", config.int("ratelimit.login_per_account_per_minute"), 60)
+            try limit("login:account:\(email)", config[.ratelimitLoginPerAccountPerMinute], 60)
             if let lockedUntil = user.lockedUntil, lockedUntil > now {
                 _ = try await hasher.verify(password, against: hash)
                 throw CairnError(.rateLimited, "too many failed attempts; try again later",
@@ -153,9 +153,9 @@ public final class AuthService: Sendable {
     /// `auth.lockout_account_threshold` the account locks for clients it does not know.
     func countAccountFailure(_ user: UserRecord, origin: RequestOrigin, now: Date) async throws -> Int {
         let config = settings.snapshot
-        let failures = try await users.recordFailedLogin(id: user.id, at: now, window: TimeInterval(config.int("auth.lockout_window_seconds")))
-        if failures >= config.int("auth.lockout_account_threshold") {
-            let until = now.addingTimeInterval(TimeInterval(config.int("auth.lockout_duration_seconds")))
+        let failures = try await users.recordFailedLogin(id: user.id, at: now, window: TimeInterval(config[.authLockoutWindowSeconds]))
+        if failures >= config[.authLockoutAccountThreshold] {
+            let until = now.addingTimeInterval(TimeInterval(config[.authLockoutDurationSeconds]))
             try await users.lock(id: user.id, until: until)
             await audit.record("auth.lockout", actor: nil, target: user.id.rawValue, origin: origin,
                                details: ["scope": "account_unknown_clients", "until": ISO8601DateFormatter().string(from: until)])
@@ -181,7 +181,7 @@ public final class AuthService: Sendable {
     /// Rotates a refresh token. Presenting one that was already rotated revokes the whole session.
     public func refresh(_ refreshToken: String, origin: RequestOrigin) async throws -> AuthSuccess {
         let verified = try await tokens.verify(refreshToken, as: .refresh)
-        try limit("refresh:session:\(verified.sessionID.rawValue)", settings.snapshot.int("ratelimit.refresh_per_session_per_minute"), 60)
+        try limit("refresh:session:\(verified.sessionID.rawValue)", settings.snapshot[.ratelimitRefreshPerSessionPerMinute], 60)
         let newJTI = TokenID.generate().rawValue
         let outcome = try await sessions.rotate(sessionID: verified.sessionID, presentedJTI: verified.jti, newJTI: newJTI,
                                                 presentedExpiresAt: verified.expiresAt, now: clock.now())
@@ -220,7 +220,7 @@ public final class AuthService: Sendable {
         let now = clock.now()
         let sessionID = SessionID.generate(now: now)
         let refreshJTI = TokenID.generate(now: now).rawValue
-        let ttl = TimeInterval(settings.snapshot.int("auth.refresh_ttl_seconds"))
+        let ttl = TimeInterval(settings.snapshot[.authRefreshTTLSeconds])
         try await sessions.create(SessionRecord(id: sessionID, userID: user.id, refreshJTI: refreshJTI, createdAt: now,
                                                 expiresAt: now.addingTimeInterval(ttl), ip: origin.ip, userAgent: origin.userAgent))
         return AuthSuccess(user: user, tokens: try await issuePair(for: user, sessionID: sessionID, refreshJTI: refreshJTI))
@@ -228,10 +228,10 @@ public final class AuthService: Sendable {
 
     func issuePair(for user: UserRecord, sessionID: SessionID, refreshJTI: String) async throws -> TokenPair {
         let config = settings.snapshot
-        let accessTTL = config.int("auth.access_ttl_seconds")
+        let accessTTL = config[.authAccessTTLSeconds]
         let access = try await tokens.issue(.access, userID: user.id, sessionID: sessionID, role: user.role, lifetime: TimeInterval(accessTTL))
         let refresh = try await tokens.issue(.refresh, userID: user.id, sessionID: sessionID, role: user.role,
-                                             lifetime: TimeInterval(config.int("auth.refresh_ttl_seconds")), jti: refreshJTI)
+                                             lifetime: TimeInterval(config[.authRefreshTTLSeconds]), jti: refreshJTI)
         return TokenPair(accessToken: access.token, refreshToken: refresh.token, expiresIn: accessTTL, sessionID: sessionID)
     }
 

@@ -42,21 +42,24 @@ public struct EffectiveSettings: Sendable {
         return EffectiveSettings(values: values, staticLayers: layers.filter { $0.source != .runtime })
     }
 
-    public func string(_ key: String) -> String {
+    /// A setting's value, typed by its key: `settings[.serverPort]` is an `Int`.
+    public subscript(_ setting: Setting<String>) -> String { value(forKey: setting.key) }
+    public subscript(_ setting: Setting<Int>) -> Int {
+        guard let value = Int(value(forKey: setting.key)) else { preconditionFailure("setting \(setting.key) is not an integer") }
+        return value
+    }
+    public subscript(_ setting: Setting<Bool>) -> Bool { value(forKey: setting.key) == "true" }
+
+    /// A value by its key as text, for code that walks the catalogue (the console's settings
+    /// page, history); everything else reads a typed `Setting`.
+    public func value(forKey key: String) -> String {
         guard let setting = values[key] else { preconditionFailure("unknown setting \(key)") }
         return setting.value
     }
 
-    public func int(_ key: String) -> Int {
-        guard let value = Int(string(key)) else { preconditionFailure("setting \(key) is not an integer") }
-        return value
-    }
-
-    public func bool(_ key: String) -> Bool { string(key) == "true" }
-
     /// The value for display: secrets that are set show as `********`.
     public func masked(_ key: String) -> String {
-        let value = string(key)
+        let value = value(forKey: key)
         if SettingsCatalog.byKey[key]?.secret == true && !value.isEmpty { return "********" }
         return value
     }

@@ -23,9 +23,9 @@ public struct QuotaLimits: Sendable, Equatable, Codable {
 
     /// The limits in force: each field of `override` where set, the default otherwise.
     public static func effective(override: QuotaLimits?, settings: EffectiveSettings) -> QuotaLimits {
-        QuotaLimits(runsPerDay: override?.runsPerDay ?? settings.int("quotas.runs_per_day"),
-                    tokensPerDay: override?.tokensPerDay ?? settings.int("quotas.tokens_per_day"),
-                    tokensPerMonth: override?.tokensPerMonth ?? settings.int("quotas.tokens_per_month"))
+        QuotaLimits(runsPerDay: override?.runsPerDay ?? settings[.quotasRunsPerDay],
+                    tokensPerDay: override?.tokensPerDay ?? settings[.quotasTokensPerDay],
+                    tokensPerMonth: override?.tokensPerMonth ?? settings[.quotasTokensPerMonth])
     }
 
     /// Whether any limit applies (all zero: nothing to count).

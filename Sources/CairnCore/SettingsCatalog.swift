@@ -66,8 +66,8 @@ public enum SettingsCatalog {
     ]
 
     /// The largest value an integer setting may take (used to bound how long keys stay trusted).
-    public static func maximum(_ key: String) -> Int {
-        guard case .integer(let range)? = byKey[key]?.kind else { preconditionFailure("\(key) is not an integer setting") }
+    public static func maximum(_ setting: Setting<Int>) -> Int {
+        guard case .integer(let range)? = byKey[setting.key]?.kind else { preconditionFailure("\(setting.key) is not an integer setting") }
         return range.upperBound
     }
 

@@ -22,7 +22,7 @@ public enum CairnApplication {
         router.add(middleware: AccessLogMiddleware())
         router.add(middleware: HTTPMetricsMiddleware(metrics: env.metrics))
         router.add(middleware: ErrorMiddleware())
-        router.add(middleware: BodyLimitMiddleware(limit: env.settings.snapshot.int("server.body_limit_bytes")))
+        router.add(middleware: BodyLimitMiddleware(limit: env.settings.snapshot[.serverBodyLimitBytes]))
         HealthRoutes(store: env.store).register(on: router)
         OpenAPIRoute().register(on: router)
         JWKSRoute(auth: env.auth).register(on: router)
@@ -95,13 +95,13 @@ public enum CairnApplication {
                 webSocketRouter: makeWebSocketRouter(env),
                 configuration: .init(
                     // An idle keep-alive connection gives its file descriptor back.
-                    http1: .init(idleTimeout: .seconds(Int64(settings.int("server.idle_timeout_seconds")))),
+                    http1: .init(idleTimeout: .seconds(Int64(settings[.serverIdleTimeoutSeconds]))),
                     ws: .init(
                         maxFrameSize: WebSocketGateway.frameLimit(settings),
                         extensions: [BoundedDeflate.factory(maxMessageBytes: WebSocketGateway.frameLimit(settings))],
-                        autoPing: .enabled(timePeriod: .seconds(settings.int("ws.ping_interval_seconds")))))),
+                        autoPing: .enabled(timePeriod: .seconds(settings[.wsPingIntervalSeconds]))))),
             configuration: .init(
-                address: .hostname(settings.string("server.host"), port: settings.int("server.port")),
+                address: .hostname(settings[.serverHost], port: settings[.serverPort]),
                 serverName: nil
             ),
             onServerRunning: onServerRunning,
@@ -127,7 +127,7 @@ public enum CairnApplication {
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: env.logger
         )
-        config.maximumGracefulShutdownDuration = .seconds(env.settings.snapshot.int("server.shutdown_grace_seconds"))
+        config.maximumGracefulShutdownDuration = .seconds(env.settings.snapshot[.serverShutdownGraceSeconds])
         config.maximumCancellationDuration = .seconds(5)
         try await ServiceGroup(configuration: config).run()
     }

@@ -63,7 +63,7 @@ public struct SettingsRepository: Sendable {
             var changes: [SettingChange] = []
             for key in overrides.keys.sorted() {
                 let change = SettingChange(id: .generate(now: at), at: at, actor: actor, actorEmail: nil, key: key, before: stored[key],
-                                           after: runtime[key], effectiveBefore: before.string(key), effectiveAfter: after.string(key),
+                                           after: runtime[key], effectiveBefore: before.value(forKey: key), effectiveAfter: after.value(forKey: key),
                                            revertedFrom: revertOf)
                 try Self.set(db, key, runtime[key], by: actor, at: at)
                 try db.execute(

@@ -16,7 +16,7 @@ struct ConfigCommand: ParsableCommand {
         func run() throws {
             var settings = try options.loadOrExit()
             // Include runtime settings when the database already exists; never create it here.
-            let dbPath = URL(fileURLWithPath: settings.string("data.dir")).appendingPathComponent("cairn.db").path
+            let dbPath = URL(fileURLWithPath: settings[.dataDir]).appendingPathComponent("cairn.db").path
             if FileManager.default.fileExists(atPath: dbPath), let store = try? Store(path: dbPath) {
                 if let runtime = try? SettingsRepository(store: store).all(), let withRuntime = try? options.load(runtime: runtime) {
                     settings = withRuntime

@@ -17,7 +17,7 @@ struct RestoreCommand: ParsableCommand {
 
     func run() throws {
         let settings = try options.loadOrExit()
-        let directory = settings.string("data.dir")
+        let directory = settings[.dataDir]
         let target = databasePath(settings)
         // Refused while a server holds the directory; held until the restore is done.
         let lock = try lockDataDirectory(settings)

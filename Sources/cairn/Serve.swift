@@ -19,8 +19,8 @@ struct Serve: AsyncParsableCommand {
         limitMallocArenas()
         let staticSettings = try options.loadOrExit()
         LogSetup.bootstrap(
-            format: LogFormat(rawValue: staticSettings.string("log.format")) ?? .text,
-            level: Logger.Level(rawValue: staticSettings.string("log.level")) ?? .info)
+            format: LogFormat(rawValue: staticSettings[.logFormat]) ?? .text,
+            level: Logger.Level(rawValue: staticSettings[.logLevel]) ?? .info)
         // Held until the process ends: `cairn restore` and a second server are refused meanwhile.
         let lock = try lockDataDirectory(staticSettings)
         defer { withExtendedLifetime(lock) {} }
@@ -31,7 +31,7 @@ struct Serve: AsyncParsableCommand {
         logger.info("starting", metadata: ["database": .string(store.path), "version": .string(CairnVersion.string),
                                            "open_files_limit": .string(fileLimit.map(String.init) ?? "unknown")])
         let env = try await ServerEnvironment.boot(settings: settings, store: store, logger: logger)
-        let host = settings.string("server.host"), port = settings.int("server.port")
+        let host = settings[.serverHost], port = settings[.serverPort]
         do {
             try await CairnApplication.run(env) { channel in
                 // Only once the port is ours (a server that cannot listen hands out no token), and

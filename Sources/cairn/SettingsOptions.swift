@@ -80,7 +80,7 @@ extension SettingsOptions {
 /// The data directory (created private when absent) and its exclusive lock; exits with status 1
 /// and one line when another server holds it.
 func lockDataDirectory(_ settings: EffectiveSettings) throws -> DataDirectoryLock {
-    let dataDir = settings.string("data.dir")
+    let dataDir = settings[.dataDir]
     do {
         try PrivateFiles.prepareDirectory(dataDir)
         return try DataDirectoryLock(directory: dataDir)
@@ -95,11 +95,11 @@ func lockDataDirectory(_ settings: EffectiveSettings) throws -> DataDirectoryLoc
 
 /// The database file of the configured data directory.
 func databasePath(_ settings: EffectiveSettings) -> String {
-    URL(fileURLWithPath: settings.string("data.dir")).appendingPathComponent("cairn.db").path
+    URL(fileURLWithPath: settings[.dataDir]).appendingPathComponent("cairn.db").path
 }
 
 func openStore(_ settings: EffectiveSettings) throws -> Store {
-    let dataDir = settings.string("data.dir")
+    let dataDir = settings[.dataDir]
     do {
         try PrivateFiles.prepareDirectory(dataDir)
     } catch {
@@ -108,7 +108,7 @@ func openStore(_ settings: EffectiveSettings) throws -> Store {
     }
     let path = databasePath(settings)
     do {
-        let store = try Store(path: path, synchronous: SynchronousMode(rawValue: settings.string("database.synchronous")) ?? .normal)
+        let store = try Store(path: path, synchronous: SynchronousMode(rawValue: settings[.databaseSynchronous]) ?? .normal)
         PrivateFiles.tighten(databasePath: path)
         return store
     } catch {

@@ -51,7 +51,7 @@ struct AdminConsoleTests {
             #expect(details["tools.http_get.enabled"] == "must be true or false")
             #expect(details["ws.messages_per_minute"] != nil)
             #expect(details["auth.registration"] == nil)
-            #expect(env.settings.snapshot.string("auth.registration") == "open", "nothing applied")
+            #expect(env.settings.snapshot[.authRegistration] == "open", "nothing applied")
             #expect((try await client.call(.get, "/api/admin/settings/history", token: token).json()["items"] as? [[String: Any]])?.isEmpty == true)
             for body: [String: Any] in [[:], ["auth.registration": ["closed"]]] {
                 #expect(try await client.call(.patch, "/api/admin/settings", json: body, token: token).status == .unprocessableContent)
@@ -63,7 +63,7 @@ struct AdminConsoleTests {
                 #expect(try await client.call(method, path, json: method == .patch ? ["auth.registration": "closed"] : nil, token: user.access).status == .forbidden)
                 #expect(try await client.call(method, path, json: method == .patch ? ["auth.registration": "closed"] : nil).status == .unauthorized)
             }
-            #expect(env.settings.snapshot.string("auth.registration") == "open")
+            #expect(env.settings.snapshot[.authRegistration] == "open")
         }
     }
 
@@ -100,7 +100,7 @@ struct AdminConsoleTests {
             #expect(try await audit(client, token, action: "admin.setting_changed").count == 3)
             // null drops an override; an unknown change id is 404.
             #expect(try await client.call(.patch, "/api/admin/settings", json: ["runs.max_per_user": NSNull()], token: token).status == .ok)
-            #expect(env.settings.snapshot.int("runs.max_per_user") == 2)
+            #expect(env.settings.snapshot[.runsMaxPerUser] == 2)
             #expect(try await client.call(.post, "/api/admin/settings/history/chg_01JDZ0000000000000000000000/revert", token: token).status == .notFound)
             #expect(try await client.call(.post, "/api/admin/settings/history/nonsense/revert", token: token).status == .notFound)
         }
@@ -115,7 +115,7 @@ struct AdminConsoleTests {
         }
         try await TestServer(directory: directory).run { client, env in
             let registered = try await client.call(.post, "/api/auth/register", json: ["email": "p@example.com", "password": Self.password])
-            #expect(env.settings.snapshot.string("auth.registration") == "approval")
+            #expect(env.settings.snapshot[.authRegistration] == "approval")
             #expect(registered.status == .accepted)
         }
     }

@@ -17,9 +17,16 @@ struct ConfigurationTests {
         let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("README.md")
         let rows = try String(contentsOf: readme, encoding: .utf8).split(separator: "\n").filter { $0.hasPrefix("| ") }
+        // Both ways: every row of the settings table is a setting, once, with the right runtime mark.
+        let settingRows = rows.filter { $0.range(of: #"^\| [a-z_]+\.[a-z_.]+ \|"#, options: .regularExpression) != nil }
+        let documented = settingRows.map { String($0.split(separator: "|")[0].trimmingCharacters(in: .whitespaces)) }
+        #expect(documented.count == Set(documented).count, "a setting has two rows: \(documented.sorted())")
+        #expect(Set(documented) == Set(SettingsCatalog.all.map(\.key)), "rows that are not settings: \(Set(documented).subtracting(SettingsCatalog.all.map(\.key)))")
         for setting in SettingsCatalog.all {
             let row = rows.first { $0.hasPrefix("| \(setting.key) |") }
             #expect(row != nil, "README lacks \(setting.key)")
+            let runtime = row?.split(separator: "|", omittingEmptySubsequences: false).dropFirst(3).first?.trimmingCharacters(in: .whitespaces)
+            #expect((runtime == "yes") == setting.runtime, "README's runtime column for \(setting.key) says '\(runtime ?? "")'")
             let shown = row?.split(separator: "|").dropFirst().first?.trimmingCharacters(in: .whitespaces)
             if let shown, shown != "(empty)" {
                 #expect(shown == setting.defaultValue, "README shows \(setting.key) = \(shown), the default is \(setting.defaultValue)")
@@ -30,8 +37,8 @@ struct ConfigurationTests {
     @Test func defaultsApplyWhenNothingIsSet() throws {
         let settings = try ConfigurationLoader.load(ConfigurationSources())
         #expect(settings.values["server.port"] == EffectiveSetting(value: "8080", source: .default, origin: "built-in"))
-        #expect(settings.string("server.host") == "127.0.0.1")
-        #expect(settings.string("data.dir") == "./cairn-data")
+        #expect(settings[.serverHost] == "127.0.0.1")
+        #expect(settings[.dataDir] == "./cairn-data")
     }
 
     @Test func everyLayerOverridesTheOneBelow() throws {
@@ -59,21 +66,21 @@ struct ConfigurationTests {
         // server.port is not runtime-editable: a stored value never wins.
         #expect(settings.values["server.port"]?.value == "1003")
         #expect(settings.values["log.level"]?.source == .file)
-        #expect(settings.int("auth.bcrypt_cost") == 10)
+        #expect(settings[.authBcryptCost] == 10)
     }
 
     @Test func yamlFilesAreRead() throws {
         let yaml = try tempFile("c.yaml", "server:\n  port: 2001\nlog:\n  format: json\n")
         let settings = try ConfigurationLoader.load(ConfigurationSources(configFile: yaml))
-        #expect(settings.int("server.port") == 2001)
-        #expect(settings.string("log.format") == "json")
+        #expect(settings[.serverPort] == 2001)
+        #expect(settings[.logFormat] == "json")
         #expect(settings.values["log.format"]?.source == .file)
     }
 
     @Test func secretsAreMasked() throws {
         var settings = try ConfigurationLoader.load(ConfigurationSources(environment: ["CAIRN_METRICS_TOKEN": "hunter2-secret"]))
         #expect(settings.masked("metrics.token") == "********")
-        #expect(settings.string("metrics.token") == "hunter2-secret")
+        #expect(settings[.metricsToken] == "hunter2-secret")
         #expect(settings.masked("server.host") == "127.0.0.1")
         settings = try ConfigurationLoader.load(ConfigurationSources())
         #expect(settings.masked("metrics.token") == "")
@@ -127,15 +134,15 @@ struct ConfigurationTests {
     @Test func configurationsBuiltSideBySideAreIsolated() async throws {
         let a = try ConfigurationLoader.load(ConfigurationSources(environment: ["CAIRN_SERVER_PORT": "3001"]))
         let b = try ConfigurationLoader.load(ConfigurationSources(environment: ["CAIRN_SERVER_PORT": "3002"]))
-        #expect(a.int("server.port") == 3001)
-        #expect(b.int("server.port") == 3002)
+        #expect(a[.serverPort] == 3001)
+        #expect(b[.serverPort] == 3002)
         // Many concurrent tasks each build and read their own configuration.
         let results = await withTaskGroup(of: (Int, Int).self) { group in
             for index in 0..<64 {
                 group.addTask {
                     let port = 4000 + index
                     let settings = try? ConfigurationLoader.load(ConfigurationSources(environment: ["CAIRN_SERVER_PORT": String(port)]))
-                    return (port, settings?.int("server.port") ?? -1)
+                    return (port, settings?[.serverPort] ?? -1)
                 }
             }
             return await group.reduce(into: []) { $0.append($1) }
@@ -143,7 +150,7 @@ struct ConfigurationTests {
         #expect(results.count == 64)
         #expect(results.allSatisfy { $0.0 == $0.1 })
         // The process environment is never consulted by the loader.
-        #expect(try ConfigurationLoader.load(ConfigurationSources()).int("server.port") == 8080)
+        #expect(try ConfigurationLoader.load(ConfigurationSources())[.serverPort] == 8080)
     }
 
     @Test func settingKindsCanonicalise() {
@@ -178,16 +185,16 @@ struct RuntimeSettingsTests {
         // Known keys, nested or dotted, load.
         let good = try file("good.yaml", "server:\n  port: 9001\nauth.registration: closed\n")
         let settings = try ConfigurationLoader.load(ConfigurationSources(configFile: good))
-        #expect(settings.int("server.port") == 9001 && settings.string("auth.registration") == "closed")
+        #expect(settings[.serverPort] == 9001 && settings[.authRegistration] == "closed")
     }
 
     @Test func aRuntimeLayerOverridesTheStaticOnesAndDroppingItFallsBack() throws {
         let base = try ConfigurationLoader.load(ConfigurationSources(flags: ["runs.max_per_user": "4"]))
         let raised = try base.withRuntime(["runs.max_per_user": "7", "server.port": "1"])
-        #expect(raised.int("runs.max_per_user") == 7 && raised.values["runs.max_per_user"]?.source == .runtime)
-        #expect(raised.int("server.port") == 8080, "a key that is not runtime-editable ignores the runtime layer")
+        #expect(raised[.runsMaxPerUser] == 7 && raised.values["runs.max_per_user"]?.source == .runtime)
+        #expect(raised[.serverPort] == 8080, "a key that is not runtime-editable ignores the runtime layer")
         let dropped = try raised.withRuntime([:])
-        #expect(dropped.int("runs.max_per_user") == 4 && dropped.values["runs.max_per_user"]?.source == .flag)
+        #expect(dropped[.runsMaxPerUser] == 4 && dropped.values["runs.max_per_user"]?.source == .flag)
         #expect(throws: InvalidSetting.self) { try base.withRuntime(["runs.max_per_user": "0"]) }
     }
 

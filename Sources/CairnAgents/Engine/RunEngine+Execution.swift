@@ -11,13 +11,13 @@ extension RunEngine {
         let now: @Sendable () -> Date = { [clock] in clock.now() }
         let toolContext = ToolContext(run: context, threads: threads, notes: notes, settings: config, breakers: breakers, now: now)
         let caller = ProviderCaller(directory: providers, breakers: breakers, emitter: emitter, usage: usage,
-                                    retryBase: .milliseconds(config.int("providers.retry_base_ms")),
-                                    maxRetryDelay: .milliseconds(config.int("providers.retry_max_delay_ms")), metrics: metrics)
+                                    retryBase: .milliseconds(config[.providersRetryBaseMs]),
+                                    maxRetryDelay: .milliseconds(config[.providersRetryMaxDelayMs]), metrics: metrics)
         let runner = AgentRunner(
             registry: agents, caller: caller,
-            dispatcher: ToolDispatcher(tools: BuiltinTools.all, timeout: .seconds(config.int("tools.timeout_seconds"))),
+            dispatcher: ToolDispatcher(tools: BuiltinTools.all, timeout: .seconds(config[.toolsTimeoutSeconds])),
             emitter: emitter, toolContext: toolContext, log: log,
-            stepTimeout: .seconds(config.int("agents.step_timeout_seconds")), streamed: streamed)
+            stepTimeout: .seconds(config[.agentsStepTimeoutSeconds]), streamed: streamed)
         var outcome: (status: RunStatus, error: (code: String, message: String)?, output: String?)
         do {
             // A queued run whose slot frees up during shutdown ends interrupted at once, while the

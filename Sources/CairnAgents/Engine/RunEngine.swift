@@ -66,13 +66,13 @@ public final class RunEngine: Sendable {
         self.clock = clock
         self.logger = logger
         providers = ProviderDirectory(repository: ProviderRepository(store: store),
-                                      offlineChunkDelay: { .milliseconds(settings.snapshot.int("agents.offline_chunk_delay_ms")) })
+                                      offlineChunkDelay: { .milliseconds(settings.snapshot[.agentsOfflineChunkDelayMs]) })
         self.breakers = breakers
         usage = UsageRepository(store: store)
         quotas = QuotaGuard(repository: QuotaRepository(store: store), settings: settings)
         let snapshot = settings.snapshot
-        scheduler = Mutex(SchedulerState(limits: .init(global: snapshot.int("runs.max_concurrent"), perUser: snapshot.int("runs.max_per_user"),
-                                                       queuePerUser: snapshot.int("runs.queue_per_user"))))
+        scheduler = Mutex(SchedulerState(limits: .init(global: snapshot[.runsMaxConcurrent], perUser: snapshot[.runsMaxPerUser],
+                                                       queuePerUser: snapshot[.runsQueuePerUser])))
     }
 
     /// Loads agent definitions and closes runs a crash left open, as `interrupted`.
@@ -125,8 +125,8 @@ public final class RunEngine: Sendable {
         let config = settings.snapshot
         let trimmed = input.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty { throw CairnError.validation(["input": "must not be empty"]) }
-        if input.utf8.count > config.int("messages.max_bytes") {
-            throw CairnError.validation(["input": "must be at most \(config.int("messages.max_bytes")) bytes"])
+        if input.utf8.count > config[.messagesMaxBytes] {
+            throw CairnError.validation(["input": "must be at most \(config[.messagesMaxBytes]) bytes"])
         }
         var thread: ThreadRecord?
         if let threadID {
@@ -162,7 +162,7 @@ public final class RunEngine: Sendable {
         }
         let stop = StopReason()
         let context = RunContext(userID: userID, threadID: newThreadID, runID: runID, requestID: requestID,
-                                 deadline: .now + .seconds(config.int("runs.timeout_seconds")), stop: stop)
+                                 deadline: .now + .seconds(config[.runsTimeoutSeconds]), stop: stop)
         let launch: @Sendable () -> Void = { [self] in self.launch(run: run, definition: definition, context: context, emitter: emitter) }
         switch admission {
         case .start:
@@ -201,7 +201,7 @@ public final class RunEngine: Sendable {
     }
 
     static func limits(_ config: EffectiveSettings) -> SchedulerState.Limits {
-        .init(global: config.int("runs.max_concurrent"), perUser: config.int("runs.max_per_user"), queuePerUser: config.int("runs.queue_per_user"))
+        .init(global: config[.runsMaxConcurrent], perUser: config[.runsMaxPerUser], queuePerUser: config[.runsQueuePerUser])
     }
 
     private func releaseSlot(runID: RunID, userID: UserID, admission: SchedulerState.Admission) {

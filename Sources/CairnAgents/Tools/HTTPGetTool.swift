@@ -24,20 +24,20 @@ public struct HTTPGetTool: Tool {
 
     public func execute(_ arguments: [String: JSONValue], context: ToolContext) async throws -> JSONValue {
         let settings = context.settings
-        guard settings.bool("tools.http_get.enabled") else { throw ToolFailure("http_get is disabled on this server") }
+        guard settings[.toolsHTTPGetEnabled] else { throw ToolFailure("http_get is disabled on this server") }
         guard let url = URL(string: arguments["url"]?.stringValue ?? ""), let scheme = url.scheme?.lowercased(),
               scheme == "http" || scheme == "https", let host = url.host?.lowercased(), !host.isEmpty else {
             throw ToolFailure("url must be an absolute http or https URL")
         }
         let port = url.port ?? (scheme == "https" ? 443 : 80)
-        guard Self.hostAllowed(host, port: url.port, scheme: scheme, allowlist: settings.string("tools.http_get.allowed_hosts")) else {
+        guard Self.hostAllowed(host, port: url.port, scheme: scheme, allowlist: settings[.toolsHTTPGetAllowedHosts]) else {
             throw ToolFailure(url.port == nil ? "host \(host) is not on the allowlist" : "\(host):\(port) is not on the allowlist (a port other than the scheme's default must be listed)")
         }
         // One lookup; the connection goes to the address that was checked (no second lookup a
         // rebinding DNS server could answer differently).
         let addresses = try await NIOThreadPool.singleton.runIfActive { Self.resolve(host) }
         guard let address = addresses.first(where: { !$0.contains(":") }) ?? addresses.first else { throw ToolFailure("cannot resolve \(host)") }
-        if !settings.bool("tools.http_get.allow_private"), addresses.contains(where: { !AddressPolicy.isPublic($0) }) {
+        if !settings[.toolsHTTPGetAllowPrivate], addresses.contains(where: { !AddressPolicy.isPublic($0) }) {
             throw ToolFailure("\(host) resolves to a private, local or special-purpose address")
         }
         // One breaker per host: a host that keeps failing is not asked again until it may have recovered.
@@ -83,8 +83,8 @@ public struct HTTPGetTool: Tool {
         var request = HTTPClientRequest(url: url.absoluteString)
         request.method = .GET
         request.headers.add(name: "User-Agent", value: "cairn-http_get")
-        let response = try await client.execute(request, timeout: .seconds(Int64(settings.int("tools.timeout_seconds"))))
-        let limit = settings.int("tools.http_get.max_bytes")
+        let response = try await client.execute(request, timeout: .seconds(Int64(settings[.toolsTimeoutSeconds])))
+        let limit = settings[.toolsHTTPGetMaxBytes]
         var body = ByteBuffer()
         var truncated = false
         for try await chunk in response.body {

@@ -193,7 +193,7 @@ public final class SignInService: Sendable {
                                     details: ["provider": provider.id])
             return existing
         }
-        let mode = auth.settings.snapshot.string("auth.registration")
+        let mode = auth.settings.snapshot[.authRegistration]
         guard mode != "closed" else { throw SignInRefusal(code: "registration_closed", reason: "registration is closed") }
         let user = UserRecord(id: .generate(now: now), email: email, name: String((identity.name ?? "").prefix(100)), passwordHash: nil,
                               role: Role.user.rawValue, status: mode == "approval" ? .pending : .active, authProvider: provider.id, createdAt: now)

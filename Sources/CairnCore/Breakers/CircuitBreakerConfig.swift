@@ -35,14 +35,14 @@ public struct CircuitBreakerConfig: Sendable, Equatable {
 
     /// The `breakers.*` settings.
     public init(settings: EffectiveSettings) {
-        self.init(windowSize: settings.int("breakers.window_size"),
-                  failureRateThreshold: Double(settings.int("breakers.failure_rate_percent")),
-                  slowCallRateThreshold: Double(settings.int("breakers.slow_call_rate_percent")),
-                  slowCallDuration: Double(settings.int("breakers.slow_call_ms")) / 1000,
-                  minimumCalls: settings.int("breakers.minimum_calls"),
-                  waitInOpen: Double(settings.int("breakers.open_ms")) / 1000,
-                  permittedCallsInHalfOpen: settings.int("breakers.half_open_calls"),
-                  maxWaitInHalfOpen: Double(settings.int("breakers.half_open_max_wait_ms")) / 1000)
+        self.init(windowSize: settings[.breakersWindowSize],
+                  failureRateThreshold: Double(settings[.breakersFailureRatePercent]),
+                  slowCallRateThreshold: Double(settings[.breakersSlowCallRatePercent]),
+                  slowCallDuration: Double(settings[.breakersSlowCallMs]) / 1000,
+                  minimumCalls: settings[.breakersMinimumCalls],
+                  waitInOpen: Double(settings[.breakersOpenMs]) / 1000,
+                  permittedCallsInHalfOpen: settings[.breakersHalfOpenCalls],
+                  maxWaitInHalfOpen: Double(settings[.breakersHalfOpenMaxWaitMs]) / 1000)
     }
 }
 

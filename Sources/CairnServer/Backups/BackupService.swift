@@ -96,7 +96,7 @@ public final class BackupService: Sendable {
     /// every minute; tests call it with their clock.
     @discardableResult
     public func runIfDue() async throws -> BackupRecord? {
-        let hours = settings.snapshot.int("backups.interval_hours")
+        let hours = settings.snapshot[.backupsIntervalHours]
         guard hours > 0 else { return nil }
         let since = try await lastGood()?.createdAt ?? startedAt
         guard clock.now().timeIntervalSince(since) >= Double(hours) * 3600 else { return nil }
@@ -105,7 +105,7 @@ public final class BackupService: Sendable {
 
     /// Deletes scheduled backups beyond `backups.keep`, oldest first.
     func prune(origin: RequestOrigin) async {
-        let keep = settings.snapshot.int("backups.keep")
+        let keep = settings.snapshot[.backupsKeep]
         guard let all = try? await repository.list(limit: 10_000) else { return }
         for record in all.filter({ $0.trigger == .schedule && $0.error == nil }).dropFirst(keep) {
             unlink(record.path)

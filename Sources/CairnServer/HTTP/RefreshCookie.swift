@@ -35,7 +35,7 @@ struct RefreshCookie {
     init(request: Request, settings: LiveSettings) {
         wanted = request.headers[Self.header]?.lowercased() == "cookie"
         secure = request.isHTTPS(settings: settings)
-        lifetime = settings.snapshot.int("auth.refresh_ttl_seconds")
+        lifetime = settings.snapshot[.authRefreshTTLSeconds]
         presented = Self.value(in: request.headers[.cookie])
     }
 
@@ -82,7 +82,7 @@ extension Request {
     /// Whether the browser reached the server over HTTPS: the configured public address says so,
     /// or a proxy in front says so with `X-Forwarded-Proto`.
     func isHTTPS(settings: LiveSettings) -> Bool {
-        settings.snapshot.string("server.public_url").hasPrefix("https://")
+        settings.snapshot[.serverPublicURL].hasPrefix("https://")
             || headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
     }
 

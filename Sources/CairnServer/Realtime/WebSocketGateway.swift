@@ -31,7 +31,7 @@ struct WebSocketGateway: Sendable {
     /// The largest client message, compressed or not: `ws.max_frame_bytes`, raised when needed so
     /// that a `user_message` carrying a full `messages.max_bytes` (as set at start) always fits.
     static func frameLimit(_ settings: EffectiveSettings) -> Int {
-        max(settings.int("ws.max_frame_bytes"), settings.int("messages.max_bytes") + 4096)
+        max(settings[.wsMaxFrameBytes], settings[.messagesMaxBytes] + 4096)
     }
 
     func handle(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, principal: Principal, requestID: String,
@@ -40,7 +40,7 @@ struct WebSocketGateway: Sendable {
         // Once the server decides to close, the socket is gone within `closeDeadline`, the close
         // frame delivered or not. The deadline outlives this handler, which returns as soon as it
         // stops reading.
-        let connection = GatewayConnection(principal: principal, log: engine.log, queueLimit: config.int("ws.outbound_queue"),
+        let connection = GatewayConnection(principal: principal, log: engine.log, queueLimit: config[.wsOutboundQueue],
                                            counters: counters) {
             Task {
                 try? await Task.sleep(for: Self.closeDeadline)
@@ -50,9 +50,9 @@ struct WebSocketGateway: Sendable {
         // Over the per-user limit the user's oldest socket gives way (close 4429), so a new tab
         // always works; over the server-wide limit the new socket is closed with 1013.
         let (admitted, replaced) = counters.state.withLock { state -> (Bool, GatewayConnection?) in
-            guard state.open < config.int("ws.max_connections") else { return (false, nil) }
+            guard state.open < config[.wsMaxConnections] else { return (false, nil) }
             var mine = state.perUser[principal.userID, default: []]
-            let replaced = mine.count >= config.int("ws.max_connections_per_user") ? mine.removeFirst() : nil
+            let replaced = mine.count >= config[.wsMaxConnectionsPerUser] ? mine.removeFirst() : nil
             mine.append(connection)
             state.perUser[principal.userID] = mine
             state.open += 1
@@ -73,7 +73,7 @@ struct WebSocketGateway: Sendable {
                 if state.perUser[principal.userID]?.isEmpty == true { state.perUser.removeValue(forKey: principal.userID) }
             }
         }
-        let subscription = engine.log.subscribe(user: principal.userID, buffer: config.int("ws.outbound_queue"))
+        let subscription = engine.log.subscribe(user: principal.userID, buffer: config[.wsOutboundQueue])
         defer { engine.log.unsubscribe(subscription) }
         connection.send(Frame.envelope("connection_established", payload: [
             "connection_id": .string(UUID().uuidString.lowercased()), "user_id": .string(principal.userID.rawValue),
@@ -116,7 +116,7 @@ struct WebSocketGateway: Sendable {
                     // Closing: what the client sent after that is not handled. A flood of buffered
                     // frames must not keep a closed socket (and its slot) alive.
                     if connection.closeCode != nil { break }
-                    if limiter.attempt("messages", limit: config.int("ws.messages_per_minute"), window: 60) != nil {
+                    if limiter.attempt("messages", limit: config[.wsMessagesPerMinute], window: 60) != nil {
                         connection.send(Frame.error("rate_limited", "too many messages; slow down"))
                         continue
                     }
@@ -136,7 +136,7 @@ struct WebSocketGateway: Sendable {
 
     func handleClientMessage(_ text: String, connection: GatewayConnection, principal: Principal, requestID: String) async {
         let frame: ClientFrame
-        switch ClientFrame.decode(text, maxContentBytes: settings.snapshot.int("messages.max_bytes")) {
+        switch ClientFrame.decode(text, maxContentBytes: settings.snapshot[.messagesMaxBytes]) {
         case .success(let decoded): frame = decoded
         case .failure(let rejection):
             connection.send(rejection.frame)

@@ -53,7 +53,7 @@ struct AdminHealthRoutes {
             free < Store.minimumFreeBytes * 64 ? Figure(.number(Double(free)), "fail", note: "almost no room left for writes")
                 : free < 1 << 30 ? Figure(.number(Double(free)), "warn", note: "under 1 GiB free") : Figure(.number(Double(free)))
         } ?? Figure(.null, "warn", note: "free space unknown")
-        figures["last_backup"] = try await lastBackup(now: now, intervalHours: settings.int("backups.interval_hours"))
+        figures["last_backup"] = try await lastBackup(now: now, intervalHours: settings[.backupsIntervalHours])
         figures["sockets_open"] = Figure(.number(Double(env.gateway.open)))
         let load = env.engine.load
         figures["runs_active"] = Figure(.number(Double(load.running)))

@@ -24,7 +24,7 @@ struct MetricsRoute {
 
     private func authorize(_ request: Request) async throws {
         guard let token = AuthenticationMiddleware.bearerToken(request.headers[.authorization]) else { throw CairnError.unauthenticated }
-        let configured = env.settings.snapshot.string("metrics.token")
+        let configured = env.settings.snapshot[.metricsToken]
         if !configured.isEmpty, Self.constantTimeEqual(token, configured) { return }
         guard try await env.auth.authenticate(bearer: token).isAdmin else { throw CairnError(.forbidden, "administrator role or the metrics token required") }
     }

@@ -61,7 +61,7 @@ struct SignInRoutes {
 
     /// The absolute callback address the provider sends the browser back to.
     func callbackURL(_ request: Request, _ id: String) -> String {
-        var base = settings.snapshot.string("server.public_url").trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        var base = settings.snapshot[.serverPublicURL].trimmingCharacters(in: CharacterSet(charactersIn: "/"))
         if base.isEmpty {
             let host = request.head.authority ?? "localhost"
             base = (isHTTPS(request) ? "https://" : "http://") + host

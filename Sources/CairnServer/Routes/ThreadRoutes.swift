@@ -61,7 +61,7 @@ struct ThreadRoutes {
         api.post("/threads") { request, context in
             let principal = try context.requirePrincipal()
             let body = try await APIJSON.decode(NewThread.self, from: request, context: context)
-            if let wait = limiter.attempt("threads:\(principal.userID.rawValue)", limit: settings.snapshot.int("ratelimit.threads_per_user_per_minute"), window: 60) {
+            if let wait = limiter.attempt("threads:\(principal.userID.rawValue)", limit: settings.snapshot[.ratelimitThreadsPerUserPerMinute], window: 60) {
                 throw CairnError(.rateLimited, "too many new threads; slow down", retryAfter: wait)
             }
             let title = (body.title ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
