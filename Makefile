@@ -8,7 +8,7 @@ BIN_RELEASE := $(RELEASE_DIR)/release/cairn
 # beside it for profiling).
 BIN_SHIPPED := $(RELEASE_DIR)/cairn
 
-.PHONY: deps browser-deps build run release test test-unit test-integration test-e2e bench soak clean
+.PHONY: deps browser-deps build run release test lint test-unit test-integration test-e2e bench soak clean
 
 # Debian packages the build links against; installed only when missing.
 deps:
@@ -32,6 +32,11 @@ run: release
 	$(BIN_SHIPPED) serve $(ARGS)
 
 test: test-unit test-integration test-e2e
+
+# Style that a tool keeps: the toolchain's swift-format with .swift-format (line length 150,
+# existing line breaks respected, one statement per line). `swift format -i -r Sources` fixes most.
+lint:
+	$(SWIFT) format lint --configuration .swift-format --strict --recursive Sources
 
 test-unit: deps
 	$(SWIFT) build --build-tests

@@ -71,11 +71,11 @@ public enum BuildInfo {
     public static let commit = embeddedBuildCommit
     public static var swiftVersion: String {
         #if compiler(>=6.3)
-        return "6.3"
+            return "6.3"
         #elseif compiler(>=6.2)
-        return "6.2"
+            return "6.2"
         #else
-        return "6.x"
+            return "6.x"
         #endif
     }
 }

@@ -20,8 +20,9 @@ public struct AuditTrail: Sendable {
         if !details.isEmpty, let data = try? JSONSerialization.data(withJSONObject: details, options: [.sortedKeys]) {
             detailsJSON = String(decoding: data, as: UTF8.self)
         }
-        let entry = AuditEntry(at: clock.now(), actor: actor, action: action, target: target,
-                               ip: origin.ip, userAgent: origin.userAgent, details: detailsJSON)
+        let entry = AuditEntry(
+            at: clock.now(), actor: actor, action: action, target: target,
+            ip: origin.ip, userAgent: origin.userAgent, details: detailsJSON)
         do {
             try await repository.append(entry)
         } catch {

@@ -16,22 +16,28 @@ extension AuthService {
     /// A new key for the caller. Returns the record and the full key, which is never shown again.
     ///
     ///     let (record, key) = try await auth.createAPIKey(for: principal, name: "ci", expiresInDays: 30, scopes: [.read], origin: origin)
-    public func createAPIKey(for principal: Principal, name: String, expiresInDays: Int?, scopes: Set<APIKeyScope>,
-                             origin: RequestOrigin) async throws -> (record: APIKeyRecord, key: String) {
+    public func createAPIKey(
+        for principal: Principal, name: String, expiresInDays: Int?, scopes: Set<APIKeyScope>,
+        origin: RequestOrigin
+    ) async throws -> (record: APIKeyRecord, key: String) {
         guard !principal.isAPIKey else { throw CairnError(.forbidden, "an API key cannot create API keys; sign in with your password") }
         let now = clock.now()
         let id = APIKeyID.generate(now: now)
         let secret = Base64URL.random(bytes: 32)
         let key = Self.apiKeyPrefix + id.rawValue + "_" + secret
-        let record = APIKeyRecord(id: id, userID: principal.userID, name: name, prefix: String(key.prefix(Self.apiKeyPrefix.count + 12)),
-                                  secretHash: Self.digest(secret), scopes: APIKeyScope.allCases.filter(scopes.contains).map(\.rawValue),
-                                  createdAt: now, expiresAt: expiresInDays.map { now.addingTimeInterval(Double($0) * 86_400) })
+        let record = APIKeyRecord(
+            id: id, userID: principal.userID, name: name, prefix: String(key.prefix(Self.apiKeyPrefix.count + 12)),
+            secretHash: Self.digest(secret), scopes: APIKeyScope.allCases.filter(scopes.contains).map(\.rawValue),
+            createdAt: now, expiresAt: expiresInDays.map { now.addingTimeInterval(Double($0) * 86_400) })
         guard try await apiKeys.create(record, now: now) else {
             throw CairnError(.conflict, "you already have \(APIKeyRepository.maxPerUser) keys; revoke one first")
         }
-        await audit.record("auth.api_key_created", actor: principal.userID.rawValue, target: id.rawValue, origin: origin,
-                           details: ["name": name, "scopes": record.scopes.joined(separator: " "),
-                                     "expires_at": record.expiresAt.map(UTCTimestamp.format) ?? "never"])
+        await audit.record(
+            "auth.api_key_created", actor: principal.userID.rawValue, target: id.rawValue, origin: origin,
+            details: [
+                "name": name, "scopes": record.scopes.joined(separator: " "),
+                "expires_at": record.expiresAt.map(UTCTimestamp.format) ?? "never",
+            ])
         return (record, key)
     }
 
@@ -53,7 +59,8 @@ extension AuthService {
     /// An administrator revokes one of a user's keys.
     public func revokeAPIKey(_ id: APIKeyID, of user: UserID, by admin: Principal, origin: RequestOrigin) async throws {
         guard try await apiKeys.revoke(id: id, userID: user, now: clock.now()) else { throw CairnError.notFound("API key") }
-        await audit.record("admin.api_key_revoked", actor: admin.userID.rawValue, target: id.rawValue, origin: origin, details: ["user": user.rawValue])
+        await audit.record(
+            "admin.api_key_revoked", actor: admin.userID.rawValue, target: id.rawValue, origin: origin, details: ["user": user.rawValue])
     }
 
     /// The principal of a `cairn_…` key, or 401.
@@ -62,30 +69,36 @@ extension AuthService {
         let body = token.dropFirst(Self.apiKeyPrefix.count)
         // key_ + 26 characters, then _ and the secret.
         guard token.utf8.count < 200, body.count > 31, let id = APIKeyID(String(body.prefix(30))),
-              body.dropFirst(30).first == "_" else { throw invalid }
+            body.dropFirst(30).first == "_"
+        else { throw invalid }
         let secret = String(body.dropFirst(31))
         let now = clock.now()
         let found = try await apiKeys.lookup(id: id)
         // A revoked key that is still in use is worth knowing about (once a minute per key).
         if let found, found.key.revokedAt != nil, Self.constantTimeEqual(Self.digest(secret), found.key.secretHash),
-           limiter.attempt("revoked-key:\(id.rawValue)", limit: 1, window: 60) == nil {
-            await audit.record("auth.api_key_revoked_used", actor: nil, target: id.rawValue, origin: .init(ip: nil, userAgent: nil),
-                               details: ["user": found.key.userID.rawValue])
+            limiter.attempt("revoked-key:\(id.rawValue)", limit: 1, window: 60) == nil
+        {
+            await audit.record(
+                "auth.api_key_revoked_used", actor: nil, target: id.rawValue, origin: .init(ip: nil, userAgent: nil),
+                details: ["user": found.key.userID.rawValue])
         }
         guard let found, found.key.revokedAt == nil, found.userActive,
-              found.key.expiresAt.map({ $0 > now }) ?? true,
-              Self.constantTimeEqual(Self.digest(secret), found.key.secretHash),
-              let role = Role(rawValue: found.role) else { throw invalid }
+            found.key.expiresAt.map({ $0 > now }) ?? true,
+            Self.constantTimeEqual(Self.digest(secret), found.key.secretHash),
+            let role = Role(rawValue: found.role)
+        else { throw invalid }
         // `last_used_at` is written at most once a minute per key.
         if found.key.lastUsedAt.map({ now.timeIntervalSince($0) >= 60 }) ?? true {
             try? await apiKeys.touch(id: id, at: now)
         }
-        return Principal(userID: found.key.userID, sessionID: nil, role: role, authMethod: .apiKey, apiKeyID: id,
-                         scopes: Set(found.key.scopes.compactMap(APIKeyScope.init)))
+        return Principal(
+            userID: found.key.userID, sessionID: nil, role: role, authMethod: .apiKey, apiKeyID: id,
+            scopes: Set(found.key.scopes.compactMap(APIKeyScope.init)))
     }
 
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let left = Array(a.utf8), right = Array(b.utf8)
+        let left = Array(a.utf8)
+        let right = Array(b.utf8)
         guard left.count == right.count else { return false }
         return zip(left, right).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }

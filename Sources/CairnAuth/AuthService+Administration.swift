@@ -5,14 +5,17 @@ import Foundation
 
 extension AuthService {
     /// Creates an active administrator (command line, or first-run setup).
-    public func createAdmin(email rawEmail: String, password: String, name: String?, origin: RequestOrigin, actor: String?) async throws -> UserRecord {
+    public func createAdmin(email rawEmail: String, password: String, name: String?, origin: RequestOrigin, actor: String?) async throws -> UserRecord
+    {
         let email = try Self.validatedAccount(email: rawEmail, password: password)
         let now = clock.now()
-        let user = UserRecord(id: .generate(now: now), email: email, name: name ?? "", passwordHash: try await hasher.hash(password),
-                              role: Role.admin.rawValue, status: .active, createdAt: now)
+        let user = UserRecord(
+            id: .generate(now: now), email: email, name: name ?? "", passwordHash: try await hasher.hash(password),
+            role: Role.admin.rawValue, status: .active, createdAt: now)
         try await users.create(user, emailNormalized: email)
-        await audit.record("admin.user_created", actor: actor ?? user.id.rawValue, target: user.id.rawValue, origin: origin,
-                           details: ["role": "admin"])
+        await audit.record(
+            "admin.user_created", actor: actor ?? user.id.rawValue, target: user.id.rawValue, origin: origin,
+            details: ["role": "admin"])
         return user
     }
 
@@ -80,7 +83,9 @@ extension AuthService {
     }
 
     /// Changes a user's role and/or status (approve, disable, enable). Disabling ends their sessions.
-    public func updateUser(_ id: UserID, role: Role?, status: UserRecord.Status?, by admin: Principal, origin: RequestOrigin) async throws -> UserRecord {
+    public func updateUser(_ id: UserID, role: Role?, status: UserRecord.Status?, by admin: Principal, origin: RequestOrigin) async throws
+        -> UserRecord
+    {
         if id == admin.userID, role == .user || (status != nil && status != .active) {
             throw CairnError(.conflict, "administrators cannot demote or disable themselves")
         }
@@ -93,10 +98,12 @@ extension AuthService {
             // Keys would stop with the account anyway; revoked, they stay off after re-enabling.
             _ = try await apiKeys.revokeAll(userID: id, now: now)
         }
-        await audit.record("admin.user_updated", actor: admin.userID.rawValue, target: id.rawValue, origin: origin, details: [
-            "before": "role=\(before.role) status=\(before.status.rawValue)",
-            "after": "role=\(after.role) status=\(after.status.rawValue)",
-        ])
+        await audit.record(
+            "admin.user_updated", actor: admin.userID.rawValue, target: id.rawValue, origin: origin,
+            details: [
+                "before": "role=\(before.role) status=\(before.status.rawValue)",
+                "after": "role=\(after.role) status=\(after.status.rawValue)",
+            ])
         return after
     }
 
@@ -105,16 +112,18 @@ extension AuthService {
         guard let user = try await users.find(id: id) else { throw CairnError.notFound("user") }
         try await users.unlock(id: id)
         throttle.unlock(email: user.email)
-        await audit.record("admin.user_unlocked", actor: admin.userID.rawValue, target: id.rawValue, origin: origin,
-                           details: ["locked_until": user.lockedUntil.map { ISO8601DateFormatter().string(from: $0) } ?? "none"])
+        await audit.record(
+            "admin.user_unlocked", actor: admin.userID.rawValue, target: id.rawValue, origin: origin,
+            details: ["locked_until": user.lockedUntil.map { ISO8601DateFormatter().string(from: $0) } ?? "none"])
         return try await users.find(id: id) ?? user
     }
 
     public func revokeAllSessions(of id: UserID, by admin: Principal, origin: RequestOrigin) async throws -> Int {
         guard try await users.find(id: id) != nil else { throw CairnError.notFound("user") }
         let count = try await sessions.revokeAll(userID: id, reason: "revoked_by_admin", now: clock.now())
-        await audit.record("admin.sessions_revoked", actor: admin.userID.rawValue, target: id.rawValue, origin: origin,
-                           details: ["sessions": String(count)])
+        await audit.record(
+            "admin.sessions_revoked", actor: admin.userID.rawValue, target: id.rawValue, origin: origin,
+            details: ["sessions": String(count)])
         return count
     }
 
@@ -131,8 +140,9 @@ extension AuthService {
         guard try await sessions.revoke(id: session, userID: id, reason: "revoked_by_admin", now: clock.now()) else {
             throw CairnError.notFound("session")
         }
-        await audit.record("admin.session_revoked", actor: admin.userID.rawValue, target: session.rawValue, origin: origin,
-                           details: ["user": id.rawValue])
+        await audit.record(
+            "admin.session_revoked", actor: admin.userID.rawValue, target: session.rawValue, origin: origin,
+            details: ["user": id.rawValue])
     }
 
     /// The normalized email when email and password are acceptable for a new account.

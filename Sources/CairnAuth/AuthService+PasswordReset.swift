@@ -18,8 +18,9 @@ extension AuthService {
         let token = "rst_" + Base64URL.random(bytes: 32)
         let expires = now.addingTimeInterval(Self.passwordResetLifetime)
         try await passwordResets.insert(digest: Self.digest(token), user: user.id, by: admin.userID.rawValue, at: now, expires: expires)
-        await audit.record("admin.password_reset_issued", actor: admin.userID.rawValue, target: user.id.rawValue, origin: origin,
-                           details: ["expires_at": UTCTimestamp.format(expires)])
+        await audit.record(
+            "admin.password_reset_issued", actor: admin.userID.rawValue, target: user.id.rawValue, origin: origin,
+            details: ["expires_at": UTCTimestamp.format(expires)])
         return (token, expires)
     }
 
@@ -46,7 +47,8 @@ extension AuthService {
         try await users.setPassword(id: user.id, hash: hash, at: now)
         let revoked = try await sessions.revokeAll(userID: user.id, reason: "password_reset", now: now)
         try await users.unlock(id: user.id)
-        await audit.record("auth.password_reset", actor: user.id.rawValue, target: user.id.rawValue, origin: origin,
-                           details: ["sessions_revoked": String(revoked), "via": "admin_link"])
+        await audit.record(
+            "auth.password_reset", actor: user.id.rawValue, target: user.id.rawValue, origin: origin,
+            details: ["sessions_revoked": String(revoked), "via": "admin_link"])
     }
 }

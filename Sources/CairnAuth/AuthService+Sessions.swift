@@ -23,8 +23,9 @@ extension AuthService {
             try await sessions.revokeToken(jti: jti, expiresAt: Date(timeIntervalSince1970: expiry))
         }
         let count = try await sessions.revokeAll(userID: principal.userID, reason: "logout_all", now: clock.now())
-        await audit.record("auth.logout_all", actor: principal.userID.rawValue, target: principal.userID.rawValue, origin: origin,
-                           details: ["sessions": String(count)])
+        await audit.record(
+            "auth.logout_all", actor: principal.userID.rawValue, target: principal.userID.rawValue, origin: origin,
+            details: ["sessions": String(count)])
     }
 
     public func liveSessions(of principal: Principal) async throws -> [SessionRecord] {
@@ -63,10 +64,12 @@ extension AuthService {
         guard let hash = user.passwordHash, try await hasher.verify(current, against: hash) else {
             let now = clock.now()
             let failures = try await countAccountFailure(user, origin: origin, now: now)
-            let (_, lockedNow) = throttle.recordFailure(email: user.email, ip: ip, window: TimeInterval(config[.authLockoutWindowSeconds]),
-                                                        threshold: config[.authLockoutThreshold], duration: lockFor)
-            await audit.record("auth.password_change_failed", actor: user.id.rawValue, target: user.id.rawValue, origin: origin,
-                               details: ["failures": String(failures)])
+            let (_, lockedNow) = throttle.recordFailure(
+                email: user.email, ip: ip, window: TimeInterval(config[.authLockoutWindowSeconds]),
+                threshold: config[.authLockoutThreshold], duration: lockFor)
+            await audit.record(
+                "auth.password_change_failed", actor: user.id.rawValue, target: user.id.rawValue, origin: origin,
+                details: ["failures": String(failures)])
             if lockedNow {
                 await audit.record("auth.lockout", actor: nil, target: user.id.rawValue, origin: origin, details: ["scope": "client"])
             }
@@ -78,7 +81,8 @@ extension AuthService {
         let now = clock.now()
         try await users.setPassword(id: user.id, hash: try await hasher.hash(new), at: now)
         let revoked = try await sessions.revokeAll(userID: user.id, except: principal.sessionID, reason: "password_changed", now: now)
-        await audit.record("auth.password_changed", actor: user.id.rawValue, target: user.id.rawValue, origin: origin,
-                           details: ["other_sessions_revoked": String(revoked)])
+        await audit.record(
+            "auth.password_changed", actor: user.id.rawValue, target: user.id.rawValue, origin: origin,
+            details: ["other_sessions_revoked": String(revoked)])
     }
 }

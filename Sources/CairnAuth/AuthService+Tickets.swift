@@ -9,8 +9,9 @@ extension AuthService {
         try limit("ticket:user:\(principal.userID.rawValue)", settings.snapshot[.ratelimitWSTicketPerUserPerMinute], 60)
         let ticket = "wst_" + Base64URL.random(bytes: 24)
         let now = clock.now()
-        try await tickets.create(hash: Self.digest(ticket), userID: principal.userID.rawValue,
-                                 sessionID: principal.sessionID?.rawValue, now: now, expiresAt: now.addingTimeInterval(60))
+        try await tickets.create(
+            hash: Self.digest(ticket), userID: principal.userID.rawValue,
+            sessionID: principal.sessionID?.rawValue, now: now, expiresAt: now.addingTimeInterval(60))
         return (ticket, 60)
     }
 
@@ -18,10 +19,12 @@ extension AuthService {
     public func authenticate(ticket: String) async throws -> Principal {
         let invalid = CairnError(.unauthenticated, "invalid, used or expired ticket")
         guard ticket.count < 200, let redeemed = try await tickets.redeem(hash: Self.digest(ticket), now: clock.now()),
-              let userID = UserID(redeemed.userID) else { throw invalid }
+            let userID = UserID(redeemed.userID)
+        else { throw invalid }
         let sessionID = redeemed.sessionID.flatMap(SessionID.init)
         guard let state = try await sessions.accessState(userID: userID, sessionID: sessionID, jti: "", now: clock.now()),
-              state.userActive, state.sessionLive, let role = Role(rawValue: state.role) else { throw invalid }
+            state.userActive, state.sessionLive, let role = Role(rawValue: state.role)
+        else { throw invalid }
         return Principal(userID: userID, sessionID: sessionID, role: role, authMethod: .accessToken)
     }
 
@@ -34,7 +37,8 @@ extension AuthService {
         let sessionPrincipals = principals.filter { $0.apiKeyID == nil }
         let credentials = sessionPrincipals.map { (userID: $0.userID, sessionID: $0.sessionID, jti: $0.tokenID ?? "") }
         guard let states = try? await sessions.accessStates(credentials, now: now),
-              let keys = keyIDs.isEmpty ? [] : try? await apiKeys.stillValid(keyIDs, now: now) else {
+            let keys = keyIDs.isEmpty ? [] : try? await apiKeys.stillValid(keyIDs, now: now)
+        else {
             return principals.map { _ in false }
         }
         var sessionAnswers = states.map { state in state.map { $0.userActive && $0.sessionLive && !$0.tokenRevoked } ?? false }.makeIterator()

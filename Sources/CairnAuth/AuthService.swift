@@ -34,9 +34,10 @@ public final class AuthService: Sendable {
         apiKeys = APIKeyRepository(store: store)
         tokens = TokenService(
             repository: signingKeys, clock: clock,
-            options: .init(issuer: snapshot[.authIssuer], audience: snapshot[.authAudience],
-                           leeway: TimeInterval(snapshot[.authLeewaySeconds]),
-                           maximumLifetime: TimeInterval(SettingsCatalog.maximum(.authRefreshTTLSeconds))))
+            options: .init(
+                issuer: snapshot[.authIssuer], audience: snapshot[.authAudience],
+                leeway: TimeInterval(snapshot[.authLeewaySeconds]),
+                maximumLifetime: TimeInterval(SettingsCatalog.maximum(.authRefreshTTLSeconds))))
         audit = AuditTrail(repository: AuditRepository(store: store), clock: clock, logger: logger)
         hasher = PasswordHasher(cost: snapshot[.authBcryptCost])
         limiter = RateLimiter(clock: clock)
@@ -76,11 +77,13 @@ public final class AuthService: Sendable {
         if !problems.isEmpty { throw CairnError.validation(problems) }
 
         let now = clock.now()
-        let user = UserRecord(id: .generate(now: now), email: email, name: name, passwordHash: try await hasher.hash(password),
-                              role: Role.user.rawValue, status: mode == "approval" ? .pending : .active, createdAt: now)
+        let user = UserRecord(
+            id: .generate(now: now), email: email, name: name, passwordHash: try await hasher.hash(password),
+            role: Role.user.rawValue, status: mode == "approval" ? .pending : .active, createdAt: now)
         try await users.create(user, emailNormalized: email)
-        await audit.record("auth.register", actor: user.id.rawValue, target: user.id.rawValue, origin: origin,
-                           details: ["status": user.status.rawValue])
+        await audit.record(
+            "auth.register", actor: user.id.rawValue, target: user.id.rawValue, origin: origin,
+            details: ["status": user.status.rawValue])
         if user.status == .pending { return .pending(user) }
         return .active(try await startSession(for: user, origin: origin))
     }
@@ -106,8 +109,9 @@ public final class AuthService: Sendable {
         let failed = { (userID: UserID?) async throws -> Never in
             let (failures, lockedNow) = self.throttle.recordFailure(email: email, ip: ip, window: window, threshold: threshold, duration: lockFor)
             if lockedNow {
-                await self.audit.record("auth.lockout", actor: nil, target: userID?.rawValue ?? email, origin: origin,
-                                        details: ["scope": "client", "until": ISO8601DateFormatter().string(from: now.addingTimeInterval(lockFor))])
+                await self.audit.record(
+                    "auth.lockout", actor: nil, target: userID?.rawValue ?? email, origin: origin,
+                    details: ["scope": "client", "until": ISO8601DateFormatter().string(from: now.addingTimeInterval(lockFor))])
             }
             try await Task.sleep(for: LoginThrottle.delay(afterFailures: failures))
             throw rejected
@@ -121,25 +125,29 @@ public final class AuthService: Sendable {
             try await failed(nil)
         }
         // A client the account signed in from before is never locked out by strangers' failures.
-        let known = try await sessions.hasSignedIn(userID: user.id, fromIP: ip,
-                                                   since: now.addingTimeInterval(-TimeInterval(config[.authRefreshTTLSeconds])))
+        let known = try await sessions.hasSignedIn(
+            userID: user.id, fromIP: ip,
+            since: now.addingTimeInterval(-TimeInterval(config[.authRefreshTTLSeconds])))
         if !known {
             try limit("login:account:\(email)", config[.ratelimitLoginPerAccountPerMinute], 60)
             if let lockedUntil = user.lockedUntil, lockedUntil > now {
                 _ = try await hasher.verify(password, against: hash)
-                throw CairnError(.rateLimited, "too many failed attempts; try again later",
-                                 retryAfter: max(1, Int(lockedUntil.timeIntervalSince(now).rounded(.up))))
+                throw CairnError(
+                    .rateLimited, "too many failed attempts; try again later",
+                    retryAfter: max(1, Int(lockedUntil.timeIntervalSince(now).rounded(.up))))
             }
         }
         guard try await hasher.verify(password, against: hash) else {
             let failures = try await countAccountFailure(user, origin: origin, now: now)
-            await audit.record("auth.login_failed", actor: user.id.rawValue, target: user.id.rawValue, origin: origin,
-                               details: ["reason": "wrong_password", "failures": String(failures)])
+            await audit.record(
+                "auth.login_failed", actor: user.id.rawValue, target: user.id.rawValue, origin: origin,
+                details: ["reason": "wrong_password", "failures": String(failures)])
             try await failed(user.id)
         }
         guard user.status == .active else {
-            await audit.record("auth.login_failed", actor: user.id.rawValue, target: user.id.rawValue, origin: origin,
-                               details: ["reason": "status_\(user.status.rawValue)"])
+            await audit.record(
+                "auth.login_failed", actor: user.id.rawValue, target: user.id.rawValue, origin: origin,
+                details: ["reason": "status_\(user.status.rawValue)"])
             throw rejected
         }
         throttle.recordSuccess(email: email, ip: ip)
@@ -157,8 +165,9 @@ public final class AuthService: Sendable {
         if failures >= config[.authLockoutAccountThreshold] {
             let until = now.addingTimeInterval(TimeInterval(config[.authLockoutDurationSeconds]))
             try await users.lock(id: user.id, until: until)
-            await audit.record("auth.lockout", actor: nil, target: user.id.rawValue, origin: origin,
-                               details: ["scope": "account_unknown_clients", "until": ISO8601DateFormatter().string(from: until)])
+            await audit.record(
+                "auth.lockout", actor: nil, target: user.id.rawValue, origin: origin,
+                details: ["scope": "account_unknown_clients", "until": ISO8601DateFormatter().string(from: until)])
         }
         return failures
     }
@@ -183,8 +192,9 @@ public final class AuthService: Sendable {
         let verified = try await tokens.verify(refreshToken, as: .refresh)
         try limit("refresh:session:\(verified.sessionID.rawValue)", settings.snapshot[.ratelimitRefreshPerSessionPerMinute], 60)
         let newJTI = TokenID.generate().rawValue
-        let outcome = try await sessions.rotate(sessionID: verified.sessionID, presentedJTI: verified.jti, newJTI: newJTI,
-                                                presentedExpiresAt: verified.expiresAt, now: clock.now())
+        let outcome = try await sessions.rotate(
+            sessionID: verified.sessionID, presentedJTI: verified.jti, newJTI: newJTI,
+            presentedExpiresAt: verified.expiresAt, now: clock.now())
         switch outcome {
         case .invalid:
             throw CairnError(.unauthenticated, "invalid or expired token")
@@ -206,12 +216,14 @@ public final class AuthService: Sendable {
         if token.hasPrefix(Self.apiKeyPrefix) { return try await authenticate(apiKey: token) }
         let verified = try await tokens.verify(token, as: .access)
         guard let state = try await sessions.accessState(userID: verified.userID, sessionID: verified.sessionID, jti: verified.jti, now: clock.now()),
-              state.userActive, state.sessionLive, !state.tokenRevoked,
-              let role = Role(rawValue: state.role) else {
+            state.userActive, state.sessionLive, !state.tokenRevoked,
+            let role = Role(rawValue: state.role)
+        else {
             throw CairnError(.unauthenticated, "invalid or expired token")
         }
-        return Principal(userID: verified.userID, sessionID: verified.sessionID, role: role, authMethod: .accessToken,
-                         tokenID: verified.jti, tokenExpiresAt: verified.expiresAt.timeIntervalSince1970)
+        return Principal(
+            userID: verified.userID, sessionID: verified.sessionID, role: role, authMethod: .accessToken,
+            tokenID: verified.jti, tokenExpiresAt: verified.expiresAt.timeIntervalSince1970)
     }
 
     // MARK: Internals
@@ -221,8 +233,10 @@ public final class AuthService: Sendable {
         let sessionID = SessionID.generate(now: now)
         let refreshJTI = TokenID.generate(now: now).rawValue
         let ttl = TimeInterval(settings.snapshot[.authRefreshTTLSeconds])
-        try await sessions.create(SessionRecord(id: sessionID, userID: user.id, refreshJTI: refreshJTI, createdAt: now,
-                                                expiresAt: now.addingTimeInterval(ttl), ip: origin.ip, userAgent: origin.userAgent))
+        try await sessions.create(
+            SessionRecord(
+                id: sessionID, userID: user.id, refreshJTI: refreshJTI, createdAt: now,
+                expiresAt: now.addingTimeInterval(ttl), ip: origin.ip, userAgent: origin.userAgent))
         return AuthSuccess(user: user, tokens: try await issuePair(for: user, sessionID: sessionID, refreshJTI: refreshJTI))
     }
 
@@ -230,8 +244,9 @@ public final class AuthService: Sendable {
         let config = settings.snapshot
         let accessTTL = config[.authAccessTTLSeconds]
         let access = try await tokens.issue(.access, userID: user.id, sessionID: sessionID, role: user.role, lifetime: TimeInterval(accessTTL))
-        let refresh = try await tokens.issue(.refresh, userID: user.id, sessionID: sessionID, role: user.role,
-                                             lifetime: TimeInterval(config[.authRefreshTTLSeconds]), jti: refreshJTI)
+        let refresh = try await tokens.issue(
+            .refresh, userID: user.id, sessionID: sessionID, role: user.role,
+            lifetime: TimeInterval(config[.authRefreshTTLSeconds]), jti: refreshJTI)
         return TokenPair(accessToken: access.token, refreshToken: refresh.token, expiresIn: accessTTL, sessionID: sessionID)
     }
 
@@ -241,4 +256,3 @@ public final class AuthService: Sendable {
         }
     }
 }
-

@@ -13,8 +13,10 @@ public struct Principal: Sendable, Equatable {
     public let apiKeyID: APIKeyID?
     public let scopes: Set<APIKeyScope>
 
-    public init(userID: UserID, sessionID: SessionID?, role: Role, authMethod: AuthMethod, tokenID: String? = nil, tokenExpiresAt: Double? = nil,
-                apiKeyID: APIKeyID? = nil, scopes: Set<APIKeyScope> = []) {
+    public init(
+        userID: UserID, sessionID: SessionID?, role: Role, authMethod: AuthMethod, tokenID: String? = nil, tokenExpiresAt: Double? = nil,
+        apiKeyID: APIKeyID? = nil, scopes: Set<APIKeyScope> = []
+    ) {
         self.userID = userID
         self.sessionID = sessionID
         self.role = role

@@ -56,7 +56,9 @@ public actor TokenService {
         return key.kid
     }
 
-    public func issue(_ type: TokenType, userID: UserID, sessionID: SessionID, role: String, lifetime: TimeInterval, jti: String? = nil) async throws -> IssuedToken {
+    public func issue(_ type: TokenType, userID: UserID, sessionID: SessionID, role: String, lifetime: TimeInterval, jti: String? = nil) async throws
+        -> IssuedToken
+    {
         try await reloadIfStale()
         guard let kid = signingKid else { throw CairnError(.internal, "no signing key") }
         let now = clock.now()
@@ -77,8 +79,9 @@ public actor TokenService {
         let segments = token.split(separator: ".", omittingEmptySubsequences: false)
         guard segments.count == 3, segments.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy(Base64URL.isAlphabet) }) else { throw invalid }
         guard let headerData = Base64URL.decode(segments[0]),
-              let header = try? JSONDecoder().decode(Header.self, from: headerData),
-              header.alg == Self.algorithm, let kid = header.kid else { throw invalid }
+            let header = try? JSONDecoder().decode(Header.self, from: headerData),
+            header.alg == Self.algorithm, let kid = header.kid
+        else { throw invalid }
         if trusted[kid] == nil { try? await reloadIfStale() }
         guard let key = trusted[kid] else { throw invalid }
         let now = clock.now()
@@ -90,17 +93,18 @@ public actor TokenService {
             throw invalid
         }
         guard claims.iss.value == options.issuer,
-              claims.aud.value.contains(options.audience),
-              claims.typ == expected.rawValue,
-              claims.exp.value.addingTimeInterval(options.leeway) > now,
-              claims.nbf.value.addingTimeInterval(-options.leeway) <= now,
-              claims.iat.value.addingTimeInterval(-options.leeway) <= now,
-              let userID = UserID(claims.sub.value),
-              let sessionID = SessionID(claims.sid),
-              TokenID(claims.jti.value) != nil
+            claims.aud.value.contains(options.audience),
+            claims.typ == expected.rawValue,
+            claims.exp.value.addingTimeInterval(options.leeway) > now,
+            claims.nbf.value.addingTimeInterval(-options.leeway) <= now,
+            claims.iat.value.addingTimeInterval(-options.leeway) <= now,
+            let userID = UserID(claims.sub.value),
+            let sessionID = SessionID(claims.sid),
+            TokenID(claims.jti.value) != nil
         else { throw invalid }
-        return VerifiedToken(type: expected, userID: userID, sessionID: sessionID, jti: claims.jti.value,
-                             role: claims.role, expiresAt: claims.exp.value)
+        return VerifiedToken(
+            type: expected, userID: userID, sessionID: sessionID, jti: claims.jti.value,
+            role: claims.role, expiresAt: claims.exp.value)
     }
 
     /// The public keys that verify Cairn tokens, as a JWK Set document.
@@ -108,8 +112,9 @@ public actor TokenService {
         try await reloadIfStale()
         let jwks = try trusted.values.sorted { $0.createdAt < $1.createdAt }.map { record in
             let key = try EdDSA.PrivateKey(d: Base64URL.encode(record.privateKey), curve: .ed25519)
-            return JWK.octetKeyPair(.eddsa, identifier: JWKIdentifier(string: record.kid),
-                                    x: Base64URL.encode(key.publicKey.rawRepresentation), y: nil, curve: .ed25519)
+            return JWK.octetKeyPair(
+                .eddsa, identifier: JWKIdentifier(string: record.kid),
+                x: Base64URL.encode(key.publicKey.rawRepresentation), y: nil, curve: .ed25519)
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -142,8 +147,9 @@ public actor TokenService {
 
     static func newKey(now: Date) throws -> SigningKeyRecord {
         let key = try EdDSA.PrivateKey(curve: .ed25519)
-        return SigningKeyRecord(kid: "k" + Base64URL.random(bytes: 9), algorithm: algorithm,
-                                privateKey: key.rawRepresentation, createdAt: now)
+        return SigningKeyRecord(
+            kid: "k" + Base64URL.random(bytes: 9), algorithm: algorithm,
+            privateKey: key.rawRepresentation, createdAt: now)
     }
 
     struct Header: Decodable {

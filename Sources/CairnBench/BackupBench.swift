@@ -57,31 +57,42 @@ func benchBackup(megabytes: Int) async throws {
     report("backup: steady writer, no backup: \(idle.summary)")
     let online = directory.appendingPathComponent("online.db").path
     let (duringOnline, onlineMs) = try await withWriter { _ = try DatabaseBackup.snapshot(of: path, to: online) }
-    report(String(format: "backup: online API in steps (what Cairn uses, verification included): %.1f s, %.0f MiB; writer meanwhile %@",
-                  onlineMs / 1000, fileMegabytes(online), duringOnline.summary))
+    report(
+        String(
+            format: "backup: online API in steps (what Cairn uses, verification included): %.1f s, %.0f MiB; writer meanwhile %@",
+            onlineMs / 1000, fileMegabytes(online), duringOnline.summary))
     let vacuum = directory.appendingPathComponent("vacuum.db").path
     let (duringVacuum, vacuumMs) = try await withWriter {
         let queue = try DatabaseQueue(path: path)
         try queue.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [vacuum]) }
         try queue.close()
     }
-    report(String(format: "backup: VACUUM INTO (no verification): %.1f s, %.0f MiB; writer meanwhile %@",
-                  vacuumMs / 1000, fileMegabytes(vacuum), duringVacuum.summary))
+    report(
+        String(
+            format: "backup: VACUUM INTO (no verification): %.1f s, %.0f MiB; writer meanwhile %@",
+            vacuumMs / 1000, fileMegabytes(vacuum), duringVacuum.summary))
     try? FileManager.default.removeItem(atPath: vacuum)
     let zipped = directory.appendingPathComponent("online.db.gz").path
     let gzipStarted = ContinuousClock.now
     _ = try DatabaseBackup.snapshot(of: path, to: zipped, gzip: true)
-    report(String(format: "backup: gzip backup %.1f s, %.0f MiB (%.1f%% of the database)", millis(since: gzipStarted) / 1000,
-                  fileMegabytes(zipped), 100 * fileMegabytes(zipped) / fileMegabytes(path)))
+    report(
+        String(
+            format: "backup: gzip backup %.1f s, %.0f MiB (%.1f%% of the database)", millis(since: gzipStarted) / 1000,
+            fileMegabytes(zipped), 100 * fileMegabytes(zipped) / fileMegabytes(path)))
     let fresh = directory.appendingPathComponent("restored").path
     try FileManager.default.createDirectory(atPath: fresh, withIntermediateDirectories: true)
     let restoreStarted = ContinuousClock.now
     guard DatabaseBackup.verify(path: zipped).ok else { throw BenchError("the gzip backup does not verify") }
     _ = try DatabaseRestore.restore(from: zipped, into: fresh, database: fresh + "/cairn.db")
     try Store(path: fresh + "/cairn.db").close()
-    report(String(format: "backup: restore of the gzip backup (verify, unpack, verify, swap, open and migrate): %.1f s", millis(since: restoreStarted) / 1000))
-    report(String(format: "backup: writer p99 during the online backup / undisturbed = %.2f; during VACUUM INTO / undisturbed = %.2f",
-                  duringOnline.percentile(0.99) / idle.percentile(0.99), duringVacuum.percentile(0.99) / idle.percentile(0.99)))
+    report(
+        String(
+            format: "backup: restore of the gzip backup (verify, unpack, verify, swap, open and migrate): %.1f s",
+            millis(since: restoreStarted) / 1000))
+    report(
+        String(
+            format: "backup: writer p99 during the online backup / undisturbed = %.2f; during VACUUM INTO / undisturbed = %.2f",
+            duringOnline.percentile(0.99) / idle.percentile(0.99), duringVacuum.percentile(0.99) / idle.percentile(0.99)))
 }
 
 func fileMegabytes(_ path: String) -> Double {

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A tiny keep-alive HTTP/1.1 client over a blocking socket. The bench links statically, where
@@ -41,7 +42,11 @@ final class BlockingHTTPClient {
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard result == 0 else { close(fd); fd = -1; throw BenchError("connect failed") }
+        guard result == 0 else {
+            close(fd)
+            fd = -1
+            throw BenchError("connect failed")
+        }
         buffer.removeAll()
     }
 
@@ -49,7 +54,10 @@ final class BlockingHTTPClient {
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard written > 0 else { reset(); throw BenchError("write failed") }
+            guard written > 0 else {
+                reset()
+                throw BenchError("write failed")
+            }
             offset += written
         }
     }
@@ -57,7 +65,10 @@ final class BlockingHTTPClient {
     private func fill() throws {
         var chunk = [UInt8](repeating: 0, count: 65536)
         let count = recv(fd, &chunk, chunk.count, 0)
-        guard count > 0 else { reset(); throw BenchError("connection closed") }
+        guard count > 0 else {
+            reset()
+            throw BenchError("connection closed")
+        }
         buffer.append(contentsOf: chunk[0..<count])
     }
 

@@ -20,8 +20,10 @@ func benchEngine(env: ServerEnvironment, directory: URL) async throws {
     var userIDs: [UserID] = []
     for index in 0..<100 {
         let id = UserID.generate()
-        try await users.create(UserRecord(id: id, email: "engine\(index)@example.com", name: "", passwordHash: nil, role: "user",
-                                          status: .active, createdAt: Date()), emailNormalized: "engine\(index)@example.com")
+        try await users.create(
+            UserRecord(
+                id: id, email: "engine\(index)@example.com", name: "", passwordHash: nil, role: "user",
+                status: .active, createdAt: Date()), emailNormalized: "engine\(index)@example.com")
         userIDs.append(id)
     }
     let engine = env.engine
@@ -55,7 +57,10 @@ func benchEngine(env: ServerEnvironment, directory: URL) async throws {
             group.addTask {
                 var ids: [RunID] = []
                 for index in 0..<5 {
-                    ids.append(try await engine.start(userID: user, threadID: nil, input: "remember item \(index) for the burst", agent: "assistant", requestID: nil).run.id)
+                    ids.append(
+                        try await engine.start(
+                            userID: user, threadID: nil, input: "remember item \(index) for the burst", agent: "assistant", requestID: nil
+                        ).run.id)
                 }
                 return ids
             }
@@ -79,15 +84,23 @@ func benchEngine(env: ServerEnvironment, directory: URL) async throws {
     let completedEvents = try await count("SELECT COUNT(*) FROM run_events WHERE type = 'run_completed' AND run_id IN")
     var ordered = 0
     for id in runIDs.prefix(50) {
-        if let owner = try await env.store.pool.read({ db in try String.fetchOne(db, sql: "SELECT user_id FROM runs WHERE id = ?", arguments: [id.rawValue]) }),
-           let user = UserID(owner), let events = try await engine.log.events(run: id, user: user, after: 0), EventOrder.violations(events).isEmpty {
+        if let owner = try await env.store.pool.read({ db in
+            try String.fetchOne(db, sql: "SELECT user_id FROM runs WHERE id = ?", arguments: [id.rawValue])
+        }),
+            let user = UserID(owner), let events = try await engine.log.events(run: id, user: user, after: 0), EventOrder.violations(events).isEmpty
+        {
             ordered += 1
         }
     }
     let written = engine.log.statistics.events - writtenBefore
     let transactions = engine.log.statistics.transactions - transactionsBefore
-    report(String(format: "burst: %d runs from 100 users in %.2f s = %.0f runs/s; %d succeeded, %d run_completed events, %d/50 sampled runs pass the order check",
-                 runIDs.count, elapsed, Double(runIDs.count) / elapsed, succeeded, completedEvents, ordered))
-    report(String(format: "event log: %d events in %d transactions (%.1f per commit), %.0f events/s appended (closing events not counted)",
-                 written, transactions, Double(written) / Double(max(transactions, 1)), Double(written) / elapsed))
+    report(
+        String(
+            format:
+                "burst: %d runs from 100 users in %.2f s = %.0f runs/s; %d succeeded, %d run_completed events, %d/50 sampled runs pass the order check",
+            runIDs.count, elapsed, Double(runIDs.count) / elapsed, succeeded, completedEvents, ordered))
+    report(
+        String(
+            format: "event log: %d events in %d transactions (%.1f per commit), %.0f events/s appended (closing events not counted)",
+            written, transactions, Double(written) / Double(max(transactions, 1)), Double(written) / elapsed))
 }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `cairn-bench ws-idle`: idle `/ws` connections held by the real `cairn` binary in its own
@@ -15,21 +16,27 @@ func benchWebSocketIdleExternal(binary: String, connections: Int) async throws {
     let perUser = (connections + users - 1) / users
     let process = Process()
     process.executableURL = URL(fileURLWithPath: binary)
-    process.arguments = ["serve", "--port", "0", "--data-dir", directory.path, "--log-level", "info",
-                         "--set", "ws.max_connections=\(connections + 100)", "--set", "ws.max_connections_per_user=\(min(10_000, perUser + 10))",
-                         "--set", "auth.bcrypt_cost=4", "--set", "ratelimit.register_per_ip_per_minute=1000"]
+    process.arguments = [
+        "serve", "--port", "0", "--data-dir", directory.path, "--log-level", "info",
+        "--set", "ws.max_connections=\(connections + 100)", "--set", "ws.max_connections_per_user=\(min(10_000, perUser + 10))",
+        "--set", "auth.bcrypt_cost=4", "--set", "ratelimit.register_per_ip_per_minute=1000",
+    ]
     let output = Pipe()
     process.standardOutput = output
     process.standardError = output
     try process.run()
-    defer { process.terminate(); process.waitUntilExit() }
+    defer {
+        process.terminate()
+        process.waitUntilExit()
+    }
     let port = try await listeningPort(output.fileHandleForReading)
     report("ws-idle: cairn binary pid \(process.processIdentifier) on 127.0.0.1:\(port); load generator is this process")
 
     let tokens = try await Task.detached {
         try (0..<users).map { index in
-            let reply = try BlockingHTTPClient(port: port).send("POST", "/api/auth/register",
-                                                                json: ["email": "ws-idle\(index)@example.com", "password": "benchmark password 1"])
+            let reply = try BlockingHTTPClient(port: port).send(
+                "POST", "/api/auth/register",
+                json: ["email": "ws-idle\(index)@example.com", "password": "benchmark password 1"])
             guard let token = reply.json["access_token"] as? String else { throw BenchError("register failed: \(reply.status)") }
             return token
         }
@@ -71,8 +78,11 @@ func benchWebSocketIdleExternal(binary: String, connections: Int) async throws {
         }
         return stats
     }.value
-    report(String(format: "ws-idle: %d/%d connections (%d users) open in %.1f s; cairn server RSS %.0f MB -> %.0f MB = %.1f KB per connection (server only); /healthz meanwhile %@",
-                  opened, connections, users, openSeconds, before, after, (after - before) * 1024 / Double(max(opened, 1)), probe.summary))
+    report(
+        String(
+            format:
+                "ws-idle: %d/%d connections (%d users) open in %.1f s; cairn server RSS %.0f MB -> %.0f MB = %.1f KB per connection (server only); /healthz meanwhile %@",
+            opened, connections, users, openSeconds, before, after, (after - before) * 1024 / Double(max(opened, 1)), probe.summary))
     release.value = true
     sockets.cancel()
 }
@@ -87,7 +97,8 @@ func listeningPort(_ handle: FileHandle) async throws -> Int {
             if data.isEmpty { break }
             seen += String(decoding: data, as: UTF8.self)
             if let range = seen.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression),
-               let port = Int(seen[range].split(separator: ":").last ?? "") {
+                let port = Int(seen[range].split(separator: ":").last ?? "")
+            {
                 // Keep draining the log so the server never blocks on a full pipe.
                 Thread.detachNewThread { while !handle.availableData.isEmpty {} }
                 return port
@@ -100,7 +111,8 @@ func listeningPort(_ handle: FileHandle) async throws -> Int {
 /// A process's resident set from /proc, in MB.
 func residentMegabytes(pid: Int32) -> Double {
     guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-          let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return .nan }
+        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+        let kb = Double(line.split(separator: " ").dropFirst().first ?? "")
+    else { return .nan }
     return kb / 1024
 }

@@ -37,7 +37,11 @@ func benchWebSocket(env: ServerEnvironment, port: Int) async throws {
                         var first = true
                         for try await message in inbound.messages(maxSize: 1 << 20) {
                             guard case .text(let text) = message else { continue }
-                            if first { first = false; probe.connected(); continue }
+                            if first {
+                                first = false
+                                probe.connected()
+                                continue
+                            }
                             if index < 1000 { probe.received(text) }
                             if release.value { break }
                         }
@@ -50,37 +54,46 @@ func benchWebSocket(env: ServerEnvironment, port: Int) async throws {
     let opened = probe.connectedCount
     try await Task.sleep(for: .seconds(1))
     let rssAfter = residentMegabytes()
-    report(String(format: "ws idle: %d/%d connections open in %.1f s; process RSS %.0f MB -> %.0f MB = %.1f KB per connection (server and client side)",
-                  opened, idle, millis(since: start) / 1000, rssBefore, rssAfter, (rssAfter - rssBefore) * 1024 / Double(max(opened, 1))))
+    report(
+        String(
+            format: "ws idle: %d/%d connections open in %.1f s; process RSS %.0f MB -> %.0f MB = %.1f KB per connection (server and client side)",
+            opened, idle, millis(since: start) / 1000, rssBefore, rssAfter, (rssAfter - rssBefore) * 1024 / Double(max(opened, 1))))
 
     // Fan-out: every event of the user's runs goes to all connections; the first 1,000 measure.
     probe.reset()
     let runs = 20
     let fanStart = ContinuousClock.now
     for index in 0..<runs {
-        _ = try await env.engine.start(userID: userID, threadID: nil,
-                                       input: "what is \(index) * 3", agent: "assistant", requestID: nil)
+        _ = try await env.engine.start(
+            userID: userID, threadID: nil,
+            input: "what is \(index) * 3", agent: "assistant", requestID: nil)
     }
     while probe.completedRuns < runs * min(idle, 1000), ContinuousClock.now - fanStart < .seconds(120) {
         try await Task.sleep(for: .milliseconds(20))
     }
     let elapsed = millis(since: fanStart) / 1000
     let (frames, latency) = probe.result
-    report(String(format: "ws fan-out: %d runs to %d sockets: %d events delivered to the 1,000 measured clients in %.2f s = %.0f events/s; event time -> client receive (ms resolution) %@",
-                  runs, opened, frames, elapsed, Double(frames) / elapsed, latency.summary))
+    report(
+        String(
+            format:
+                "ws fan-out: %d runs to %d sockets: %d events delivered to the 1,000 measured clients in %.2f s = %.0f events/s; event time -> client receive (ms resolution) %@",
+            runs, opened, frames, elapsed, Double(frames) / elapsed, latency.summary))
 
     // Paced: one run streaming a word every 30 ms, well below capacity: latency without a backlog.
     flags["agents.offline_chunk_delay_ms"] = "30"
     env.settings.replace(with: try ConfigurationLoader.load(ConfigurationSources(flags: flags)))
     probe.reset()
     let pacedStart = ContinuousClock.now
-    _ = try await env.engine.start(userID: userID, threadID: nil, input: "Tell me a long story about a cairn on a hill", agent: "assistant", requestID: nil)
+    _ = try await env.engine.start(
+        userID: userID, threadID: nil, input: "Tell me a long story about a cairn on a hill", agent: "assistant", requestID: nil)
     while probe.completedRuns < min(idle, 1000), ContinuousClock.now - pacedStart < .seconds(120) {
         try await Task.sleep(for: .milliseconds(20))
     }
     let (pacedFrames, pacedLatency) = probe.result
-    report(String(format: "ws paced: 1 run (30 ms per word) to %d sockets: %d events to the measured clients in %.2f s; event time -> client receive %@",
-                  opened, pacedFrames, millis(since: pacedStart) / 1000, pacedLatency.summary))
+    report(
+        String(
+            format: "ws paced: 1 run (30 ms per word) to %d sockets: %d events to the measured clients in %.2f s; event time -> client receive %@",
+            opened, pacedFrames, millis(since: pacedStart) / 1000, pacedLatency.summary))
     release.value = true
     sockets.cancel()
 }
@@ -106,12 +119,19 @@ final class FanOutProbe: Sendable {
     var connectedCount: Int { state.withLock { $0.connected } }
     var completedRuns: Int { state.withLock { $0.completed } }
     var result: (Int, Stats) { state.withLock { ($0.frames, $0.latency) } }
-    func reset() { state.withLock { $0.frames = 0; $0.completed = 0; $0.latency = Stats() } }
+    func reset() {
+        state.withLock {
+            $0.frames = 0
+            $0.completed = 0
+            $0.latency = Stats()
+        }
+    }
 
     func received(_ text: String) {
         let now = Date()
         guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], object["seq"] != nil,
-              let ts = (object["ts"] as? String).flatMap({ try? Self.parser.parse($0) }) else { return }
+            let ts = (object["ts"] as? String).flatMap({ try? Self.parser.parse($0) })
+        else { return }
         let done = object["type"] as? String == "run_completed"
         state.withLock {
             $0.frames += 1
@@ -133,7 +153,8 @@ final class Shared<Value: Sendable>: Sendable {
 /// The process's resident set from /proc, in MB.
 func residentMegabytes() -> Double {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-          let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return .nan }
+        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+        let kb = Double(line.split(separator: " ").dropFirst().first ?? "")
+    else { return .nan }
     return kb / 1024
 }

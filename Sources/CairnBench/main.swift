@@ -23,7 +23,9 @@ struct Stats {
         return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))]
     }
     var summary: String {
-        String(format: "n=%d p50=%.2fms p90=%.2fms p99=%.2fms max=%.2fms", samples.count, percentile(0.5), percentile(0.9), percentile(0.99), samples.max() ?? .nan)
+        String(
+            format: "n=%d p50=%.2fms p90=%.2fms p99=%.2fms max=%.2fms", samples.count, percentile(0.5), percentile(0.9), percentile(0.99),
+            samples.max() ?? .nan)
     }
 }
 
@@ -99,7 +101,8 @@ func benchAuth(port: Int) throws {
     report(String(format: "login throughput (8 clients, %.0f s): %.1f logins/s; latency %@", seconds, Double(logins) / seconds, loginStats.summary))
     report("healthz while logins run: \(healthLock.withLock { health.summary })")
 
-    let token = try setup.send("POST", "/api/auth/login", json: ["email": "bench0@example.com", "password": password]).json["access_token"] as! String
+    let token =
+        try setup.send("POST", "/api/auth/login", json: ["email": "bench0@example.com", "password": password]).json["access_token"] as! String
     let (count, meStats) = load(port: port, workers: 16, seconds: 5) { _, client in
         let reply = try client.send("GET", "/api/auth/me", token: token)
         guard reply.status == 200 else { throw BenchError("status \(reply.status)") }
@@ -115,7 +118,8 @@ if only == "backup" {
 }
 if only == "ws-idle" {
     // The real binary next to this one, in its own process.
-    let binary = ProcessInfo.processInfo.environment["CAIRN_BINARY"]
+    let binary =
+        ProcessInfo.processInfo.environment["CAIRN_BINARY"]
         ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("cairn").path
     try await benchWebSocketIdleExternal(binary: binary, connections: Int(ProcessInfo.processInfo.environment["WS_CONNECTIONS"] ?? "") ?? 10_000)
     exit(0)
@@ -123,11 +127,12 @@ if only == "ws-idle" {
 
 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-bench-\(UUID().uuidString)")
 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-let settings = try ConfigurationLoader.load(ConfigurationSources(flags: [
-    "server.port": "0", "data.dir": directory.path,
-    "ratelimit.login_per_ip_per_minute": "100000", "ratelimit.login_per_account_per_minute": "100000",
-    "ratelimit.register_per_ip_per_minute": "100000",
-]))
+let settings = try ConfigurationLoader.load(
+    ConfigurationSources(flags: [
+        "server.port": "0", "data.dir": directory.path,
+        "ratelimit.login_per_ip_per_minute": "100000", "ratelimit.login_per_account_per_minute": "100000",
+        "ratelimit.register_per_ip_per_minute": "100000",
+    ]))
 let store = try Store(path: directory.appendingPathComponent("cairn.db").path)
 var logger = Logger(label: "cairn-bench")
 logger.logLevel = .error

@@ -1,5 +1,3 @@
-
-
 /// One resolved value and the layer it came from.
 public struct EffectiveSetting: Sendable, Equatable {
     public let value: String

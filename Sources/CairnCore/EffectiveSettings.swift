@@ -1,4 +1,3 @@
-
 /// One layer of the configuration cascade: key → (raw value, origin).
 public typealias SettingLayer = (source: SettingSource, values: [String: (String, String)])
 
@@ -33,8 +32,9 @@ public struct EffectiveSettings: Sendable {
                 case .success(let canonical):
                     chosen = EffectiveSetting(value: canonical, source: source, origin: origin)
                 case .failure(let problem):
-                    throw InvalidSetting(key: definition.key, value: definition.secret ? "********" : raw,
-                                         source: source, origin: origin, reason: problem.reason)
+                    throw InvalidSetting(
+                        key: definition.key, value: definition.secret ? "********" : raw,
+                        source: source, origin: origin, reason: problem.reason)
                 }
             }
             values[definition.key] = chosen
@@ -64,4 +64,3 @@ public struct EffectiveSettings: Sendable {
         return value
     }
 }
-

@@ -31,7 +31,8 @@ public struct Identifier<Kind: IdentifierKind>: Hashable, Sendable, Comparable, 
         let utf8 = Array(string.utf8)
         let prefix = Array(Kind.prefix.utf8)
         guard utf8.count == prefix.count + 1 + 26,
-              utf8.starts(with: prefix), utf8[prefix.count] == UInt8(ascii: "_") else { return false }
+            utf8.starts(with: prefix), utf8[prefix.count] == UInt8(ascii: "_")
+        else { return false }
         let body = utf8[(prefix.count + 1)...]
         // The first character carries only 3 bits of the 128-bit value.
         guard let first = body.first, first >= UInt8(ascii: "0"), first <= UInt8(ascii: "7") else { return false }
@@ -88,7 +89,8 @@ enum Crockford {
     /// Encodes 128 bits as 26 characters, most significant first.
     static func encode(high: UInt64, low: UInt64) -> String {
         var chars = [UInt8](repeating: 0, count: 26)
-        var hi = high, lo = low
+        var hi = high
+        var lo = low
         for index in stride(from: 25, through: 0, by: -1) {
             chars[index] = alphabet[Int(lo & 0x1F)]
             lo = (lo >> 5) | (hi << 59)

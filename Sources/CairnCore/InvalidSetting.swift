@@ -1,5 +1,3 @@
-
-
 /// A configuration value that failed validation; `description` is the one line shown to operators.
 public struct InvalidSetting: Error, Sendable, Equatable, CustomStringConvertible {
     public let key: String

@@ -11,12 +11,19 @@ public enum JSONValue: Sendable, Hashable, Codable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let bool = try? container.decode(Bool.self) { self = .bool(bool) }
-        else if let number = try? container.decode(Double.self) { self = .number(number) }
-        else if let string = try? container.decode(String.self) { self = .string(string) }
-        else if let array = try? container.decode([JSONValue].self) { self = .array(array) }
-        else { self = .object(try container.decode([String: JSONValue].self)) }
+        if container.decodeNil() {
+            self = .null
+        } else if let bool = try? container.decode(Bool.self) {
+            self = .bool(bool)
+        } else if let number = try? container.decode(Double.self) {
+            self = .number(number)
+        } else if let string = try? container.decode(String.self) {
+            self = .string(string)
+        } else if let array = try? container.decode([JSONValue].self) {
+            self = .array(array)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -42,8 +49,14 @@ public enum JSONValue: Sendable, Hashable, Codable {
         return nil
     }
 
-    public var stringValue: String? { if case .string(let value) = self { return value }; return nil }
-    public var numberValue: Double? { if case .number(let value) = self { return value }; return nil }
+    public var stringValue: String? {
+        if case .string(let value) = self { return value }
+        return nil
+    }
+    public var numberValue: Double? {
+        if case .number(let value) = self { return value }
+        return nil
+    }
     /// The value as an `Int` when it is a whole number that fits; nil for fractions, ±inf, NaN,
     /// 1e19 and non-numbers. The only way a JSON number becomes an integer: it never traps.
     ///
@@ -51,10 +64,22 @@ public enum JSONValue: Sendable, Hashable, Codable {
     /// JSONValue.number(42).intValue     // 42
     /// JSONValue.number(1e19).intValue   // nil
     /// ```
-    public var intValue: Int? { if case .number(let value) = self { return Int(exactly: value) }; return nil }
-    public var boolValue: Bool? { if case .bool(let value) = self { return value }; return nil }
-    public var objectValue: [String: JSONValue]? { if case .object(let value) = self { return value }; return nil }
-    public var arrayValue: [JSONValue]? { if case .array(let value) = self { return value }; return nil }
+    public var intValue: Int? {
+        if case .number(let value) = self { return Int(exactly: value) }
+        return nil
+    }
+    public var boolValue: Bool? {
+        if case .bool(let value) = self { return value }
+        return nil
+    }
+    public var objectValue: [String: JSONValue]? {
+        if case .object(let value) = self { return value }
+        return nil
+    }
+    public var arrayValue: [JSONValue]? {
+        if case .array(let value) = self { return value }
+        return nil
+    }
 
     /// Compact JSON text with sorted keys, so stored payloads replay byte for byte.
     public var jsonText: String { JSONText.encode(self) }
@@ -65,7 +90,8 @@ public enum JSONValue: Sendable, Hashable, Codable {
 }
 
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
-    ExpressibleByBooleanLiteral, ExpressibleByDictionaryLiteral, ExpressibleByArrayLiteral {
+    ExpressibleByBooleanLiteral, ExpressibleByDictionaryLiteral, ExpressibleByArrayLiteral
+{
     public init(stringLiteral value: String) { self = .string(value) }
     public init(integerLiteral value: Int) { self = .number(Double(value)) }
     public init(floatLiteral value: Double) { self = .number(value) }

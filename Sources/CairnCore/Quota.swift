@@ -23,9 +23,10 @@ public struct QuotaLimits: Sendable, Equatable, Codable {
 
     /// The limits in force: each field of `override` where set, the default otherwise.
     public static func effective(override: QuotaLimits?, settings: EffectiveSettings) -> QuotaLimits {
-        QuotaLimits(runsPerDay: override?.runsPerDay ?? settings[.quotasRunsPerDay],
-                    tokensPerDay: override?.tokensPerDay ?? settings[.quotasTokensPerDay],
-                    tokensPerMonth: override?.tokensPerMonth ?? settings[.quotasTokensPerMonth])
+        QuotaLimits(
+            runsPerDay: override?.runsPerDay ?? settings[.quotasRunsPerDay],
+            tokensPerDay: override?.tokensPerDay ?? settings[.quotasTokensPerDay],
+            tokensPerMonth: override?.tokensPerMonth ?? settings[.quotasTokensPerMonth])
     }
 
     /// Whether any limit applies (all zero: nothing to count).
@@ -42,9 +43,10 @@ public struct QuotaLimits: Sendable, Equatable, Codable {
         for (name, limit, used, resets) in checks {
             guard let limit, limit > 0, used >= limit else { continue }
             let what = name == "runs_per_day" ? "runs per day" : name == "tokens_per_day" ? "tokens per day" : "tokens per month"
-            return CairnError(.quotaExceeded, "quota reached: \(used) of \(limit) \(what); it resets at \(UTCTimestamp.format(resets))",
-                              details: ["limit": name, "value": String(limit), "used": String(used), "resets_at": UTCTimestamp.format(resets)],
-                              retryAfter: max(1, Int(resets.timeIntervalSince(now).rounded(.up))))
+            return CairnError(
+                .quotaExceeded, "quota reached: \(used) of \(limit) \(what); it resets at \(UTCTimestamp.format(resets))",
+                details: ["limit": name, "value": String(limit), "used": String(used), "resets_at": UTCTimestamp.format(resets)],
+                retryAfter: max(1, Int(resets.timeIntervalSince(now).rounded(.up))))
         }
         return nil
     }

@@ -42,7 +42,8 @@ public struct RunEvent: Sendable, Equatable {
         var envelope = "{"
         if let agent { envelope += "\"agent\":" + JSONText.quoted(agent) + "," }
         envelope += "\"payload\":" + payloadJSON + ",\"run_id\":\"" + runID.rawValue + "\",\"seq\":" + String(seq)
-        envelope += ",\"thread_id\":\"" + threadID.rawValue + "\",\"ts\":\"" + UTCTimestamp.format(millis: millis) + "\",\"type\":\"" + type.rawValue + "\"}"
+        envelope +=
+            ",\"thread_id\":\"" + threadID.rawValue + "\",\"ts\":\"" + UTCTimestamp.format(millis: millis) + "\",\"type\":\"" + type.rawValue + "\"}"
         envelopeJSON = envelope
     }
 
@@ -57,4 +58,3 @@ public struct RunEvent: Sendable, Equatable {
             && lhs.at == rhs.at && lhs.userID == rhs.userID && lhs.threadID == rhs.threadID
     }
 }
-

@@ -4,8 +4,12 @@ public enum SettingsCatalog {
         .init("server.host", "127.0.0.1", .string, "address to bind"),
         .init("server.port", "8080", .integer(0...65535), "TCP port (0 picks a free one)"),
         .init("server.body_limit_bytes", "1048576", .integer(1024...1_073_741_824), "largest accepted request body"),
-        .init("server.idle_timeout_seconds", "60", .integer(1...86_400), "how long a keep-alive connection may sit idle between requests before it is closed"),
-        .init("server.public_url", "", .string, "the address people reach Cairn at (https://cairn.example.com), for sign-in callbacks; empty: taken from each request's Host"),
+        .init(
+            "server.idle_timeout_seconds", "60", .integer(1...86_400),
+            "how long a keep-alive connection may sit idle between requests before it is closed"),
+        .init(
+            "server.public_url", "", .string,
+            "the address people reach Cairn at (https://cairn.example.com), for sign-in callbacks; empty: taken from each request's Host"),
         .init("server.shutdown_grace_seconds", "10", .integer(0...300), "how long shutdown waits for in-flight requests"),
         .init("data.dir", "./cairn-data", .string, "directory holding cairn.db"),
         .init("database.synchronous", "normal", .choice(["normal", "full"]), "SQLite synchronous pragma"),
@@ -18,8 +22,12 @@ public enum SettingsCatalog {
         .init("auth.leeway_seconds", "30", .integer(0...300), "clock skew tolerated when checking exp/nbf"),
         .init("auth.bcrypt_cost", "12", .integer(4...16), "bcrypt work factor"),
         .init("auth.registration", "open", .choice(["open", "approval", "closed"]), runtime: true, "who may register"),
-        .init("auth.lockout_threshold", "5", .integer(1...1_000), runtime: true, "failed logins from one client before that client is refused for the account"),
-        .init("auth.lockout_account_threshold", "20", .integer(1...100_000), runtime: true, "failed logins from all clients before the account locks for clients it does not know"),
+        .init(
+            "auth.lockout_threshold", "5", .integer(1...1_000), runtime: true,
+            "failed logins from one client before that client is refused for the account"),
+        .init(
+            "auth.lockout_account_threshold", "20", .integer(1...100_000), runtime: true,
+            "failed logins from all clients before the account locks for clients it does not know"),
         .init("auth.lockout_window_seconds", "900", .integer(1...86_400), runtime: true, "window in which failures count"),
         .init("auth.lockout_duration_seconds", "900", .integer(1...86_400), runtime: true, "how long a locked account stays locked"),
         .init("ratelimit.login_per_ip_per_minute", "30", .integer(1...100_000), runtime: true, "login attempts per client IP"),
@@ -33,17 +41,25 @@ public enum SettingsCatalog {
         .init("runs.max_concurrent", "64", .integer(1...10_000), "runs executing at once, all users together"),
         .init("runs.max_per_user", "2", .integer(1...1_000), runtime: true, "runs executing at once per user"),
         .init("runs.queue_per_user", "10", .integer(0...10_000), runtime: true, "runs waiting per user before 429"),
-        .init("quotas.runs_per_day", "0", .integer(0...1_000_000_000), runtime: true, "runs each user may start per UTC day (0 = unlimited; a user's override wins)"),
-        .init("quotas.tokens_per_day", "0", .integer(0...1_000_000_000_000), runtime: true, "model tokens (in + out) each user may use per UTC day (0 = unlimited)"),
-        .init("quotas.tokens_per_month", "0", .integer(0...1_000_000_000_000), runtime: true, "model tokens each user may use per UTC month (0 = unlimited)"),
+        .init(
+            "quotas.runs_per_day", "0", .integer(0...1_000_000_000), runtime: true,
+            "runs each user may start per UTC day (0 = unlimited; a user's override wins)"),
+        .init(
+            "quotas.tokens_per_day", "0", .integer(0...1_000_000_000_000), runtime: true,
+            "model tokens (in + out) each user may use per UTC day (0 = unlimited)"),
+        .init(
+            "quotas.tokens_per_month", "0", .integer(0...1_000_000_000_000), runtime: true,
+            "model tokens each user may use per UTC month (0 = unlimited)"),
         .init("runs.timeout_seconds", "600", .integer(1...86_400), runtime: true, "deadline of a whole run"),
         .init("agents.step_timeout_seconds", "300", .integer(1...86_400), runtime: true, "deadline of one agent (pipeline step)"),
         .init("tools.timeout_seconds", "30", .integer(1...3_600), runtime: true, "deadline of one tool call"),
         .init("tools.http_get.enabled", "false", .boolean, runtime: true, "let agents fetch web pages with http_get"),
-        .init("tools.http_get.allowed_hosts", "", .string, runtime: true, "comma-separated hosts http_get may reach; '.example.com' allows subdomains"),
+        .init(
+            "tools.http_get.allowed_hosts", "", .string, runtime: true, "comma-separated hosts http_get may reach; '.example.com' allows subdomains"),
         .init("tools.http_get.allow_private", "false", .boolean, runtime: true, "let http_get reach loopback and private addresses"),
         .init("tools.http_get.max_bytes", "262144", .integer(1...10_485_760), runtime: true, "largest response body http_get returns"),
-        .init("backups.interval_hours", "24", .integer(0...8_760), runtime: true, "hours between scheduled backups into <data dir>/backups (0 = none)"),
+        .init(
+            "backups.interval_hours", "24", .integer(0...8_760), runtime: true, "hours between scheduled backups into <data dir>/backups (0 = none)"),
         .init("backups.keep", "7", .integer(1...1_000), runtime: true, "scheduled backups kept; older ones are deleted"),
         .init("ws.max_frame_bytes", "65536", .integer(1024...16_777_216), "largest WebSocket message accepted (close 1009 beyond)"),
         .init("ws.messages_per_minute", "120", .integer(1...100_000), runtime: true, "client messages per connection per minute"),
@@ -60,8 +76,12 @@ public enum SettingsCatalog {
         .init("breakers.open_ms", "30000", .integer(1...86_400_000), "how long an open breaker rejects calls before trial calls"),
         .init("breakers.half_open_calls", "3", .integer(1...100), "trial calls a half-open breaker permits"),
         .init("breakers.half_open_max_wait_ms", "60000", .integer(0...86_400_000), "how long half-open waits for its trial calls (0: no limit)"),
-        .init("providers.retry_base_ms", "500", .integer(1...60_000), runtime: true, "first retry delay of a model call (doubles per attempt, with jitter)"),
-        .init("providers.retry_max_delay_ms", "20000", .integer(1...600_000), runtime: true, "longest wait before a retry, Retry-After included; a longer Retry-After falls back instead"),
+        .init(
+            "providers.retry_base_ms", "500", .integer(1...60_000), runtime: true,
+            "first retry delay of a model call (doubles per attempt, with jitter)"),
+        .init(
+            "providers.retry_max_delay_ms", "20000", .integer(1...600_000), runtime: true,
+            "longest wait before a retry, Retry-After included; a longer Retry-After falls back instead"),
         .init("agents.offline_chunk_delay_ms", "15", .integer(0...60_000), runtime: true, "delay between streamed words of the offline model"),
     ]
 

@@ -24,13 +24,20 @@ public enum UTCTimestamp {
         let ms = Int(millisOfDay)
         var out: [UInt8] = []
         out.reserveCapacity(24)
-        append(year, width: 4, to: &out); out.append(UInt8(ascii: "-"))
-        append(month, width: 2, to: &out); out.append(UInt8(ascii: "-"))
-        append(day, width: 2, to: &out); out.append(UInt8(ascii: "T"))
-        append(ms / 3_600_000, width: 2, to: &out); out.append(UInt8(ascii: ":"))
-        append(ms / 60_000 % 60, width: 2, to: &out); out.append(UInt8(ascii: ":"))
-        append(ms / 1000 % 60, width: 2, to: &out); out.append(UInt8(ascii: "."))
-        append(ms % 1000, width: 3, to: &out); out.append(UInt8(ascii: "Z"))
+        append(year, width: 4, to: &out)
+        out.append(UInt8(ascii: "-"))
+        append(month, width: 2, to: &out)
+        out.append(UInt8(ascii: "-"))
+        append(day, width: 2, to: &out)
+        out.append(UInt8(ascii: "T"))
+        append(ms / 3_600_000, width: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        append(ms / 60_000 % 60, width: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        append(ms / 1000 % 60, width: 2, to: &out)
+        out.append(UInt8(ascii: "."))
+        append(ms % 1000, width: 3, to: &out)
+        out.append(UInt8(ascii: "Z"))
         return String(decoding: out, as: UTF8.self)
     }
 
@@ -62,7 +69,8 @@ public enum UTCTimestamp {
 extension Int64 {
     /// Quotient and non-negative remainder.
     fileprivate func floorDivided(by divisor: Int64) -> (Int64, Int64) {
-        let quotient = self / divisor, remainder = self % divisor
+        let quotient = self / divisor
+        let remainder = self % divisor
         return remainder < 0 ? (quotient - 1, remainder + divisor) : (quotient, remainder)
     }
 }

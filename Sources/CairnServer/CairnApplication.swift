@@ -43,13 +43,18 @@ public enum CairnApplication {
         AdminHealthRoutes(env: env).register(on: admin)
         AdminRunRoutes(engine: env.engine, auth: env.auth).register(on: admin)
         AdminSignInProviderRoutes(repository: SignInProviderRepository(store: env.store), auth: env.auth, clock: env.clock).register(on: admin)
-        AdminSettingsRoutes(settings: SettingsAdministration(live: env.settings, repository: SettingsRepository(store: env.store),
-                                                             audit: env.auth.audit, clock: env.clock)).register(on: admin)
+        AdminSettingsRoutes(
+            settings: SettingsAdministration(
+                live: env.settings, repository: SettingsRepository(store: env.store),
+                audit: env.auth.audit, clock: env.clock)
+        ).register(on: admin)
 
         let api = router.group("/api").add(middleware: authenticate).add(middleware: APIKeyPolicyMiddleware())
         APIKeyRoutes(auth: env.auth).register(on: api)
-        ThreadRoutes(engine: env.engine, threads: ThreadRepository(store: env.store), settings: env.settings, clock: env.clock,
-                           limiter: RateLimiter(clock: env.clock)).register(on: api)
+        ThreadRoutes(
+            engine: env.engine, threads: ThreadRepository(store: env.store), settings: env.settings, clock: env.clock,
+            limiter: RateLimiter(clock: env.clock)
+        ).register(on: api)
         RunRoutes(engine: env.engine, auth: env.auth).register(on: api)
 
         AssetRoutes().register(on: router)
@@ -70,8 +75,9 @@ public enum CairnApplication {
             // Breaks hummingbird-websocket's context ↔ handler-box cycle (see `WebSocketSlot`).
             context.requestContext.webSocketSlot.release()
             guard let principal = context.requestContext.principal else { return }
-            try await gateway.handle(inbound: inbound, outbound: outbound, principal: principal,
-                                     requestID: context.requestContext.requestID, channel: context.requestContext.channel)
+            try await gateway.handle(
+                inbound: inbound, outbound: outbound, principal: principal,
+                requestID: context.requestContext.requestID, channel: context.requestContext.channel)
         }
         return router
     }
@@ -132,4 +138,3 @@ public enum CairnApplication {
         try await ServiceGroup(configuration: config).run()
     }
 }
-

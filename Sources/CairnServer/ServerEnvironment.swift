@@ -29,7 +29,9 @@ public struct ServerEnvironment: Sendable {
 
     /// Wires the services over an open store, loads (or creates) the signing keys and closes
     /// runs a previous process left open.
-    public static func boot(settings: EffectiveSettings, store: Store, logger: Logger, clock: any WallClock = SystemClock()) async throws -> ServerEnvironment {
+    public static func boot(settings: EffectiveSettings, store: Store, logger: Logger, clock: any WallClock = SystemClock()) async throws
+        -> ServerEnvironment
+    {
         let live = LiveSettings(settings)
         let auth = AuthService(store: store, settings: live, clock: clock, logger: logger)
         try await auth.prepare()
@@ -38,7 +40,8 @@ public struct ServerEnvironment: Sendable {
         let engine = RunEngine(store: store, settings: live, breakers: breakers, clock: clock, logger: logger, metrics: metrics.engine)
         try await engine.prepare()
         let backups = BackupService(store: store, settings: live, audit: auth.audit, clock: clock, logger: logger)
-        return ServerEnvironment(settings: live, store: store, logger: logger, clock: clock, auth: auth, engine: engine, backups: backups,
-                                 startedAt: clock.now(), metrics: metrics)
+        return ServerEnvironment(
+            settings: live, store: store, logger: logger, clock: clock, auth: auth, engine: engine, backups: backups,
+            startedAt: clock.now(), metrics: metrics)
     }
 }

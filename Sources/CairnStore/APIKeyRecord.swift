@@ -17,8 +17,10 @@ public struct APIKeyRecord: Sendable, Equatable {
     public let lastUsedAt: Date?
     public let revokedAt: Date?
 
-    public init(id: APIKeyID, userID: UserID, name: String, prefix: String, secretHash: String, scopes: [String], createdAt: Date,
-                expiresAt: Date?, lastUsedAt: Date? = nil, revokedAt: Date? = nil) {
+    public init(
+        id: APIKeyID, userID: UserID, name: String, prefix: String, secretHash: String, scopes: [String], createdAt: Date,
+        expiresAt: Date?, lastUsedAt: Date? = nil, revokedAt: Date? = nil
+    ) {
         self.id = id
         self.userID = userID
         self.name = name
@@ -33,9 +35,10 @@ public struct APIKeyRecord: Sendable, Equatable {
 
     init?(row: Row) {
         guard let id = APIKeyID(row["id"]), let user = UserID(row["user_id"]) else { return nil }
-        self.init(id: id, userID: user, name: row["name"], prefix: row["prefix"], secretHash: row["secret_hash"],
-                  scopes: (row["scopes"] as String).split(separator: " ").map(String.init), createdAt: Date(millis: row["created_at"]),
-                  expiresAt: (row["expires_at"] as Int64?).map(Date.init(millis:)), lastUsedAt: (row["last_used_at"] as Int64?).map(Date.init(millis:)),
-                  revokedAt: (row["revoked_at"] as Int64?).map(Date.init(millis:)))
+        self.init(
+            id: id, userID: user, name: row["name"], prefix: row["prefix"], secretHash: row["secret_hash"],
+            scopes: (row["scopes"] as String).split(separator: " ").map(String.init), createdAt: Date(millis: row["created_at"]),
+            expiresAt: (row["expires_at"] as Int64?).map(Date.init(millis:)), lastUsedAt: (row["last_used_at"] as Int64?).map(Date.init(millis:)),
+            revokedAt: (row["revoked_at"] as Int64?).map(Date.init(millis:)))
     }
 }

@@ -13,14 +13,21 @@ public struct APIKeyRepository: Sendable {
     /// Stores a new key; false when the user already holds `maxPerUser` live keys.
     public func create(_ key: APIKeyRecord, now: Date) async throws -> Bool {
         try await store.pool.write { db in
-            let live = try Int.fetchOne(db, sql: """
-                SELECT COUNT(*) FROM api_keys WHERE user_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)
-                """, arguments: [key.userID.rawValue, now.millis]) ?? 0
+            let live =
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT COUNT(*) FROM api_keys WHERE user_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)
+                        """, arguments: [key.userID.rawValue, now.millis]) ?? 0
             guard live < Self.maxPerUser else { return false }
-            try db.execute(sql: """
-                INSERT INTO api_keys (id, user_id, name, prefix, secret_hash, scopes, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [key.id.rawValue, key.userID.rawValue, key.name, key.prefix, key.secretHash, key.scopes.joined(separator: " "),
-                                 key.createdAt.millis, key.expiresAt?.millis])
+            try db.execute(
+                sql: """
+                    INSERT INTO api_keys (id, user_id, name, prefix, secret_hash, scopes, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    key.id.rawValue, key.userID.rawValue, key.name, key.prefix, key.secretHash, key.scopes.joined(separator: " "),
+                    key.createdAt.millis, key.expiresAt?.millis,
+                ])
             return true
         }
     }
@@ -28,16 +35,19 @@ public struct APIKeyRepository: Sendable {
     /// The user's keys that are not revoked, newest first (expired ones included, marked by their date).
     public func list(userID: UserID) async throws -> [APIKeyRecord] {
         try await store.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM api_keys WHERE user_id = ? AND revoked_at IS NULL ORDER BY id DESC",
-                             arguments: [userID.rawValue]).compactMap(APIKeyRecord.init(row:))
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM api_keys WHERE user_id = ? AND revoked_at IS NULL ORDER BY id DESC",
+                arguments: [userID.rawValue]
+            ).compactMap(APIKeyRecord.init(row:))
         }
     }
 
     /// Revokes one of the user's keys; false when there is no such live key.
     public func revoke(id: APIKeyID, userID: UserID, now: Date) async throws -> Bool {
         try await store.pool.write { db in
-            try db.execute(sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
-                           arguments: [now.millis, id.rawValue, userID.rawValue])
+            try db.execute(
+                sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
+                arguments: [now.millis, id.rawValue, userID.rawValue])
             return db.changesCount > 0
         }
     }
@@ -45,7 +55,8 @@ public struct APIKeyRepository: Sendable {
     /// Revokes every key of a user (disabled accounts); returns how many.
     public func revokeAll(userID: UserID, now: Date) async throws -> Int {
         try await store.pool.write { db in
-            try db.execute(sql: "UPDATE api_keys SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", arguments: [now.millis, userID.rawValue])
+            try db.execute(
+                sql: "UPDATE api_keys SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", arguments: [now.millis, userID.rawValue])
             return db.changesCount
         }
     }
@@ -53,9 +64,13 @@ public struct APIKeyRepository: Sendable {
     /// A key with its owner's role and status, for authentication.
     public func lookup(id: APIKeyID) async throws -> (key: APIKeyRecord, role: String, userActive: Bool)? {
         try await store.pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: """
-                SELECT k.*, u.role AS user_role, u.status AS user_status FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = ?
-                """, arguments: [id.rawValue]), let key = APIKeyRecord(row: row) else { return nil }
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT k.*, u.role AS user_role, u.status AS user_status FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = ?
+                        """, arguments: [id.rawValue]), let key = APIKeyRecord(row: row)
+            else { return nil }
             return (key, row["user_role"], (row["user_status"] as String) == "active")
         }
     }
@@ -64,10 +79,12 @@ public struct APIKeyRepository: Sendable {
     public func stillValid(_ ids: [APIKeyID], now: Date) async throws -> [Bool] {
         try await store.pool.read { db in
             try ids.map { id in
-                try Bool.fetchOne(db, sql: """
-                    SELECT EXISTS(SELECT 1 FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = ? AND k.revoked_at IS NULL
-                        AND (k.expires_at IS NULL OR k.expires_at > ?) AND u.status = 'active')
-                    """, arguments: [id.rawValue, now.millis]) ?? false
+                try Bool.fetchOne(
+                    db,
+                    sql: """
+                        SELECT EXISTS(SELECT 1 FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = ? AND k.revoked_at IS NULL
+                            AND (k.expires_at IS NULL OR k.expires_at > ?) AND u.status = 'active')
+                        """, arguments: [id.rawValue, now.millis]) ?? false
             }
         }
     }

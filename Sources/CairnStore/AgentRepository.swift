@@ -10,8 +10,9 @@ public struct AgentRepository: Sendable {
     public func save(name: String, definition: String, by actor: String?, now: Date) async throws -> Int {
         try await store.pool.write { db in
             let current = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM agents WHERE name = ?", arguments: [name]) ?? 0
-            try db.execute(sql: "INSERT INTO agents (name, version, definition, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [name, current + 1, definition, now.millis, actor])
+            try db.execute(
+                sql: "INSERT INTO agents (name, version, definition, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
+                arguments: [name, current + 1, definition, now.millis, actor])
             return current + 1
         }
     }
@@ -20,14 +21,16 @@ public struct AgentRepository: Sendable {
     public func latest() async throws -> [String: (version: Int, definition: String)] {
         try await store.pool.read { db in
             var result: [String: (Int, String)] = [:]
-            for row in try Row.fetchAll(db, sql: """
-                SELECT a.name, a.version, a.definition FROM agents a
-                WHERE a.version = (SELECT MAX(version) FROM agents b WHERE b.name = a.name)
-                """) {
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT a.name, a.version, a.definition FROM agents a
+                    WHERE a.version = (SELECT MAX(version) FROM agents b WHERE b.name = a.name)
+                    """)
+            {
                 result[row["name"]] = (row["version"], row["definition"])
             }
             return result
         }
     }
 }
-

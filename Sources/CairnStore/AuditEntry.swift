@@ -14,8 +14,10 @@ public struct AuditEntry: Sendable, Equatable {
     /// Small JSON object with extra facts (reason, before/after).
     public var details: String?
 
-    public init(id: AuditID = .generate(), at: Date, actor: String?, action: String, target: String?,
-                ip: String? = nil, userAgent: String? = nil, details: String? = nil) {
+    public init(
+        id: AuditID = .generate(), at: Date, actor: String?, action: String, target: String?,
+        ip: String? = nil, userAgent: String? = nil, details: String? = nil
+    ) {
         self.id = id
         self.at = at
         self.actor = actor

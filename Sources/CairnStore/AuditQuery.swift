@@ -12,8 +12,10 @@ public struct AuditQuery: Sendable {
     public var before: AuditID?
     public var limit: Int
 
-    public init(actor: String? = nil, action: String? = nil, target: String? = nil, since: Date? = nil, until: Date? = nil,
-                before: AuditID? = nil, limit: Int = 50) {
+    public init(
+        actor: String? = nil, action: String? = nil, target: String? = nil, since: Date? = nil, until: Date? = nil,
+        before: AuditID? = nil, limit: Int = 50
+    ) {
         self.actor = actor
         self.action = action
         self.target = target

@@ -16,8 +16,10 @@ public struct BackupRecord: Sendable, Equatable {
     /// Set when the attempt failed; such a record has no usable file.
     public var error: String?
 
-    public init(id: BackupID, createdAt: Date, path: String, sizeBytes: Int64, durationMs: Int, gzip: Bool, verified: Bool,
-                trigger: BackupTrigger, createdBy: String?, error: String?) {
+    public init(
+        id: BackupID, createdAt: Date, path: String, sizeBytes: Int64, durationMs: Int, gzip: Bool, verified: Bool,
+        trigger: BackupTrigger, createdBy: String?, error: String?
+    ) {
         self.id = id
         self.createdAt = createdAt
         self.path = path
@@ -34,7 +36,8 @@ public struct BackupRecord: Sendable, Equatable {
         guard let id = BackupID(row["id"]), let trigger = BackupTrigger(rawValue: row["trigger"]) else {
             throw CairnError(.internal, "corrupt backup row")
         }
-        self.init(id: id, createdAt: Date(millis: row["created_at"]), path: row["path"], sizeBytes: row["size_bytes"], durationMs: row["duration_ms"],
-                  gzip: row["gzip"], verified: row["verified"], trigger: trigger, createdBy: row["created_by"], error: row["error"])
+        self.init(
+            id: id, createdAt: Date(millis: row["created_at"]), path: row["path"], sizeBytes: row["size_bytes"], durationMs: row["duration_ms"],
+            gzip: row["gzip"], verified: row["verified"], trigger: trigger, createdBy: row["created_by"], error: row["error"])
     }
 }

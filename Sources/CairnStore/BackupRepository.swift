@@ -9,18 +9,23 @@ public struct BackupRepository: Sendable {
 
     public func insert(_ record: BackupRecord) async throws {
         try await store.pool.write { db in
-            try db.execute(sql: """
-                INSERT INTO backups (id, created_at, path, size_bytes, duration_ms, gzip, verified, trigger, created_by, error)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [record.id.rawValue, record.createdAt.millis, record.path, record.sizeBytes, record.durationMs, record.gzip,
-                                 record.verified, record.trigger.rawValue, record.createdBy, record.error])
+            try db.execute(
+                sql: """
+                    INSERT INTO backups (id, created_at, path, size_bytes, duration_ms, gzip, verified, trigger, created_by, error)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    record.id.rawValue, record.createdAt.millis, record.path, record.sizeBytes, record.durationMs, record.gzip,
+                    record.verified, record.trigger.rawValue, record.createdBy, record.error,
+                ])
         }
     }
 
     /// Newest first.
     public func list(limit: Int = 200) async throws -> [BackupRecord] {
         try await store.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM backups ORDER BY created_at DESC, id DESC LIMIT ?", arguments: [limit]).map(BackupRecord.init(row:))
+            try Row.fetchAll(db, sql: "SELECT * FROM backups ORDER BY created_at DESC, id DESC LIMIT ?", arguments: [limit]).map(
+                BackupRecord.init(row:))
         }
     }
 

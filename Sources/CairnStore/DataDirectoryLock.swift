@@ -1,7 +1,8 @@
 import CairnCore
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An exclusive lock on a data directory (`cairn.lock` beside the database), held by a running

@@ -1,8 +1,9 @@
 import CairnCore
 import Foundation
 import GRDB
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Consistent copies of the live database, taken without stopping its writers, and the checks
@@ -46,8 +47,10 @@ public enum DatabaseBackup {
     /// another): the copy reads through a connection of its own inside one read transaction.
     /// Throws, leaving nothing at `destination`, when any step fails.
     /// `afterStep` runs after each step of the copy (tests use it to write meanwhile).
-    public static func snapshot(of source: String, to destination: String, gzip: Bool = false,
-                                afterStep: (@Sendable () -> Void)? = nil) throws -> Result {
+    public static func snapshot(
+        of source: String, to destination: String, gzip: Bool = false,
+        afterStep: (@Sendable () -> Void)? = nil
+    ) throws -> Result {
         let started = ContinuousClock.now
         let directory = (destination as NSString).deletingLastPathComponent
         let name = (destination as NSString).lastPathComponent

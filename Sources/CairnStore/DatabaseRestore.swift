@@ -1,7 +1,8 @@
 import CairnCore
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Puts a backup in place of a data directory's database. The caller holds the directory's

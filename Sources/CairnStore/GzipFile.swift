@@ -76,8 +76,10 @@ public enum GzipFile {
     /// Reads `source` in chunks, hands each to `step` with an output window (which keeps what
     /// `step` leaves in it for the next chunk), and appends what `step` writes to `destination`
     /// (which must exist).
-    static func pump(_ source: String, to destination: String,
-                     step: (inout ByteBuffer, inout ByteBuffer, Bool, (ByteBuffer) throws -> Void) throws -> Void) throws {
+    static func pump(
+        _ source: String, to destination: String,
+        step: (inout ByteBuffer, inout ByteBuffer, Bool, (ByteBuffer) throws -> Void) throws -> Void
+    ) throws {
         guard let input = FileHandle(forReadingAtPath: source) else { throw CocoaError(.fileReadNoSuchFile) }
         defer { try? input.close() }
         guard let output = FileHandle(forWritingAtPath: destination) else { throw CocoaError(.fileWriteNoPermission) }

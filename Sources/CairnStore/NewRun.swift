@@ -15,8 +15,10 @@ public struct NewRun: Sendable {
     /// Create the thread with this title when it does not exist yet.
     public let createThreadTitle: String?
 
-    public init(runID: RunID, threadID: ThreadID, userID: UserID, agent: String, agentVersion: Int, input: String,
-                messageID: MessageID, resumedFrom: RunID? = nil, createThreadTitle: String? = nil) {
+    public init(
+        runID: RunID, threadID: ThreadID, userID: UserID, agent: String, agentVersion: Int, input: String,
+        messageID: MessageID, resumedFrom: RunID? = nil, createThreadTitle: String? = nil
+    ) {
         self.runID = runID
         self.threadID = threadID
         self.userID = userID

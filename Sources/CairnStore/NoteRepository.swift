@@ -16,8 +16,9 @@ public struct NoteRepository: Sendable {
     public func list(userID: String, filter: String?, limit: Int) async throws -> [String] {
         try await store.pool.read { db in
             if let filter, !filter.isEmpty {
-                return try String.fetchAll(db, sql: "SELECT content FROM notes WHERE user_id = ? AND instr(lower(content), lower(?)) > 0 ORDER BY id DESC LIMIT ?",
-                                           arguments: [userID, filter, limit])
+                return try String.fetchAll(
+                    db, sql: "SELECT content FROM notes WHERE user_id = ? AND instr(lower(content), lower(?)) > 0 ORDER BY id DESC LIMIT ?",
+                    arguments: [userID, filter, limit])
             }
             return try String.fetchAll(db, sql: "SELECT content FROM notes WHERE user_id = ? ORDER BY id DESC LIMIT ?", arguments: [userID, limit])
         }

@@ -11,16 +11,19 @@ public struct PasswordResetRepository: Sendable {
         try await store.pool.write { db in
             // A new link replaces the user's earlier unused ones.
             try db.execute(sql: "DELETE FROM password_resets WHERE user_id = ? AND used_at IS NULL", arguments: [user.rawValue])
-            try db.execute(sql: "INSERT INTO password_resets (token_hash, user_id, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [digest, user.rawValue, admin, now.millis, expires.millis])
+            try db.execute(
+                sql: "INSERT INTO password_resets (token_hash, user_id, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [digest, user.rawValue, admin, now.millis, expires.millis])
         }
     }
 
     /// The user of a live (unused, unexpired) link, without spending it.
     public func peek(digest: String, at now: Date) async throws -> UserID? {
         try await store.pool.read { db in
-            try String.fetchOne(db, sql: "SELECT user_id FROM password_resets WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?",
-                                arguments: [digest, now.millis]).flatMap(UserID.init)
+            try String.fetchOne(
+                db, sql: "SELECT user_id FROM password_resets WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?",
+                arguments: [digest, now.millis]
+            ).flatMap(UserID.init)
         }
     }
 
@@ -28,9 +31,13 @@ public struct PasswordResetRepository: Sendable {
     /// Single use even under concurrent attempts: the update is the check.
     public func consume(digest: String, at now: Date) async throws -> UserID? {
         try await store.pool.write { db in
-            guard let user = try String.fetchOne(db, sql: """
-                UPDATE password_resets SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING user_id
-                """, arguments: [now.millis, digest, now.millis]) else { return nil }
+            guard
+                let user = try String.fetchOne(
+                    db,
+                    sql: """
+                        UPDATE password_resets SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING user_id
+                        """, arguments: [now.millis, digest, now.millis])
+            else { return nil }
             return UserID(user)
         }
     }

@@ -15,8 +15,10 @@ public struct ProviderRecord: Sendable, Equatable {
     public var updatedAt: Date
     public var updatedBy: String?
 
-    public init(name: String, type: String, baseURL: String?, apiKey: String?, model: String?, timeoutMs: Int, maxRetries: Int,
-                options: String, updatedAt: Date, updatedBy: String?) {
+    public init(
+        name: String, type: String, baseURL: String?, apiKey: String?, model: String?, timeoutMs: Int, maxRetries: Int,
+        options: String, updatedAt: Date, updatedBy: String?
+    ) {
         self.name = name
         self.type = type
         self.baseURL = baseURL
@@ -30,8 +32,9 @@ public struct ProviderRecord: Sendable, Equatable {
     }
 
     init(row: Row) {
-        self.init(name: row["name"], type: row["type"], baseURL: row["base_url"], apiKey: row["api_key"], model: row["model"],
-                  timeoutMs: row["timeout_ms"], maxRetries: row["max_retries"], options: row["options"],
-                  updatedAt: Date(millis: row["updated_at"]), updatedBy: row["updated_by"])
+        self.init(
+            name: row["name"], type: row["type"], baseURL: row["base_url"], apiKey: row["api_key"], model: row["model"],
+            timeoutMs: row["timeout_ms"], maxRetries: row["max_retries"], options: row["options"],
+            updatedAt: Date(millis: row["updated_at"]), updatedBy: row["updated_by"])
     }
 }

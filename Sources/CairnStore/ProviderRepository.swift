@@ -15,15 +15,20 @@ public struct ProviderRepository: Sendable {
     /// Creates or replaces; returns the previous record.
     public func save(_ record: ProviderRecord) async throws -> ProviderRecord? {
         try await store.pool.write { db in
-            let previous = try Row.fetchOne(db, sql: "SELECT * FROM providers WHERE name = ?", arguments: [record.name]).map(ProviderRecord.init(row:))
-            try db.execute(sql: """
-                INSERT INTO providers (name, type, base_url, api_key, model, timeout_ms, max_retries, options, updated_at, updated_by)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(name) DO UPDATE SET type = excluded.type, base_url = excluded.base_url, api_key = excluded.api_key,
-                    model = excluded.model, timeout_ms = excluded.timeout_ms, max_retries = excluded.max_retries,
-                    options = excluded.options, updated_at = excluded.updated_at, updated_by = excluded.updated_by
-                """, arguments: [record.name, record.type, record.baseURL, record.apiKey, record.model, record.timeoutMs, record.maxRetries,
-                                 record.options, record.updatedAt.millis, record.updatedBy])
+            let previous = try Row.fetchOne(db, sql: "SELECT * FROM providers WHERE name = ?", arguments: [record.name]).map(
+                ProviderRecord.init(row:))
+            try db.execute(
+                sql: """
+                    INSERT INTO providers (name, type, base_url, api_key, model, timeout_ms, max_retries, options, updated_at, updated_by)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(name) DO UPDATE SET type = excluded.type, base_url = excluded.base_url, api_key = excluded.api_key,
+                        model = excluded.model, timeout_ms = excluded.timeout_ms, max_retries = excluded.max_retries,
+                        options = excluded.options, updated_at = excluded.updated_at, updated_by = excluded.updated_by
+                    """,
+                arguments: [
+                    record.name, record.type, record.baseURL, record.apiKey, record.model, record.timeoutMs, record.maxRetries,
+                    record.options, record.updatedAt.millis, record.updatedBy,
+                ])
             return previous
         }
     }
@@ -36,4 +41,3 @@ public struct ProviderRepository: Sendable {
         }
     }
 }
-

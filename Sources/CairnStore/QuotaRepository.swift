@@ -14,7 +14,8 @@ public struct QuotaRepository: Sendable {
             var result: [UserID: QuotaLimits] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT * FROM user_quotas") {
                 guard let id = UserID(row["user_id"]) else { continue }
-                result[id] = QuotaLimits(runsPerDay: row["runs_per_day"], tokensPerDay: row["tokens_per_day"], tokensPerMonth: row["tokens_per_month"])
+                result[id] = QuotaLimits(
+                    runsPerDay: row["runs_per_day"], tokensPerDay: row["tokens_per_day"], tokensPerMonth: row["tokens_per_month"])
             }
             return result
         }
@@ -27,11 +28,12 @@ public struct QuotaRepository: Sendable {
                 try db.execute(sql: "DELETE FROM user_quotas WHERE user_id = ?", arguments: [user.rawValue])
                 return
             }
-            try db.execute(sql: """
-                INSERT INTO user_quotas (user_id, runs_per_day, tokens_per_day, tokens_per_month) VALUES (?, ?, ?, ?)
-                ON CONFLICT(user_id) DO UPDATE SET runs_per_day = excluded.runs_per_day,
-                    tokens_per_day = excluded.tokens_per_day, tokens_per_month = excluded.tokens_per_month
-                """, arguments: [user.rawValue, limits.runsPerDay, limits.tokensPerDay, limits.tokensPerMonth])
+            try db.execute(
+                sql: """
+                    INSERT INTO user_quotas (user_id, runs_per_day, tokens_per_day, tokens_per_month) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(user_id) DO UPDATE SET runs_per_day = excluded.runs_per_day,
+                        tokens_per_day = excluded.tokens_per_day, tokens_per_month = excluded.tokens_per_month
+                    """, arguments: [user.rawValue, limits.runsPerDay, limits.tokensPerDay, limits.tokensPerMonth])
         }
     }
 
@@ -42,13 +44,17 @@ public struct QuotaRepository: Sendable {
         return try await store.pool.read { db in
             var result: [UserID: QuotaUsage] = [:]
             for user in users {
-                let runs = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM runs WHERE user_id = ? AND created_at >= ?",
-                                            arguments: [user.rawValue, periods.dayStart.millis]) ?? 0
-                let row = try Row.fetchOne(db, sql: """
-                    SELECT COALESCE(SUM(CASE WHEN at >= ? THEN input_tokens + output_tokens END), 0) AS today,
-                           COALESCE(SUM(input_tokens + output_tokens), 0) AS month
-                    FROM model_usage WHERE user_id = ? AND at >= ?
-                    """, arguments: [periods.dayStart.millis, user.rawValue, periods.monthStart.millis])
+                let runs =
+                    try Int.fetchOne(
+                        db, sql: "SELECT COUNT(*) FROM runs WHERE user_id = ? AND created_at >= ?",
+                        arguments: [user.rawValue, periods.dayStart.millis]) ?? 0
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT COALESCE(SUM(CASE WHEN at >= ? THEN input_tokens + output_tokens END), 0) AS today,
+                               COALESCE(SUM(input_tokens + output_tokens), 0) AS month
+                        FROM model_usage WHERE user_id = ? AND at >= ?
+                        """, arguments: [periods.dayStart.millis, user.rawValue, periods.monthStart.millis])
                 result[user] = QuotaUsage(runsToday: runs, tokensToday: row?["today"] ?? 0, tokensMonth: row?["month"] ?? 0)
             }
             return result

@@ -11,8 +11,10 @@ public struct RunListQuery: Sendable {
     public var before: RunID?
     public var limit: Int
 
-    public init(statuses: [RunStatus] = [], userID: UserID? = nil, agent: String? = nil, since: Date? = nil, until: Date? = nil,
-                before: RunID? = nil, limit: Int = 50) {
+    public init(
+        statuses: [RunStatus] = [], userID: UserID? = nil, agent: String? = nil, since: Date? = nil, until: Date? = nil,
+        before: RunID? = nil, limit: Int = 50
+    ) {
         self.statuses = statuses
         self.userID = userID
         self.agent = agent

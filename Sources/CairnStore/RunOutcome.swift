@@ -13,8 +13,10 @@ public struct RunOutcome: Sendable {
     /// Every model call's tokens, stored per call for usage reports.
     public let calls: [ModelCallUsage]
 
-    public init(status: RunStatus, errorCode: String? = nil, errorMessage: String? = nil, inputTokens: Int = 0, outputTokens: Int = 0,
-                assistantMessage: MessageRecord? = nil, calls: [ModelCallUsage] = []) {
+    public init(
+        status: RunStatus, errorCode: String? = nil, errorMessage: String? = nil, inputTokens: Int = 0, outputTokens: Int = 0,
+        assistantMessage: MessageRecord? = nil, calls: [ModelCallUsage] = []
+    ) {
         self.calls = calls
         self.status = status
         self.errorCode = errorCode

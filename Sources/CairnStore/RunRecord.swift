@@ -20,8 +20,10 @@ public struct RunRecord: Sendable, Equatable {
     public var startedAt: Date?
     public var finishedAt: Date?
 
-    init(id: RunID, threadID: ThreadID, userID: UserID, agent: String, agentVersion: Int, status: RunStatus, input: String,
-         resumedFrom: RunID?, createdAt: Date) {
+    init(
+        id: RunID, threadID: ThreadID, userID: UserID, agent: String, agentVersion: Int, status: RunStatus, input: String,
+        resumedFrom: RunID?, createdAt: Date
+    ) {
         self.id = id
         self.threadID = threadID
         self.userID = userID
@@ -37,7 +39,8 @@ public struct RunRecord: Sendable, Equatable {
 
     init(row: Row) throws {
         guard let id = RunID(row["id"]), let threadID = ThreadID(row["thread_id"]), let userID = UserID(row["user_id"]),
-              let status = RunStatus(rawValue: row["status"]) else { throw CairnError(.internal, "corrupt run row") }
+            let status = RunStatus(rawValue: row["status"])
+        else { throw CairnError(.internal, "corrupt run row") }
         self.id = id
         self.threadID = threadID
         self.userID = userID

@@ -13,8 +13,9 @@ public struct RunRepository: Sendable {
     /// one transaction: a run never exists without its opening event, whatever moment a crash
     /// picks. Returns the run as stored, without reading it back.
     public func create(_ new: NewRun, openingEvents: [RunEvent] = [], now: Date) async throws -> RunRecord {
-        let run = RunRecord(id: new.runID, threadID: new.threadID, userID: new.userID, agent: new.agent, agentVersion: new.agentVersion,
-                            status: .queued, input: new.input, resumedFrom: new.resumedFrom, createdAt: Date(millis: now.millis))
+        let run = RunRecord(
+            id: new.runID, threadID: new.threadID, userID: new.userID, agent: new.agent, agentVersion: new.agentVersion,
+            status: .queued, input: new.input, resumedFrom: new.resumedFrom, createdAt: Date(millis: now.millis))
         try await store.pool.write { db in
             if let title = new.createThreadTitle {
                 try ThreadRepository.insertThread(db, id: new.threadID, userID: new.userID, title: title, agent: new.agent, now: now)
@@ -22,13 +23,20 @@ public struct RunRepository: Sendable {
             guard try ThreadRepository.thread(db, id: new.threadID, userID: new.userID) != nil else {
                 throw CairnError.notFound("thread")
             }
-            try ThreadRepository.insertMessage(db, MessageRecord(id: new.messageID, threadID: new.threadID, role: "user",
-                                                                       content: new.input, runID: new.runID, createdAt: now), userID: new.userID)
-            try db.execute(sql: """
-                INSERT INTO runs (id, thread_id, user_id, agent, agent_version, status, input, resumed_from, created_at)
-                VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?)
-                """, arguments: [new.runID.rawValue, new.threadID.rawValue, new.userID.rawValue, new.agent, new.agentVersion,
-                                 new.input, new.resumedFrom?.rawValue, now.millis])
+            try ThreadRepository.insertMessage(
+                db,
+                MessageRecord(
+                    id: new.messageID, threadID: new.threadID, role: "user",
+                    content: new.input, runID: new.runID, createdAt: now), userID: new.userID)
+            try db.execute(
+                sql: """
+                    INSERT INTO runs (id, thread_id, user_id, agent, agent_version, status, input, resumed_from, created_at)
+                    VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?)
+                    """,
+                arguments: [
+                    new.runID.rawValue, new.threadID.rawValue, new.userID.rawValue, new.agent, new.agentVersion,
+                    new.input, new.resumedFrom?.rawValue, now.millis,
+                ])
             try Self.insert(db, openingEvents)
         }
         return run
@@ -36,7 +44,8 @@ public struct RunRepository: Sendable {
 
     public func run(id: RunID, userID: UserID) async throws -> RunRecord? {
         try await store.pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ? AND user_id = ?", arguments: [id.rawValue, userID.rawValue]).map(RunRecord.init(row:))
+            try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ? AND user_id = ?", arguments: [id.rawValue, userID.rawValue]).map(
+                RunRecord.init(row:))
         }
     }
 
@@ -49,11 +58,13 @@ public struct RunRepository: Sendable {
                 switch write {
                 case .event(let event): try Self.insert(db, [event])
                 case .started(let id, let at):
-                    try db.execute(sql: "UPDATE runs SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'",
-                                   arguments: [at.millis, id.rawValue])
+                    try db.execute(
+                        sql: "UPDATE runs SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'",
+                        arguments: [at.millis, id.rawValue])
                 case .step(let step):
-                    try db.execute(sql: "INSERT OR REPLACE INTO run_steps (run_id, step, agent, status, output) VALUES (?, ?, ?, ?, ?)",
-                                   arguments: [step.runID.rawValue, step.index, step.agent, step.status, step.output])
+                    try db.execute(
+                        sql: "INSERT OR REPLACE INTO run_steps (run_id, step, agent, status, output) VALUES (?, ?, ?, ?, ?)",
+                        arguments: [step.runID.rawValue, step.index, step.agent, step.status, step.output])
                 case .finish(let finish): try Self.finish(db, finish)
                 }
             }
@@ -80,24 +91,34 @@ public struct RunRepository: Sendable {
             try ThreadRepository.insertMessage(db, message, userID: finish.userID)
         }
         try UsageRepository.insert(db, runID: finish.runID.rawValue, userID: finish.userID.rawValue, calls: outcome.calls, now: finish.at)
-        try db.execute(sql: """
-            UPDATE runs SET status = ?, error_code = ?, error_message = ?, input_tokens = ?, output_tokens = ?, finished_at = ?
-            WHERE id = ?
-            """, arguments: [outcome.status.rawValue, outcome.errorCode, outcome.errorMessage, outcome.inputTokens,
-                             outcome.outputTokens, finish.at.millis, finish.runID.rawValue])
+        try db.execute(
+            sql: """
+                UPDATE runs SET status = ?, error_code = ?, error_message = ?, input_tokens = ?, output_tokens = ?, finished_at = ?
+                WHERE id = ?
+                """,
+            arguments: [
+                outcome.status.rawValue, outcome.errorCode, outcome.errorMessage, outcome.inputTokens,
+                outcome.outputTokens, finish.at.millis, finish.runID.rawValue,
+            ])
     }
 
     /// Stored events of the user's run with `seq > after`, in order.
     public func events(runID: RunID, userID: UserID, after: Int, limit: Int = eventPage) async throws -> [RunEvent]? {
         try await store.pool.read { db in
-            guard let run = try Row.fetchOne(db, sql: "SELECT thread_id FROM runs WHERE id = ? AND user_id = ?",
-                                             arguments: [runID.rawValue, userID.rawValue]),
-                  let threadID = ThreadID(run["thread_id"]) else { return nil }
-            return try Row.fetchAll(db, sql: "SELECT * FROM run_events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-                                    arguments: [runID.rawValue, after, limit]).map { row in
+            guard
+                let run = try Row.fetchOne(
+                    db, sql: "SELECT thread_id FROM runs WHERE id = ? AND user_id = ?",
+                    arguments: [runID.rawValue, userID.rawValue]),
+                let threadID = ThreadID(run["thread_id"])
+            else { return nil }
+            return try Row.fetchAll(
+                db, sql: "SELECT * FROM run_events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                arguments: [runID.rawValue, after, limit]
+            ).map { row in
                 guard let type = RunEventType(rawValue: row["type"]) else { throw CairnError(.internal, "corrupt run event row") }
-                return RunEvent(runID: runID, threadID: threadID, userID: userID, seq: row["seq"], type: type, agent: row["agent"],
-                                payloadJSON: row["payload"], at: Date(millis: row["at"]))
+                return RunEvent(
+                    runID: runID, threadID: threadID, userID: userID, seq: row["seq"], type: type, agent: row["agent"],
+                    payloadJSON: row["payload"], at: Date(millis: row["at"]))
             }
         }
     }
@@ -105,18 +126,23 @@ public struct RunRepository: Sendable {
     /// Runs left `queued` or `running` (after a crash), with their last event seq.
     public func unfinished() async throws -> [(RunRecord, Int)] {
         try await store.pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT r.*, COALESCE((SELECT MAX(seq) FROM run_events e WHERE e.run_id = r.id), 0) AS last_seq
-                FROM runs r WHERE r.status IN ('queued', 'running')
-                """).map { (try RunRecord(row: $0), $0["last_seq"] as Int) }
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT r.*, COALESCE((SELECT MAX(seq) FROM run_events e WHERE e.run_id = r.id), 0) AS last_seq
+                    FROM runs r WHERE r.status IN ('queued', 'running')
+                    """
+            ).map { (try RunRecord(row: $0), $0["last_seq"] as Int) }
         }
     }
 
     /// The user's runs, newest first.
     public func runs(userID: UserID, limit: Int) async throws -> [RunRecord] {
         try await store.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE user_id = ? ORDER BY id DESC LIMIT ?",
-                             arguments: [userID.rawValue, limit]).map(RunRecord.init(row:))
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM runs WHERE user_id = ? ORDER BY id DESC LIMIT ?",
+                arguments: [userID.rawValue, limit]
+            ).map(RunRecord.init(row:))
         }
     }
 
@@ -129,11 +155,26 @@ public struct RunRepository: Sendable {
                 sql += " AND r.status IN (\(Array(repeating: "?", count: query.statuses.count).joined(separator: ",")))"
                 arguments += StatementArguments(query.statuses.map(\.rawValue))
             }
-            if let user = query.userID { sql += " AND r.user_id = ?"; arguments += [user.rawValue] }
-            if let agent = query.agent { sql += " AND r.agent = ?"; arguments += [agent] }
-            if let since = query.since { sql += " AND r.created_at >= ?"; arguments += [since.millis] }
-            if let until = query.until { sql += " AND r.created_at <= ?"; arguments += [until.millis] }
-            if let before = query.before { sql += " AND r.id < ?"; arguments += [before.rawValue] }
+            if let user = query.userID {
+                sql += " AND r.user_id = ?"
+                arguments += [user.rawValue]
+            }
+            if let agent = query.agent {
+                sql += " AND r.agent = ?"
+                arguments += [agent]
+            }
+            if let since = query.since {
+                sql += " AND r.created_at >= ?"
+                arguments += [since.millis]
+            }
+            if let until = query.until {
+                sql += " AND r.created_at <= ?"
+                arguments += [until.millis]
+            }
+            if let before = query.before {
+                sql += " AND r.id < ?"
+                arguments += [before.rawValue]
+            }
             sql += " ORDER BY r.id DESC LIMIT ?"
             arguments += [query.limit]
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map { (try RunRecord(row: $0), $0["user_email"] as String?) }
@@ -143,10 +184,12 @@ public struct RunRepository: Sendable {
     /// Runs that ended since `since`, and how many of them failed (health figures).
     public func outcomes(since: Date) async throws -> (finished: Int, failed: Int) {
         try await store.pool.read { db in
-            let row = try Row.fetchOne(db, sql: """
-                SELECT COUNT(*) AS finished, COALESCE(SUM(status = 'failed'), 0) AS failed FROM runs
-                WHERE finished_at >= ? AND status IN ('succeeded', 'failed', 'cancelled', 'interrupted')
-                """, arguments: [since.millis])
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*) AS finished, COALESCE(SUM(status = 'failed'), 0) AS failed FROM runs
+                    WHERE finished_at >= ? AND status IN ('succeeded', 'failed', 'cancelled', 'interrupted')
+                    """, arguments: [since.millis])
             return (row?["finished"] ?? 0, row?["failed"] ?? 0)
         }
     }

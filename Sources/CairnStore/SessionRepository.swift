@@ -14,30 +14,41 @@ public struct SessionRepository: Sendable {
                     INSERT INTO sessions (id, user_id, refresh_jti, created_at, last_used_at, expires_at, ip, user_agent)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [session.id.rawValue, session.userID.rawValue, session.refreshJTI, session.createdAt.millis,
-                            session.lastUsedAt.millis, session.expiresAt.millis, session.ip, session.userAgent])
+                arguments: [
+                    session.id.rawValue, session.userID.rawValue, session.refreshJTI, session.createdAt.millis,
+                    session.lastUsedAt.millis, session.expiresAt.millis, session.ip, session.userAgent,
+                ])
         }
     }
 
     /// Atomically rotates the session's refresh token, or detects reuse of an old one.
-    public func rotate(sessionID: SessionID, presentedJTI: String, newJTI: String, presentedExpiresAt: Date, now: Date) async throws -> RefreshOutcome {
+    public func rotate(sessionID: SessionID, presentedJTI: String, newJTI: String, presentedExpiresAt: Date, now: Date) async throws -> RefreshOutcome
+    {
         try await store.pool.write { db in
-            guard let session = try Row.fetchOne(db, sql: "SELECT * FROM sessions WHERE id = ?", arguments: [sessionID.rawValue]).map(SessionRecord.init(row:)) else {
+            guard
+                let session = try Row.fetchOne(db, sql: "SELECT * FROM sessions WHERE id = ?", arguments: [sessionID.rawValue]).map(
+                    SessionRecord.init(row:))
+            else {
                 return .invalid
             }
             if session.revokedAt != nil || session.expiresAt <= now { return .invalid }
             if session.refreshJTI == presentedJTI {
-                try db.execute(sql: "INSERT OR IGNORE INTO used_refresh_tokens (jti, session_id, used_at, expires_at) VALUES (?, ?, ?, ?)",
-                               arguments: [presentedJTI, sessionID.rawValue, now.millis, presentedExpiresAt.millis])
-                try db.execute(sql: "UPDATE sessions SET refresh_jti = ?, last_used_at = ? WHERE id = ?",
-                               arguments: [newJTI, now.millis, sessionID.rawValue])
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO used_refresh_tokens (jti, session_id, used_at, expires_at) VALUES (?, ?, ?, ?)",
+                    arguments: [presentedJTI, sessionID.rawValue, now.millis, presentedExpiresAt.millis])
+                try db.execute(
+                    sql: "UPDATE sessions SET refresh_jti = ?, last_used_at = ? WHERE id = ?",
+                    arguments: [newJTI, now.millis, sessionID.rawValue])
                 return .rotated(userID: session.userID)
             }
-            let used = try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM used_refresh_tokens WHERE jti = ? AND session_id = ?)",
-                                         arguments: [presentedJTI, sessionID.rawValue]) ?? false
+            let used =
+                try Bool.fetchOne(
+                    db, sql: "SELECT EXISTS(SELECT 1 FROM used_refresh_tokens WHERE jti = ? AND session_id = ?)",
+                    arguments: [presentedJTI, sessionID.rawValue]) ?? false
             guard used else { return .invalid }
-            try db.execute(sql: "UPDATE sessions SET revoked_at = ?, revoked_reason = 'refresh_reuse' WHERE id = ?",
-                           arguments: [now.millis, sessionID.rawValue])
+            try db.execute(
+                sql: "UPDATE sessions SET revoked_at = ?, revoked_reason = 'refresh_reuse' WHERE id = ?",
+                arguments: [now.millis, sessionID.rawValue])
             return .reuseDetected(userID: session.userID)
         }
     }
@@ -51,17 +62,21 @@ public struct SessionRepository: Sendable {
     /// Whether the user signed in from `ip` at or after `since` (a client the account knows).
     public func hasSignedIn(userID: UserID, fromIP ip: String, since: Date) async throws -> Bool {
         try await store.pool.read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sessions WHERE user_id = ? AND ip = ? AND created_at >= ?)",
-                              arguments: [userID.rawValue, ip, since.millis]) ?? false
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM sessions WHERE user_id = ? AND ip = ? AND created_at >= ?)",
+                arguments: [userID.rawValue, ip, since.millis]) ?? false
         }
     }
 
     /// The user's sessions that are neither revoked nor expired, newest first.
     public func listLive(userID: UserID, now: Date) async throws -> [SessionRecord] {
         try await store.pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT * FROM sessions WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? ORDER BY id DESC
-                """, arguments: [userID.rawValue, now.millis]).map(SessionRecord.init(row:))
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM sessions WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? ORDER BY id DESC
+                    """, arguments: [userID.rawValue, now.millis]
+            ).map(SessionRecord.init(row:))
         }
     }
 
@@ -69,8 +84,9 @@ public struct SessionRepository: Sendable {
     @discardableResult
     public func revoke(id: SessionID, userID: UserID, reason: String, now: Date) async throws -> Bool {
         try await store.pool.write { db in
-            try db.execute(sql: "UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
-                           arguments: [now.millis, reason, id.rawValue, userID.rawValue])
+            try db.execute(
+                sql: "UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
+                arguments: [now.millis, reason, id.rawValue, userID.rawValue])
             return db.changesCount > 0
         }
     }
@@ -79,8 +95,9 @@ public struct SessionRepository: Sendable {
     @discardableResult
     public func revokeAll(userID: UserID, except keep: SessionID? = nil, reason: String, now: Date) async throws -> Int {
         try await store.pool.write { db in
-            try db.execute(sql: "UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE user_id = ? AND revoked_at IS NULL AND id IS NOT ?",
-                           arguments: [now.millis, reason, userID.rawValue, keep?.rawValue])
+            try db.execute(
+                sql: "UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE user_id = ? AND revoked_at IS NULL AND id IS NOT ?",
+                arguments: [now.millis, reason, userID.rawValue, keep?.rawValue])
             return db.changesCount
         }
     }
@@ -106,14 +123,19 @@ public struct SessionRepository: Sendable {
     }
 
     static func accessState(_ db: Database, userID: UserID, sessionID: SessionID?, jti: String, now: Date) throws -> AccessState? {
-        guard let row = try Row.fetchOne(db, sql: """
-            SELECT u.role, u.status,
-                   (SELECT COUNT(*) FROM sessions s WHERE s.id = ? AND s.user_id = u.id AND s.revoked_at IS NULL AND s.expires_at > ?) AS live,
-                   EXISTS(SELECT 1 FROM revoked_tokens WHERE jti = ?) AS revoked
-            FROM users u WHERE u.id = ?
-            """, arguments: [sessionID?.rawValue, now.millis, jti, userID.rawValue]) else { return nil }
-        return AccessState(role: row["role"], userActive: (row["status"] as String) == "active",
-                           sessionLive: (row["live"] as Int) > 0, tokenRevoked: row["revoked"])
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT u.role, u.status,
+                           (SELECT COUNT(*) FROM sessions s WHERE s.id = ? AND s.user_id = u.id AND s.revoked_at IS NULL AND s.expires_at > ?) AS live,
+                           EXISTS(SELECT 1 FROM revoked_tokens WHERE jti = ?) AS revoked
+                    FROM users u WHERE u.id = ?
+                    """, arguments: [sessionID?.rawValue, now.millis, jti, userID.rawValue])
+        else { return nil }
+        return AccessState(
+            role: row["role"], userActive: (row["status"] as String) == "active",
+            sessionLive: (row["live"] as Int) > 0, tokenRevoked: row["revoked"])
     }
 
     /// Deletes denylist and used-token rows that can no longer matter.

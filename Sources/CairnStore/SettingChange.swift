@@ -18,13 +18,16 @@ public struct SettingChange: Sendable, Equatable {
 
     init?(row: Row) {
         guard let id = SettingChangeID(row["id"]) else { return nil }
-        self.init(id: id, at: Date(millis: row["at"]), actor: row["actor"], actorEmail: row["actor_email"], key: row["key"],
-                  before: row["before"], after: row["after"], effectiveBefore: row["effective_before"], effectiveAfter: row["effective_after"],
-                  revertedFrom: (row["reverted_from"] as String?).flatMap(SettingChangeID.init))
+        self.init(
+            id: id, at: Date(millis: row["at"]), actor: row["actor"], actorEmail: row["actor_email"], key: row["key"],
+            before: row["before"], after: row["after"], effectiveBefore: row["effective_before"], effectiveAfter: row["effective_after"],
+            revertedFrom: (row["reverted_from"] as String?).flatMap(SettingChangeID.init))
     }
 
-    init(id: SettingChangeID, at: Date, actor: String?, actorEmail: String?, key: String, before: String?, after: String?,
-         effectiveBefore: String, effectiveAfter: String, revertedFrom: SettingChangeID?) {
+    init(
+        id: SettingChangeID, at: Date, actor: String?, actorEmail: String?, key: String, before: String?, after: String?,
+        effectiveBefore: String, effectiveAfter: String, revertedFrom: SettingChangeID?
+    ) {
         self.id = id
         self.at = at
         self.actor = actor

@@ -52,8 +52,10 @@ public struct SettingsRepository: Sendable {
     ///     let changes = try await repository.apply(["auth.registration": "closed"], by: "usr_…", at: now) {
     ///         try settings.withRuntime($0)
     ///     }
-    public func apply(_ overrides: [String: String?], by actor: String?, at: Date, revertOf: SettingChangeID? = nil,
-                      resolve: @escaping @Sendable ([String: String]) throws -> EffectiveSettings) async throws -> (EffectiveSettings, [SettingChange]) {
+    public func apply(
+        _ overrides: [String: String?], by actor: String?, at: Date, revertOf: SettingChangeID? = nil,
+        resolve: @escaping @Sendable ([String: String]) throws -> EffectiveSettings
+    ) async throws -> (EffectiveSettings, [SettingChange]) {
         try await store.pool.write { db in
             let stored = try Self.all(db)
             var runtime = stored
@@ -62,17 +64,20 @@ public struct SettingsRepository: Sendable {
             let after = try resolve(runtime)
             var changes: [SettingChange] = []
             for key in overrides.keys.sorted() {
-                let change = SettingChange(id: .generate(now: at), at: at, actor: actor, actorEmail: nil, key: key, before: stored[key],
-                                           after: runtime[key], effectiveBefore: before.value(forKey: key), effectiveAfter: after.value(forKey: key),
-                                           revertedFrom: revertOf)
+                let change = SettingChange(
+                    id: .generate(now: at), at: at, actor: actor, actorEmail: nil, key: key, before: stored[key],
+                    after: runtime[key], effectiveBefore: before.value(forKey: key), effectiveAfter: after.value(forKey: key),
+                    revertedFrom: revertOf)
                 try Self.set(db, key, runtime[key], by: actor, at: at)
                 try db.execute(
                     sql: """
                         INSERT INTO settings_history (id, at, actor, key, before, after, effective_before, effective_after, reverted_from)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
-                    arguments: [change.id.rawValue, at.millis, actor, key, change.before, change.after, change.effectiveBefore,
-                                change.effectiveAfter, revertOf?.rawValue])
+                    arguments: [
+                        change.id.rawValue, at.millis, actor, key, change.before, change.after, change.effectiveBefore,
+                        change.effectiveAfter, revertOf?.rawValue,
+                    ])
                 changes.append(change)
             }
             return (after, changes)
@@ -84,8 +89,14 @@ public struct SettingsRepository: Sendable {
         try await store.pool.read { db in
             var sql = "SELECT h.*, u.email AS actor_email FROM settings_history h LEFT JOIN users u ON u.id = h.actor WHERE 1 = 1"
             var arguments: StatementArguments = []
-            if let key { sql += " AND h.key = ?"; arguments += [key] }
-            if let before { sql += " AND h.id < ?"; arguments += [before.rawValue] }
+            if let key {
+                sql += " AND h.key = ?"
+                arguments += [key]
+            }
+            if let before {
+                sql += " AND h.id < ?"
+                arguments += [before.rawValue]
+            }
             sql += " ORDER BY h.id DESC LIMIT ?"
             arguments += [limit]
             return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap(SettingChange.init(row:))
@@ -94,9 +105,10 @@ public struct SettingsRepository: Sendable {
 
     public func change(_ id: SettingChangeID) async throws -> SettingChange? {
         try await store.pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT h.*, u.email AS actor_email FROM settings_history h LEFT JOIN users u ON u.id = h.actor WHERE h.id = ?",
-                             arguments: [id.rawValue]).flatMap(SettingChange.init(row:))
+            try Row.fetchOne(
+                db, sql: "SELECT h.*, u.email AS actor_email FROM settings_history h LEFT JOIN users u ON u.id = h.actor WHERE h.id = ?",
+                arguments: [id.rawValue]
+            ).flatMap(SettingChange.init(row:))
         }
     }
 }
-

@@ -15,10 +15,10 @@ public struct SetupTokenRepository: Sendable {
     /// Marks the token used; true only for the first use of an unexpired token.
     public func consume(hash: String, now: Date) async throws -> Bool {
         try await store.pool.write { db in
-            try db.execute(sql: "UPDATE setup_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?",
-                           arguments: [now.millis, hash, now.millis])
+            try db.execute(
+                sql: "UPDATE setup_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?",
+                arguments: [now.millis, hash, now.millis])
             return db.changesCount == 1
         }
     }
 }
-

@@ -16,8 +16,10 @@ public struct SignInProviderRecord: Sendable, Equatable {
     public var updatedAt: Date
     public var updatedBy: String?
 
-    public init(id: String, type: String, name: String, issuer: String?, clientID: String, clientSecret: String, scopes: [String],
-                updatedAt: Date, updatedBy: String?) {
+    public init(
+        id: String, type: String, name: String, issuer: String?, clientID: String, clientSecret: String, scopes: [String],
+        updatedAt: Date, updatedBy: String?
+    ) {
         self.id = id
         self.type = type
         self.name = name
@@ -30,8 +32,9 @@ public struct SignInProviderRecord: Sendable, Equatable {
     }
 
     init(row: Row) {
-        self.init(id: row["id"], type: row["type"], name: row["name"], issuer: row["issuer"], clientID: row["client_id"],
-                  clientSecret: row["client_secret"], scopes: (row["scopes"] as String).split(separator: " ").map(String.init),
-                  updatedAt: Date(millis: row["updated_at"]), updatedBy: row["updated_by"])
+        self.init(
+            id: row["id"], type: row["type"], name: row["name"], issuer: row["issuer"], clientID: row["client_id"],
+            clientSecret: row["client_secret"], scopes: (row["scopes"] as String).split(separator: " ").map(String.init),
+            updatedAt: Date(millis: row["updated_at"]), updatedBy: row["updated_by"])
     }
 }

@@ -13,21 +13,28 @@ public struct SignInProviderRepository: Sendable {
     }
 
     public func find(_ id: String) async throws -> SignInProviderRecord? {
-        try await store.pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM auth_providers WHERE id = ?", arguments: [id]).map(SignInProviderRecord.init(row:)) }
+        try await store.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM auth_providers WHERE id = ?", arguments: [id]).map(SignInProviderRecord.init(row:))
+        }
     }
 
     /// Creates or replaces; returns the previous record.
     public func save(_ record: SignInProviderRecord) async throws -> SignInProviderRecord? {
         try await store.pool.write { db in
-            let previous = try Row.fetchOne(db, sql: "SELECT * FROM auth_providers WHERE id = ?", arguments: [record.id]).map(SignInProviderRecord.init(row:))
-            try db.execute(sql: """
-                INSERT INTO auth_providers (id, type, name, issuer, client_id, client_secret, scopes, updated_at, updated_by)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(id) DO UPDATE SET type = excluded.type, name = excluded.name, issuer = excluded.issuer,
-                    client_id = excluded.client_id, client_secret = excluded.client_secret, scopes = excluded.scopes,
-                    updated_at = excluded.updated_at, updated_by = excluded.updated_by
-                """, arguments: [record.id, record.type, record.name, record.issuer, record.clientID, record.clientSecret,
-                                 record.scopes.joined(separator: " "), record.updatedAt.millis, record.updatedBy])
+            let previous = try Row.fetchOne(db, sql: "SELECT * FROM auth_providers WHERE id = ?", arguments: [record.id]).map(
+                SignInProviderRecord.init(row:))
+            try db.execute(
+                sql: """
+                    INSERT INTO auth_providers (id, type, name, issuer, client_id, client_secret, scopes, updated_at, updated_by)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET type = excluded.type, name = excluded.name, issuer = excluded.issuer,
+                        client_id = excluded.client_id, client_secret = excluded.client_secret, scopes = excluded.scopes,
+                        updated_at = excluded.updated_at, updated_by = excluded.updated_by
+                    """,
+                arguments: [
+                    record.id, record.type, record.name, record.issuer, record.clientID, record.clientSecret,
+                    record.scopes.joined(separator: " "), record.updatedAt.millis, record.updatedBy,
+                ])
             return previous
         }
     }
@@ -42,9 +49,10 @@ public struct SignInProviderRepository: Sendable {
     public func saveState(hash: String, _ state: OAuthState, expires: Date) async throws {
         try await store.pool.write { db in
             try db.execute(sql: "DELETE FROM oauth_states WHERE expires_at < ?", arguments: [Date().millis])
-            try db.execute(sql: """
-                INSERT INTO oauth_states (state_hash, provider, code_verifier, nonce, redirect, browser_hash, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [hash, state.provider, state.codeVerifier, state.nonce, state.redirect, state.browserHash, expires.millis])
+            try db.execute(
+                sql: """
+                    INSERT INTO oauth_states (state_hash, provider, code_verifier, nonce, redirect, browser_hash, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [hash, state.provider, state.codeVerifier, state.nonce, state.redirect, state.browserHash, expires.millis])
         }
     }
 
@@ -52,17 +60,20 @@ public struct SignInProviderRepository: Sendable {
     public func takeState(hash: String, now: Date) async throws -> OAuthState? {
         try await store.pool.write { db in
             guard let row = try Row.fetchOne(db, sql: "DELETE FROM oauth_states WHERE state_hash = ? RETURNING *", arguments: [hash]),
-                  (row["expires_at"] as Int64) > now.millis else { return nil }
-            return OAuthState(provider: row["provider"], codeVerifier: row["code_verifier"], nonce: row["nonce"], redirect: row["redirect"],
-                              browserHash: row["browser_hash"])
+                (row["expires_at"] as Int64) > now.millis
+            else { return nil }
+            return OAuthState(
+                provider: row["provider"], codeVerifier: row["code_verifier"], nonce: row["nonce"], redirect: row["redirect"],
+                browserHash: row["browser_hash"])
         }
     }
 
     public func saveLoginCode(hash: String, user: UserID, provider: String, expires: Date) async throws {
         try await store.pool.write { db in
             try db.execute(sql: "DELETE FROM login_codes WHERE expires_at < ?", arguments: [Date().millis])
-            try db.execute(sql: "INSERT INTO login_codes (code_hash, user_id, provider, expires_at) VALUES (?, ?, ?, ?)",
-                           arguments: [hash, user.rawValue, provider, expires.millis])
+            try db.execute(
+                sql: "INSERT INTO login_codes (code_hash, user_id, provider, expires_at) VALUES (?, ?, ?, ?)",
+                arguments: [hash, user.rawValue, provider, expires.millis])
         }
     }
 
@@ -70,7 +81,8 @@ public struct SignInProviderRepository: Sendable {
     public func takeLoginCode(hash: String, now: Date) async throws -> (user: UserID, provider: String)? {
         try await store.pool.write { db in
             guard let row = try Row.fetchOne(db, sql: "DELETE FROM login_codes WHERE code_hash = ? RETURNING *", arguments: [hash]),
-                  (row["expires_at"] as Int64) > now.millis, let user = UserID(row["user_id"]) else { return nil }
+                (row["expires_at"] as Int64) > now.millis, let user = UserID(row["user_id"])
+            else { return nil }
             return (user, row["provider"])
         }
     }
@@ -84,8 +96,9 @@ public struct SignInProviderRepository: Sendable {
 
     public func link(provider: String, subject: String, user: UserID, email: String?, at now: Date) async throws {
         try await store.pool.write { db in
-            try db.execute(sql: "INSERT OR IGNORE INTO user_identities (provider, subject, user_id, email, created_at) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [provider, subject, user.rawValue, email, now.millis])
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO user_identities (provider, subject, user_id, email, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [provider, subject, user.rawValue, email, now.millis])
         }
     }
 }

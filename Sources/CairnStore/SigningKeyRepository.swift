@@ -9,9 +9,10 @@ public struct SigningKeyRepository: Sendable {
     public func all() async throws -> [SigningKeyRecord] {
         try await store.pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM signing_keys ORDER BY created_at, kid").map { row in
-                SigningKeyRecord(kid: row["kid"], algorithm: row["algorithm"], privateKey: row["private_key"],
-                                 createdAt: Date(millis: row["created_at"]),
-                                 retiredAt: (row["retired_at"] as Int64?).map(Date.init(millis:)))
+                SigningKeyRecord(
+                    kid: row["kid"], algorithm: row["algorithm"], privateKey: row["private_key"],
+                    createdAt: Date(millis: row["created_at"]),
+                    retiredAt: (row["retired_at"] as Int64?).map(Date.init(millis:)))
             }
         }
     }
@@ -20,8 +21,9 @@ public struct SigningKeyRepository: Sendable {
     public func rotate(to key: SigningKeyRecord) async throws {
         try await store.pool.write { db in
             try db.execute(sql: "UPDATE signing_keys SET retired_at = ? WHERE retired_at IS NULL", arguments: [key.createdAt.millis])
-            try db.execute(sql: "INSERT INTO signing_keys (kid, algorithm, private_key, created_at) VALUES (?, ?, ?, ?)",
-                           arguments: [key.kid, key.algorithm, key.privateKey, key.createdAt.millis])
+            try db.execute(
+                sql: "INSERT INTO signing_keys (kid, algorithm, private_key, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [key.kid, key.algorithm, key.privateKey, key.createdAt.millis])
         }
     }
 
@@ -30,8 +32,9 @@ public struct SigningKeyRepository: Sendable {
         try await store.pool.write { db in
             let active = try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM signing_keys WHERE retired_at IS NULL)") ?? false
             if !active {
-                try db.execute(sql: "INSERT INTO signing_keys (kid, algorithm, private_key, created_at) VALUES (?, ?, ?, ?)",
-                               arguments: [key.kid, key.algorithm, key.privateKey, key.createdAt.millis])
+                try db.execute(
+                    sql: "INSERT INTO signing_keys (kid, algorithm, private_key, created_at) VALUES (?, ?, ?, ?)",
+                    arguments: [key.kid, key.algorithm, key.privateKey, key.createdAt.millis])
             }
         }
     }

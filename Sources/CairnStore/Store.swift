@@ -70,7 +70,8 @@ public final class Store: Sendable {
         switch error.resultCode {
         case .SQLITE_FULL: return CairnError(.unavailable, "the server's disk is full; try again later", retryAfter: 30)
         case .SQLITE_BUSY, .SQLITE_LOCKED: return CairnError(.unavailable, "the server's storage is busy; try again shortly", retryAfter: 5)
-        case .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN: return CairnError(.unavailable, "the server's storage cannot be written right now", retryAfter: 30)
+        case .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN:
+            return CairnError(.unavailable, "the server's storage cannot be written right now", retryAfter: 30)
         default: return nil
         }
     }

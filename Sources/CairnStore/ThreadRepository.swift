@@ -15,13 +15,16 @@ public struct ThreadRepository: Sendable {
     }
 
     static func insertThread(_ db: Database, id: ThreadID, userID: UserID, title: String, agent: String, now: Date) throws {
-        try db.execute(sql: "INSERT INTO threads (id, user_id, title, agent, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                       arguments: [id.rawValue, userID.rawValue, title, agent, now.millis, now.millis])
+        try db.execute(
+            sql: "INSERT INTO threads (id, user_id, title, agent, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [id.rawValue, userID.rawValue, title, agent, now.millis, now.millis])
     }
 
     static func thread(_ db: Database, id: ThreadID, userID: UserID) throws -> ThreadRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM threads WHERE id = ? AND user_id = ? AND archived = 0",
-                         arguments: [id.rawValue, userID.rawValue]).map(ThreadRecord.init(row:))
+        try Row.fetchOne(
+            db, sql: "SELECT * FROM threads WHERE id = ? AND user_id = ? AND archived = 0",
+            arguments: [id.rawValue, userID.rawValue]
+        ).map(ThreadRecord.init(row:))
     }
 
     public func thread(id: ThreadID, userID: UserID) async throws -> ThreadRecord? {
@@ -45,26 +48,32 @@ public struct ThreadRepository: Sendable {
 
     public func rename(id: ThreadID, userID: UserID, title: String, now: Date) async throws -> ThreadRecord? {
         try await store.pool.write { db in
-            try db.execute(sql: "UPDATE threads SET title = ?, updated_at = ? WHERE id = ? AND user_id = ? AND archived = 0",
-                           arguments: [title, now.millis, id.rawValue, userID.rawValue])
+            try db.execute(
+                sql: "UPDATE threads SET title = ?, updated_at = ? WHERE id = ? AND user_id = ? AND archived = 0",
+                arguments: [title, now.millis, id.rawValue, userID.rawValue])
             return try Self.thread(db, id: id, userID: userID)
         }
     }
 
     public func archive(id: ThreadID, userID: UserID, now: Date) async throws -> Bool {
         try await store.pool.write { db in
-            try db.execute(sql: "UPDATE threads SET archived = 1, updated_at = ? WHERE id = ? AND user_id = ? AND archived = 0",
-                           arguments: [now.millis, id.rawValue, userID.rawValue])
+            try db.execute(
+                sql: "UPDATE threads SET archived = 1, updated_at = ? WHERE id = ? AND user_id = ? AND archived = 0",
+                arguments: [now.millis, id.rawValue, userID.rawValue])
             return db.changesCount > 0
         }
     }
 
     static func insertMessage(_ db: Database, _ message: MessageRecord, userID: UserID) throws {
-        try db.execute(sql: "INSERT INTO messages (id, thread_id, user_id, role, content, run_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       arguments: [message.id.rawValue, message.threadID.rawValue, userID.rawValue, message.role, message.content,
-                                   message.runID?.rawValue, message.createdAt.millis])
-        try db.execute(sql: "UPDATE threads SET message_count = message_count + 1, updated_at = ? WHERE id = ?",
-                       arguments: [message.createdAt.millis, message.threadID.rawValue])
+        try db.execute(
+            sql: "INSERT INTO messages (id, thread_id, user_id, role, content, run_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [
+                message.id.rawValue, message.threadID.rawValue, userID.rawValue, message.role, message.content,
+                message.runID?.rawValue, message.createdAt.millis,
+            ])
+        try db.execute(
+            sql: "UPDATE threads SET message_count = message_count + 1, updated_at = ? WHERE id = ?",
+            arguments: [message.createdAt.millis, message.threadID.rawValue])
     }
 
     /// Messages of the user's thread, oldest first, after `after` when paging.
@@ -72,7 +81,10 @@ public struct ThreadRepository: Sendable {
         try await store.pool.read { db in
             var sql = "SELECT m.* FROM messages m JOIN threads t ON t.id = m.thread_id WHERE m.thread_id = ? AND t.user_id = ?"
             var arguments: StatementArguments = [threadID.rawValue, userID.rawValue]
-            if let after { sql += " AND m.id > ?"; arguments += [after.rawValue] }
+            if let after {
+                sql += " AND m.id > ?"
+                arguments += [after.rawValue]
+            }
             sql += " ORDER BY m.id LIMIT ?"
             arguments += [limit]
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map(MessageRecord.init(row:))
@@ -82,10 +94,13 @@ public struct ThreadRepository: Sendable {
     /// The thread's last `limit` messages, oldest first (a model's context, read without the rest).
     public func recentMessages(threadID: ThreadID, userID: UserID, limit: Int) async throws -> [MessageRecord] {
         try await store.pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT * FROM (SELECT m.* FROM messages m JOIN threads t ON t.id = m.thread_id
-                               WHERE m.thread_id = ? AND t.user_id = ? ORDER BY m.id DESC LIMIT ?) ORDER BY id
-                """, arguments: [threadID.rawValue, userID.rawValue, limit]).map(MessageRecord.init(row:))
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM (SELECT m.* FROM messages m JOIN threads t ON t.id = m.thread_id
+                                   WHERE m.thread_id = ? AND t.user_id = ? ORDER BY m.id DESC LIMIT ?) ORDER BY id
+                    """, arguments: [threadID.rawValue, userID.rawValue, limit]
+            ).map(MessageRecord.init(row:))
         }
     }
 
@@ -96,12 +111,15 @@ public struct ThreadRepository: Sendable {
         // Each term quoted, so user input can never be FTS5 syntax.
         let match = terms.map { "\"\($0)\"" }.joined(separator: " ")
         return try await store.pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT m.* FROM messages_fts f JOIN messages m ON m.rowid = f.rowid
-                JOIN threads t ON t.id = m.thread_id
-                WHERE messages_fts MATCH ? AND m.user_id = ? AND t.archived = 0
-                ORDER BY f.rank LIMIT ?
-                """, arguments: [match, userID.rawValue, limit]).map(MessageRecord.init(row:))
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT m.* FROM messages_fts f JOIN messages m ON m.rowid = f.rowid
+                    JOIN threads t ON t.id = m.thread_id
+                    WHERE messages_fts MATCH ? AND m.user_id = ? AND t.archived = 0
+                    ORDER BY f.rank LIMIT ?
+                    """, arguments: [match, userID.rawValue, limit]
+            ).map(MessageRecord.init(row:))
         }
     }
 }

@@ -9,18 +9,23 @@ public struct TicketRepository: Sendable {
     public func create(hash: String, userID: String, sessionID: String?, now: Date, expiresAt: Date) async throws {
         try await store.pool.write { db in
             try db.execute(sql: "DELETE FROM ws_tickets WHERE expires_at < ?", arguments: [now.millis])
-            try db.execute(sql: "INSERT INTO ws_tickets (ticket_hash, user_id, session_id, expires_at) VALUES (?, ?, ?, ?)",
-                           arguments: [hash, userID, sessionID, expiresAt.millis])
+            try db.execute(
+                sql: "INSERT INTO ws_tickets (ticket_hash, user_id, session_id, expires_at) VALUES (?, ?, ?, ?)",
+                arguments: [hash, userID, sessionID, expiresAt.millis])
         }
     }
 
     /// Marks the ticket used and returns (user id, session id) on its first use before expiry.
     public func redeem(hash: String, now: Date) async throws -> (userID: String, sessionID: String?)? {
         try await store.pool.write { db in
-            try db.execute(sql: "UPDATE ws_tickets SET used_at = ? WHERE ticket_hash = ? AND used_at IS NULL AND expires_at > ?",
-                           arguments: [now.millis, hash, now.millis])
-            guard db.changesCount == 1, let row = try Row.fetchOne(db, sql: "SELECT user_id, session_id FROM ws_tickets WHERE ticket_hash = ?",
-                                                                     arguments: [hash]) else { return nil }
+            try db.execute(
+                sql: "UPDATE ws_tickets SET used_at = ? WHERE ticket_hash = ? AND used_at IS NULL AND expires_at > ?",
+                arguments: [now.millis, hash, now.millis])
+            guard db.changesCount == 1,
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT user_id, session_id FROM ws_tickets WHERE ticket_hash = ?",
+                    arguments: [hash])
+            else { return nil }
             return (row["user_id"], row["session_id"])
         }
     }

@@ -20,8 +20,10 @@ public struct UserRecord: Sendable, Equatable {
     public var updatedAt: Date
     public var lastLoginAt: Date?
 
-    public init(id: UserID, email: String, name: String, passwordHash: String?, role: String, status: Status,
-                authProvider: String = "password", createdAt: Date) {
+    public init(
+        id: UserID, email: String, name: String, passwordHash: String?, role: String, status: Status,
+        authProvider: String = "password", createdAt: Date
+    ) {
         self.id = id
         self.email = email
         self.name = name

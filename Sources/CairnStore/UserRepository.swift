@@ -16,8 +16,10 @@ public struct UserRepository: Sendable {
                         INSERT INTO users (id, email, email_normalized, name, password_hash, role, status, auth_provider, created_at, updated_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
-                    arguments: [user.id.rawValue, user.email, emailNormalized, user.name, user.passwordHash, user.role,
-                                user.status.rawValue, user.authProvider, user.createdAt.millis, user.updatedAt.millis])
+                    arguments: [
+                        user.id.rawValue, user.email, emailNormalized, user.name, user.passwordHash, user.role,
+                        user.status.rawValue, user.authProvider, user.createdAt.millis, user.updatedAt.millis,
+                    ])
             }
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
             throw CairnError(.conflict, "an account with this email already exists")
@@ -43,7 +45,9 @@ public struct UserRepository: Sendable {
             var arguments: StatementArguments = []
             if let search, !search.isEmpty {
                 sql += " AND (email_normalized LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\')"
-                let pattern = "%" + search.replacingOccurrences(of: "\\", with: "\\\\")
+                let pattern =
+                    "%"
+                    + search.replacingOccurrences(of: "\\", with: "\\\\")
                     .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
                 arguments += [pattern.lowercased(), pattern]
             }
@@ -68,7 +72,9 @@ public struct UserRepository: Sendable {
             var result: [UserID: String] = [:]
             for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min($0 + 500, ids.count)]) }) {
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                for row in try Row.fetchAll(db, sql: "SELECT id, email FROM users WHERE id IN (\(marks))", arguments: StatementArguments(chunk.map(\.rawValue))) {
+                for row in try Row.fetchAll(
+                    db, sql: "SELECT id, email FROM users WHERE id IN (\(marks))", arguments: StatementArguments(chunk.map(\.rawValue)))
+                {
                     if let id = UserID(row["id"]) { result[id] = row["email"] }
                 }
             }
@@ -100,15 +106,17 @@ public struct UserRepository: Sendable {
 
     public func lock(id: UserID, until: Date) async throws {
         try await store.pool.write { db in
-            try db.execute(sql: "UPDATE users SET locked_until = ?, failed_logins = 0, first_failed_at = NULL WHERE id = ?",
-                           arguments: [until.millis, id.rawValue])
+            try db.execute(
+                sql: "UPDATE users SET locked_until = ?, failed_logins = 0, first_failed_at = NULL WHERE id = ?",
+                arguments: [until.millis, id.rawValue])
         }
     }
 
     /// Clears the account-wide lock and its failure count.
     public func unlock(id: UserID) async throws {
         try await store.pool.write { db in
-            try db.execute(sql: "UPDATE users SET locked_until = NULL, failed_logins = 0, first_failed_at = NULL WHERE id = ?", arguments: [id.rawValue])
+            try db.execute(
+                sql: "UPDATE users SET locked_until = NULL, failed_logins = 0, first_failed_at = NULL WHERE id = ?", arguments: [id.rawValue])
         }
     }
 
@@ -122,15 +130,17 @@ public struct UserRepository: Sendable {
 
     public func setPassword(id: UserID, hash: String, at now: Date) async throws {
         try await store.pool.write { db in
-            try db.execute(sql: "UPDATE users SET password_hash = ?, updated_at = ?, failed_logins = 0, locked_until = NULL WHERE id = ?",
-                           arguments: [hash, now.millis, id.rawValue])
+            try db.execute(
+                sql: "UPDATE users SET password_hash = ?, updated_at = ?, failed_logins = 0, locked_until = NULL WHERE id = ?",
+                arguments: [hash, now.millis, id.rawValue])
         }
     }
 
     /// Changes role and/or status; returns the user before and after, or nil when absent.
     public func update(id: UserID, role: String?, status: UserRecord.Status?, at now: Date) async throws -> (before: UserRecord, after: UserRecord)? {
         try await store.pool.write { db in
-            guard let before = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id.rawValue]).map(UserRecord.init(row:)) else {
+            guard let before = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id.rawValue]).map(UserRecord.init(row:))
+            else {
                 return nil
             }
             try db.execute(

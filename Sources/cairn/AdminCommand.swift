@@ -69,7 +69,8 @@ struct AdminCommand: AsyncParsableCommand {
     }
 
     struct ResetPassword: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "reset-password", abstract: "Set a new password and end all of the account's sessions.")
+        static let configuration = CommandConfiguration(
+            commandName: "reset-password", abstract: "Set a new password and end all of the account's sessions.")
         @OptionGroup var options: SettingsOptions
         @Option(help: "Email address of the account.") var email: String
         @Flag(name: .customLong("password-stdin"), help: "Read the password from standard input.") var passwordStdin = false

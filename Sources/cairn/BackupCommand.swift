@@ -26,15 +26,22 @@ struct BackupCommand: AsyncParsableCommand {
             let created = Date()
             do {
                 let result = try DatabaseBackup.snapshot(of: source, to: out, gzip: gzip)
-                await record(in: source, BackupRecord(id: .generate(now: created), createdAt: created, path: URL(fileURLWithPath: out).path,
-                                                sizeBytes: result.sizeBytes, durationMs: result.duration.wholeMilliseconds, gzip: gzip,
-                                                verified: true, trigger: .cli, createdBy: "cli", error: nil))
-                print("backup of \(source) written to \(result.path): \(result.sizeBytes) bytes\(gzip ? " (gzip)" : ""), "
-                      + "verified (integrity_check ok, schema known), in \(result.duration.wholeMilliseconds) ms")
+                await record(
+                    in: source,
+                    BackupRecord(
+                        id: .generate(now: created), createdAt: created, path: URL(fileURLWithPath: out).path,
+                        sizeBytes: result.sizeBytes, durationMs: result.duration.wholeMilliseconds, gzip: gzip,
+                        verified: true, trigger: .cli, createdBy: "cli", error: nil))
+                print(
+                    "backup of \(source) written to \(result.path): \(result.sizeBytes) bytes\(gzip ? " (gzip)" : ""), "
+                        + "verified (integrity_check ok, schema known), in \(result.duration.wholeMilliseconds) ms")
             } catch let error as CairnError {
-                await record(in: source, BackupRecord(id: .generate(now: created), createdAt: created, path: URL(fileURLWithPath: out).path,
-                                                sizeBytes: 0, durationMs: 0, gzip: gzip, verified: false, trigger: .cli, createdBy: "cli",
-                                                error: error.message))
+                await record(
+                    in: source,
+                    BackupRecord(
+                        id: .generate(now: created), createdAt: created, path: URL(fileURLWithPath: out).path,
+                        sizeBytes: 0, durationMs: 0, gzip: gzip, verified: false, trigger: .cli, createdBy: "cli",
+                        error: error.message))
                 printError("backup failed: \(error.message)")
                 throw ExitCode(1)
             }
@@ -46,10 +53,12 @@ struct BackupCommand: AsyncParsableCommand {
             guard let store = try? Store(path: database) else { return }
             defer { try? store.close() }
             try? await BackupRepository(store: store).insert(record)
-            try? await AuditRepository(store: store).append(AuditEntry(at: record.createdAt, actor: "cli",
-                                                                       action: record.error == nil ? "backup.create" : "backup.failed",
-                                                                       target: record.id.rawValue, userAgent: "cairn-cli",
-                                                                       details: #"{"trigger":"cli"}"#))
+            try? await AuditRepository(store: store).append(
+                AuditEntry(
+                    at: record.createdAt, actor: "cli",
+                    action: record.error == nil ? "backup.create" : "backup.failed",
+                    target: record.id.rawValue, userAgent: "cairn-cli",
+                    details: #"{"trigger":"cli"}"#))
         }
     }
 
@@ -60,8 +69,9 @@ struct BackupCommand: AsyncParsableCommand {
         func run() throws {
             let verdict = DatabaseBackup.verify(path: file)
             if verdict.ok {
-                print("ok: \(file) is a restorable Cairn database (\(verdict.migrations.count) schema migrations"
-                      + "\(verdict.complete ? "" : "; older than this binary, migrated on restore"))")
+                print(
+                    "ok: \(file) is a restorable Cairn database (\(verdict.migrations.count) schema migrations"
+                        + "\(verdict.complete ? "" : "; older than this binary, migrated on restore"))")
             } else {
                 print("not restorable: \(file)")
                 for problem in verdict.problems { print("- \(problem)") }

@@ -13,11 +13,12 @@ struct ListenError: Error, CustomStringConvertible {
     let errno: CInt
 
     var description: String {
-        let why = switch errno {
-        case EADDRINUSE: "the port is already in use (another cairn, or another program)"
-        case EACCES: "permission denied (ports below 1024 need privileges)"
-        default: "the address \(host) is not one of this machine's"
-        }
+        let why =
+            switch errno {
+            case EADDRINUSE: "the port is already in use (another cairn, or another program)"
+            case EACCES: "permission denied (ports below 1024 need privileges)"
+            default: "the address \(host) is not one of this machine's"
+            }
         return "cannot listen on \(host):\(port): \(why); choose another with --port or --set server.port=N (server.host for the address)"
     }
 }

@@ -2,8 +2,9 @@ import ArgumentParser
 import CairnCore
 import CairnStore
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `cairn restore --from FILE`: puts a verified backup in place of the database, keeping the

@@ -6,8 +6,9 @@ import CairnSystemShims
 import Foundation
 import Logging
 import NIOCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct Serve: AsyncParsableCommand {
@@ -28,18 +29,24 @@ struct Serve: AsyncParsableCommand {
         let fileLimit = raiseFileLimit()
         let settings = try options.loadWithRuntimeOrExit(store)
         let logger = Logger(label: "cairn")
-        logger.info("starting", metadata: ["database": .string(store.path), "version": .string(CairnVersion.string),
-                                           "open_files_limit": .string(fileLimit.map(String.init) ?? "unknown")])
+        logger.info(
+            "starting",
+            metadata: [
+                "database": .string(store.path), "version": .string(CairnVersion.string),
+                "open_files_limit": .string(fileLimit.map(String.init) ?? "unknown"),
+            ])
         let env = try await ServerEnvironment.boot(settings: settings, store: store, logger: logger)
-        let host = settings[.serverHost], port = settings[.serverPort]
+        let host = settings[.serverHost]
+        let port = settings[.serverPort]
         do {
             try await CairnApplication.run(env) { channel in
                 // Only once the port is ours (a server that cannot listen hands out no token), and
                 // before "listening", which scripts wait for.
                 do {
                     if let token = try await env.auth.issueSetupTokenIfNeeded() {
-                        logger.notice("no administrator exists yet: open /admin/ and enter this one-time setup token (valid 1 hour), or run `cairn admin create`",
-                                      metadata: ["setup_token": .string(token)])
+                        logger.notice(
+                            "no administrator exists yet: open /admin/ and enter this one-time setup token (valid 1 hour), or run `cairn admin create`",
+                            metadata: ["setup_token": .string(token)])
                     }
                 } catch {
                     logger.error("could not issue a setup token", metadata: ["error": .string("\(error)")])
@@ -66,16 +73,16 @@ func limitMallocArenas() {
 /// servers holding many WebSocket connections must. Returns the limit in force.
 func raiseFileLimit() -> UInt64? {
     #if canImport(Glibc)
-    var limit = rlimit()
-    let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
-    guard getrlimit(resource, &limit) == 0 else { return nil }
-    if limit.rlim_cur < limit.rlim_max {
-        var raised = limit
-        raised.rlim_cur = limit.rlim_max
-        if setrlimit(resource, &raised) == 0 { limit = raised }
-    }
-    return UInt64(limit.rlim_cur)
+        var limit = rlimit()
+        let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+        guard getrlimit(resource, &limit) == 0 else { return nil }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(resource, &raised) == 0 { limit = raised }
+        }
+        return UInt64(limit.rlim_cur)
     #else
-    return nil
+        return nil
     #endif
 }

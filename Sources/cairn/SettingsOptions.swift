@@ -43,14 +43,16 @@ struct SettingsOptions: ParsableArguments {
 
     /// Settings without the runtime layer (the database is not open yet).
     func loadStatic() throws(ConfigurationError) -> EffectiveSettings {
-        try ConfigurationLoader.load(ConfigurationSources(
-            configFile: config, environment: ProcessInfo.processInfo.environment, flags: flags()))
+        try ConfigurationLoader.load(
+            ConfigurationSources(
+                configFile: config, environment: ProcessInfo.processInfo.environment, flags: flags()))
     }
 
     /// Settings including the runtime layer stored in the database.
     func load(runtime: [String: String]) throws(ConfigurationError) -> EffectiveSettings {
-        try ConfigurationLoader.load(ConfigurationSources(
-            configFile: config, environment: ProcessInfo.processInfo.environment, flags: flags(), runtime: runtime))
+        try ConfigurationLoader.load(
+            ConfigurationSources(
+                configFile: config, environment: ProcessInfo.processInfo.environment, flags: flags(), runtime: runtime))
     }
 
     /// Loads settings or exits with status 2 and one line naming the bad key and its source.

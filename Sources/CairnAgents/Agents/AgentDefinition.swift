@@ -28,8 +28,10 @@ public struct AgentDefinition: Sendable, Codable, Equatable {
     /// Set when loaded; 0 for built-ins.
     public var version: Int?
 
-    public init(name: String, description: String, kind: Kind, systemPrompt: String? = nil, provider: [String]? = nil, model: String? = nil,
-                tools: [String]? = nil, maxSteps: Int? = nil, temperature: Double? = nil, steps: [Step]? = nil, version: Int? = nil) {
+    public init(
+        name: String, description: String, kind: Kind, systemPrompt: String? = nil, provider: [String]? = nil, model: String? = nil,
+        tools: [String]? = nil, maxSteps: Int? = nil, temperature: Double? = nil, steps: [Step]? = nil, version: Int? = nil
+    ) {
         self.name = name
         self.description = description
         self.kind = kind

@@ -17,20 +17,23 @@ public final class AgentRegistry: Sendable {
     public static let builtins: [AgentDefinition] = {
         let allTools = BuiltinTools.all.map(\.name).filter { $0 != "http_get" }.filter { $0 != "http_get" }
         func step(_ name: String, _ job: String) -> AgentDefinition {
-            AgentDefinition(name: name, description: "Supervisor step: \(job).", kind: .chat,
-                            systemPrompt: "Pipeline step '\(name)': \(job). Answer with a short structured summary.", maxSteps: 2, version: 0)
+            AgentDefinition(
+                name: name, description: "Supervisor step: \(job).", kind: .chat,
+                systemPrompt: "Pipeline step '\(name)': \(job). Answer with a short structured summary.", maxSteps: 2, version: 0)
         }
         return [
-            AgentDefinition(name: "assistant", description: "General assistant with calculator, time, memory and message search.",
-                            kind: .chat, systemPrompt: "You are Cairn's assistant. Use tools when they help.", tools: allTools, maxSteps: 6, version: 0),
+            AgentDefinition(
+                name: "assistant", description: "General assistant with calculator, time, memory and message search.",
+                kind: .chat, systemPrompt: "You are Cairn's assistant. Use tools when they help.", tools: allTools, maxSteps: 6, version: 0),
             step("triage", "classify the request and decide which later steps are needed"),
             step("data", "collect the facts the request depends on"),
             step("optimization", "propose improvements"),
             step("actions", "list concrete next actions"),
             step("reporting", "write the final report for the user"),
-            AgentDefinition(name: "supervisor", description: "Pipeline triage → data → optimization → actions → reporting.",
-                            kind: .pipeline, steps: ["triage", "data", "optimization", "actions", "reporting"].map { AgentDefinition.Step(agent: $0) },
-                            version: 0),
+            AgentDefinition(
+                name: "supervisor", description: "Pipeline triage → data → optimization → actions → reporting.",
+                kind: .pipeline, steps: ["triage", "data", "optimization", "actions", "reporting"].map { AgentDefinition.Step(agent: $0) },
+                version: 0),
         ]
     }()
 

@@ -16,8 +16,10 @@ struct AgentRunner: Sendable {
 
     /// Runs `agent` on `input` with earlier thread messages as context; returns its output.
     /// `streams` sends the output as `message_delta` events (the top-level answer only).
-    func run(_ agent: AgentDefinition, input: String, history: [ChatMessage], parent: String?, step: Int?, streams: Bool,
-             resumeFrom: [Int: (agent: String, status: String, output: String?)] = [:]) async throws -> String {
+    func run(
+        _ agent: AgentDefinition, input: String, history: [ChatMessage], parent: String?, step: Int?, streams: Bool,
+        resumeFrom: [Int: (agent: String, status: String, output: String?)] = [:]
+    ) async throws -> String {
         try await emitter.agentStarted(agent.name, parent: parent, step: step)
         let output: String
         switch agent.kind {
@@ -36,11 +38,14 @@ struct AgentRunner: Sendable {
         messages.append(ChatMessage(role: .user, content: input))
         let maxSteps = agent.maxSteps ?? 6
         for iteration in 1...maxSteps {
-            try await emitter.emit(.agentThinking, agent: agent.name, payload: [
-                "text": .string(iteration == 1 ? "Reading the request" : "Reading tool results"),
-                "progress": .number(Double(iteration - 1) / Double(maxSteps)),
-            ])
-            let request = ProviderRequest(model: agent.model, messages: messages, tools: dispatcher.specs(named: toolNames), temperature: agent.temperature)
+            try await emitter.emit(
+                .agentThinking, agent: agent.name,
+                payload: [
+                    "text": .string(iteration == 1 ? "Reading the request" : "Reading tool results"),
+                    "progress": .number(Double(iteration - 1) / Double(maxSteps)),
+                ])
+            let request = ProviderRequest(
+                model: agent.model, messages: messages, tools: dispatcher.specs(named: toolNames), temperature: agent.temperature)
             let turn = try await caller.turn(request, providers: agent.provider ?? ["offline"], agent: agent.name) { delta in
                 guard streams else { return }
                 streamed.append(delta)
@@ -57,18 +62,23 @@ struct AgentRunner: Sendable {
         throw AgentFailure(code: "max_steps", message: "\(agent.name) did not finish within \(maxSteps) steps")
     }
 
-    func pipeline(_ agent: AgentDefinition, input: String, streams: Bool, resumeFrom: [Int: (agent: String, status: String, output: String?)]) async throws -> String {
+    func pipeline(_ agent: AgentDefinition, input: String, streams: Bool, resumeFrom: [Int: (agent: String, status: String, output: String?)])
+        async throws -> String
+    {
         var outputs: [(String, String)] = []
         var skip: Set<String> = []
         var finalOutput = ""
         for (index, step) in (agent.steps ?? []).enumerated() {
             if let done = resumeFrom[index], done.status == "succeeded", let output = done.output {
                 outputs.append((done.agent, output))
-                try await emitter.emit(.notice, agent: agent.name, payload: ["code": "step_reused", "message": .string("step \(index) (\(done.agent)) finished in the interrupted run")])
+                try await emitter.emit(
+                    .notice, agent: agent.name,
+                    payload: ["code": "step_reused", "message": .string("step \(index) (\(done.agent)) finished in the interrupted run")])
                 continue
             }
             if skip.contains(step.agent) {
-                try await emitter.emit(.notice, agent: agent.name, payload: ["code": "step_skipped", "message": .string("\(step.agent) skipped by triage")])
+                try await emitter.emit(
+                    .notice, agent: agent.name, payload: ["code": "step_skipped", "message": .string("\(step.agent) skipped by triage")])
                 continue
             }
             guard let definition = registry.definition(step.agent) else {
@@ -90,7 +100,9 @@ struct AgentRunner: Sendable {
                 try await emitter.agentCompleted(step.agent, status: "failed", output: nil, error: failure.message)
                 try await log.step(RunStep(runID: toolContext.run.runID, index: index, agent: step.agent, status: "failed", output: nil))
                 guard step.continueOnError == true else { throw failure }
-                try await emitter.emit(.notice, agent: agent.name, payload: ["code": "step_failed", "message": .string("\(step.agent) failed (\(failure.code)); continuing")])
+                try await emitter.emit(
+                    .notice, agent: agent.name,
+                    payload: ["code": "step_failed", "message": .string("\(step.agent) failed (\(failure.code)); continuing")])
             }
         }
         if finalOutput.isEmpty, let last = outputs.last { finalOutput = last.1 }

@@ -53,7 +53,7 @@ final class DeadlineWatch: Sendable {
                 return due.values.map(\.expire)
             }
             guard let expired else { return }
-            expired.forEach { $0() }
+            for fire in expired { fire() }
         }
     }
 }

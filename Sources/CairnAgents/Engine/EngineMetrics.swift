@@ -1,5 +1,5 @@
-import Metrics
 import Foundation
+import Metrics
 
 /// The engine's measurements through swift-metrics, with the factory handed in (no global
 /// bootstrap, so every server in one process keeps its own registry): run durations and
@@ -23,13 +23,21 @@ public struct EngineMetrics: Sendable {
 
     /// One model call: how long it took and how it ended (`success`, `failure`, `cancelled`).
     public func providerCall(provider: String, outcome: String, duration: Duration) {
-        CoreMetrics.Timer(label: "cairn_provider_call_duration_seconds", dimensions: [("provider", provider), ("outcome", outcome)], factory: factory)
-            .recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        CoreMetrics.Timer(
+            label: "cairn_provider_call_duration_seconds", dimensions: [("provider", provider), ("outcome", outcome)], factory: factory
+        )
+        .recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
     /// Tokens a vendor reported for a call.
     public func providerTokens(provider: String, input: Int, output: Int) {
-        if input > 0 { Counter(label: "cairn_provider_tokens_total", dimensions: [("provider", provider), ("direction", "input")], factory: factory).increment(by: input) }
-        if output > 0 { Counter(label: "cairn_provider_tokens_total", dimensions: [("provider", provider), ("direction", "output")], factory: factory).increment(by: output) }
+        if input > 0 {
+            Counter(label: "cairn_provider_tokens_total", dimensions: [("provider", provider), ("direction", "input")], factory: factory).increment(
+                by: input)
+        }
+        if output > 0 {
+            Counter(label: "cairn_provider_tokens_total", dimensions: [("provider", provider), ("direction", "output")], factory: factory).increment(
+                by: output)
+        }
     }
 }

@@ -34,7 +34,9 @@ public enum EventOrder {
                 completedRun = true
                 if !open.isEmpty { problems.append("run_completed with open agents \(open)") }
             case .agentThinking, .messageDelta:
-                if let agent = event.agent, open.last != agent { problems.append("\(event.type.rawValue) from \(agent), which is not the innermost open agent") }
+                if let agent = event.agent, open.last != agent {
+                    problems.append("\(event.type.rawValue) from \(agent), which is not the innermost open agent")
+                }
             case .runStatus, .notice:
                 break
             }

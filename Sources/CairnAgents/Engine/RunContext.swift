@@ -23,4 +23,3 @@ public struct RunContext: Sendable {
         self.stop = stop
     }
 }
-

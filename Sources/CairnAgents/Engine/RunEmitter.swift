@@ -74,19 +74,28 @@ public final class RunEmitter: Sendable {
         state.withLock { state in closingEvents(status: status, error: error, messageID: messageID, usage: usage, state: &state) }
     }
 
-    private func closingEvents(status: RunStatus, error: (code: String, message: String)?, messageID: MessageID?, usage: (Int, Int),
-                               state: inout State) -> [RunEvent] {
+    private func closingEvents(
+        status: RunStatus, error: (code: String, message: String)?, messageID: MessageID?, usage: (Int, Int),
+        state: inout State
+    ) -> [RunEvent] {
         var events: [RunEvent] = []
         let agentStatus = status == .succeeded ? "succeeded" : status.rawValue
         // A tool call a crash cut off is answered before its agent completes.
         for call in state.openToolCalls {
-            events.append(make(.toolCompleted, agent: call.agent, payload: ["tool": .string(call.tool), "call_id": .string(call.callID), "ok": false,
-                                                                          "error": .string(error?.code ?? status.rawValue), "duration_ms": 0], state: &state))
+            events.append(
+                make(
+                    .toolCompleted, agent: call.agent,
+                    payload: [
+                        "tool": .string(call.tool), "call_id": .string(call.callID), "ok": false,
+                        "error": .string(error?.code ?? status.rawValue), "duration_ms": 0,
+                    ], state: &state))
         }
         state.openToolCalls.removeAll()
         for open in state.openAgents.reversed() {
-            events.append(make(.agentCompleted, agent: open.name,
-                               payload: Self.completion(open.name, status: agentStatus, output: nil, error: error?.message, since: open.started), state: &state))
+            events.append(
+                make(
+                    .agentCompleted, agent: open.name,
+                    payload: Self.completion(open.name, status: agentStatus, output: nil, error: error?.message, since: open.started), state: &state))
         }
         state.openAgents.removeAll()
         var payload: [String: JSONValue] = [
@@ -116,7 +125,9 @@ public final class RunEmitter: Sendable {
     }
 
     static func completion(_ agent: String, status: String, output: String?, error: String?, since start: ContinuousClock.Instant) -> JSONValue {
-        var payload: [String: JSONValue] = ["agent": .string(agent), "status": .string(status), "duration_ms": .number(Double(milliseconds(since: start)))]
+        var payload: [String: JSONValue] = [
+            "agent": .string(agent), "status": .string(status), "duration_ms": .number(Double(milliseconds(since: start))),
+        ]
         if let output { payload["output"] = .string(output) }
         if let error { payload["error"] = .string(error) }
         return .object(payload)

@@ -10,9 +10,10 @@ extension RunEngine {
         let config = settings.snapshot
         let now: @Sendable () -> Date = { [clock] in clock.now() }
         let toolContext = ToolContext(run: context, threads: threads, notes: notes, settings: config, breakers: breakers, now: now)
-        let caller = ProviderCaller(directory: providers, breakers: breakers, emitter: emitter, usage: usage,
-                                    retryBase: .milliseconds(config[.providersRetryBaseMs]),
-                                    maxRetryDelay: .milliseconds(config[.providersRetryMaxDelayMs]), metrics: metrics)
+        let caller = ProviderCaller(
+            directory: providers, breakers: breakers, emitter: emitter, usage: usage,
+            retryBase: .milliseconds(config[.providersRetryBaseMs]),
+            maxRetryDelay: .milliseconds(config[.providersRetryMaxDelayMs]), metrics: metrics)
         let runner = AgentRunner(
             registry: agents, caller: caller,
             dispatcher: ToolDispatcher(tools: BuiltinTools.all, timeout: .seconds(config[.toolsTimeoutSeconds])),
@@ -32,7 +33,8 @@ extension RunEngine {
             let history = try await self.history(of: run)
             var resumeFrom: [Int: (agent: String, status: String, output: String?)] = [:]
             if let previous = run.resumedFrom { resumeFrom = try await runs.steps(runID: previous) }
-            let output = try await runner.run(definition, input: run.input, history: history, parent: nil, step: nil, streams: true, resumeFrom: resumeFrom)
+            let output = try await runner.run(
+                definition, input: run.input, history: history, parent: nil, step: nil, streams: true, resumeFrom: resumeFrom)
             outcome = (.succeeded, nil, output)
         } catch let failure as AgentFailure {
             outcome = (.failed, (failure.code, failure.message), nil)
@@ -54,14 +56,19 @@ extension RunEngine {
 
     /// Writes the closing events, answer and status together (after the run's other events), then
     /// the log publishes the events.
-    func finish(run: RunRecord, emitter: RunEmitter, status: RunStatus, error: (code: String, message: String)?, output: String?,
-                usage calls: [ModelCallUsage]) async {
+    func finish(
+        run: RunRecord, emitter: RunEmitter, status: RunStatus, error: (code: String, message: String)?, output: String?,
+        usage calls: [ModelCallUsage]
+    ) async {
         let usage = (calls.reduce(0) { $0 + $1.inputTokens }, calls.reduce(0) { $0 + $1.outputTokens })
         let now = clock.now()
-        let message = output.map { MessageRecord(id: .generate(now: now), threadID: run.threadID, role: "assistant", content: $0, runID: run.id, createdAt: now) }
+        let message = output.map {
+            MessageRecord(id: .generate(now: now), threadID: run.threadID, role: "assistant", content: $0, runID: run.id, createdAt: now)
+        }
         let closing = emitter.closingEvents(status: status, error: error, messageID: message?.id, usage: usage)
-        let outcome = RunOutcome(status: status, errorCode: error?.code, errorMessage: error?.message,
-                                 inputTokens: usage.0, outputTokens: usage.1, assistantMessage: message, calls: calls)
+        let outcome = RunOutcome(
+            status: status, errorCode: error?.code, errorMessage: error?.message,
+            inputTokens: usage.0, outputTokens: usage.1, assistantMessage: message, calls: calls)
         metrics.runFinished(agent: run.agent, status: status.rawValue, duration: now.timeIntervalSince(run.createdAt))
         do {
             try await log.finish(RunFinish(runID: run.id, userID: run.userID, outcome: outcome, closingEvents: closing, at: now))

@@ -54,8 +54,10 @@ public final class RunEngine: Sendable {
         let userID: UserID
     }
 
-    public init(store: Store, settings: LiveSettings, breakers: BreakerRegistry, clock: any WallClock = SystemClock(), logger: Logger,
-                metrics: EngineMetrics = EngineMetrics()) {
+    public init(
+        store: Store, settings: LiveSettings, breakers: BreakerRegistry, clock: any WallClock = SystemClock(), logger: Logger,
+        metrics: EngineMetrics = EngineMetrics()
+    ) {
         self.metrics = metrics
         runs = RunRepository(store: store)
         threads = ThreadRepository(store: store)
@@ -65,14 +67,18 @@ public final class RunEngine: Sendable {
         self.settings = settings
         self.clock = clock
         self.logger = logger
-        providers = ProviderDirectory(repository: ProviderRepository(store: store),
-                                      offlineChunkDelay: { .milliseconds(settings.snapshot[.agentsOfflineChunkDelayMs]) })
+        providers = ProviderDirectory(
+            repository: ProviderRepository(store: store),
+            offlineChunkDelay: { .milliseconds(settings.snapshot[.agentsOfflineChunkDelayMs]) })
         self.breakers = breakers
         usage = UsageRepository(store: store)
         quotas = QuotaGuard(repository: QuotaRepository(store: store), settings: settings)
         let snapshot = settings.snapshot
-        scheduler = Mutex(SchedulerState(limits: .init(global: snapshot[.runsMaxConcurrent], perUser: snapshot[.runsMaxPerUser],
-                                                       queuePerUser: snapshot[.runsQueuePerUser])))
+        scheduler = Mutex(
+            SchedulerState(
+                limits: .init(
+                    global: snapshot[.runsMaxConcurrent], perUser: snapshot[.runsMaxPerUser],
+                    queuePerUser: snapshot[.runsQueuePerUser])))
     }
 
     /// Loads agent definitions and closes runs a crash left open, as `interrupted`.
@@ -85,12 +91,16 @@ public final class RunEngine: Sendable {
             let (openAgents, openCalls) = try await openWorkAfterCrash(run)
             for agent in openAgents { emitter.reopen(agent) }
             for call in openCalls { emitter.reopen(toolCall: call.callID, tool: call.tool, agent: call.agent) }
-            let closing = emitter.closingEvents(status: .interrupted, error: ("interrupted", "the server stopped while this run was active"),
-                                                messageID: nil, usage: (run.inputTokens, run.outputTokens))
-            try await log.finish(RunFinish(runID: run.id, userID: run.userID,
-                                           outcome: RunOutcome(status: .interrupted, errorCode: "interrupted",
-                                                               errorMessage: "the server stopped while this run was active"),
-                                           closingEvents: closing, at: clock.now()))
+            let closing = emitter.closingEvents(
+                status: .interrupted, error: ("interrupted", "the server stopped while this run was active"),
+                messageID: nil, usage: (run.inputTokens, run.outputTokens))
+            try await log.finish(
+                RunFinish(
+                    runID: run.id, userID: run.userID,
+                    outcome: RunOutcome(
+                        status: .interrupted, errorCode: "interrupted",
+                        errorMessage: "the server stopped while this run was active"),
+                    closingEvents: closing, at: clock.now()))
             logger.notice("closed run left open by a previous process", metadata: ["run": .string(run.id.rawValue)])
         }
     }
@@ -119,8 +129,10 @@ public final class RunEngine: Sendable {
     // MARK: Starting runs
 
     /// Validates, stores the user's message and the queued run, then schedules it.
-    public func start(userID: UserID, threadID: ThreadID?, input: String, agent agentName: String?, requestID: String?,
-                      resumedFrom: RunID? = nil) async throws -> StartedRun {
+    public func start(
+        userID: UserID, threadID: ThreadID?, input: String, agent agentName: String?, requestID: String?,
+        resumedFrom: RunID? = nil
+    ) async throws -> StartedRun {
         guard accepting.withLock({ $0 }) else { throw CairnError(.unavailable, "the server is shutting down") }
         let config = settings.snapshot
         let trimmed = input.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -152,24 +164,31 @@ public final class RunEngine: Sendable {
         let messageID = MessageID.generate(now: now)
         let run: RunRecord
         do {
-            run = try await log.open(NewRun(runID: runID, threadID: newThreadID, userID: userID, agent: name, agentVersion: definition.version ?? 0,
-                                            input: input, messageID: messageID, resumedFrom: resumedFrom,
-                                            createThreadTitle: threadID == nil ? trimmed.excerpt(80) : nil),
-                                     openingEvents: [emitter.openingEvent()], now: now)
+            run = try await log.open(
+                NewRun(
+                    runID: runID, threadID: newThreadID, userID: userID, agent: name, agentVersion: definition.version ?? 0,
+                    input: input, messageID: messageID, resumedFrom: resumedFrom,
+                    createThreadTitle: threadID == nil ? trimmed.excerpt(80) : nil),
+                openingEvents: [emitter.openingEvent()], now: now)
         } catch {
             releaseSlot(runID: runID, userID: userID, admission: admission)
             throw error
         }
         let stop = StopReason()
-        let context = RunContext(userID: userID, threadID: newThreadID, runID: runID, requestID: requestID,
-                                 deadline: .now + .seconds(config[.runsTimeoutSeconds]), stop: stop)
+        let context = RunContext(
+            userID: userID, threadID: newThreadID, runID: runID, requestID: requestID,
+            deadline: .now + .seconds(config[.runsTimeoutSeconds]), stop: stop)
         let launch: @Sendable () -> Void = { [self] in self.launch(run: run, definition: definition, context: context, emitter: emitter) }
         switch admission {
         case .start:
             launch()
         case .queued(let position):
-            try await emitter.emit(.notice, agent: nil, payload: ["code": "queued_behind_n", "message": .string("waiting behind \(position - 1) of your runs"),
-                                                                   "position": .number(Double(position))])
+            try await emitter.emit(
+                .notice, agent: nil,
+                payload: [
+                    "code": "queued_behind_n", "message": .string("waiting behind \(position - 1) of your runs"),
+                    "position": .number(Double(position)),
+                ])
             enum Next { case launch, wait, cancelled }
             let next = launchers.withLock { state -> Next in
                 if state.admitted.remove(runID) != nil { return .launch }

@@ -24,8 +24,10 @@ public final class RunLog: Sendable {
     /// Delays before retrying a group commit the database refused (busy, full): about 8 s in all,
     /// after which each run of the commit is tried alone, and a run whose writes are still refused
     /// is given up (the next start closes it as interrupted).
-    static let retryDelays: [Duration] = [.milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
-                                          .seconds(1), .seconds(2), .seconds(2), .seconds(2)]
+    static let retryDelays: [Duration] = [
+        .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+        .seconds(1), .seconds(2), .seconds(2), .seconds(2),
+    ]
 
     private let runs: RunRepository
     private let logger: Logger
@@ -129,10 +131,13 @@ public final class RunLog: Sendable {
         while true {
             let (batch, room) = state.withLock { state -> ([Pending], [CheckedContinuation<Void, Never>]) in
                 if state.pending.isEmpty { state.flushing = false }
-                defer { state.pending.removeAll(keepingCapacity: true); state.roomWaiters.removeAll() }
+                defer {
+                    state.pending.removeAll(keepingCapacity: true)
+                    state.roomWaiters.removeAll()
+                }
                 return (state.pending, state.roomWaiters)
             }
-            room.forEach { $0.resume() }
+            for waiter in room { waiter.resume() }
             guard !batch.isEmpty else { return }
             if await commit(batch, retrying: true) {
                 published(batch)
@@ -156,7 +161,10 @@ public final class RunLog: Sendable {
     /// A durable group: counted, its events published in order, its waiters resumed.
     private func published(_ batch: [Pending]) {
         let events = batch.reduce(into: 0) { count, item in if case .event = item.write { count += 1 } }
-        state.withLock { $0.transactions += 1; $0.eventsWritten += events }
+        state.withLock {
+            $0.transactions += 1
+            $0.eventsWritten += events
+        }
         for item in batch {
             switch item.write {
             case .event(let event): bus.publish(event)
@@ -222,8 +230,10 @@ public final class RunLog: Sendable {
     /// Every event of the user's run after `after`, each exactly once and in order: replayed from
     /// the log, then live as each becomes durable (a gap is filled from the log), until
     /// `run_completed` or until `deliver` answers false. Returns false when the run is not the user's.
-    public func follow(run: RunID, user: UserID, after: Int, buffer: Int = 4096,
-                       _ deliver: (RunEvent) async throws -> Bool) async throws -> Bool {
+    public func follow(
+        run: RunID, user: UserID, after: Int, buffer: Int = 4096,
+        _ deliver: (RunEvent) async throws -> Bool
+    ) async throws -> Bool {
         var last = after
         /// True when the stream is over: the run completed or the reader went away.
         func send(_ events: [RunEvent]) async throws -> Bool {

@@ -54,7 +54,10 @@ public struct SchedulerState: Sendable {
     public mutating func removeQueued(_ run: RunID, user: UserID) -> Bool {
         guard let index = queues[user]?.firstIndex(of: run) else { return false }
         queues[user]!.remove(at: index)
-        if queues[user]!.isEmpty { queues.removeValue(forKey: user); rotation.removeAll { $0 == user } }
+        if queues[user]!.isEmpty {
+            queues.removeValue(forKey: user)
+            rotation.removeAll { $0 == user }
+        }
         return true
     }
 

@@ -40,7 +40,8 @@ public struct AnthropicProvider: LLMProvider {
         if !system.isEmpty { body["system"] = .string(system) }
         if let temperature = request.temperature { body["temperature"] = .number(min(temperature, 1)) }
         if !request.tools.isEmpty {
-            body["tools"] = .array(request.tools.map { ["name": .string($0.name), "description": .string($0.description), "input_schema": $0.parameters] })
+            body["tools"] = .array(
+                request.tools.map { ["name": .string($0.name), "description": .string($0.description), "input_schema": $0.parameters] })
         }
         return .object(body)
     }
@@ -77,4 +78,3 @@ public struct AnthropicProvider: LLMProvider {
         return result.map { ["role": .string($0.role), "content": .array($0.blocks)] }
     }
 }
-

@@ -56,18 +56,19 @@ struct AnthropicStreamDecoder: StreamDecoder {
         case "error":
             let kind = json["error"]?["type"]?.stringValue ?? "error"
             let message = json["error"]?["message"]?.stringValue ?? kind
-            let status = switch kind {
-            case "overloaded_error": 529
-            case "rate_limit_error": 429
-            case "invalid_request_error": 400
-            case "authentication_error": 401
-            case "permission_error": 403
-            case "not_found_error": 404
-            default: 500
-            }
+            let status =
+                switch kind {
+                case "overloaded_error": 529
+                case "rate_limit_error": 429
+                case "invalid_request_error": 400
+                case "authentication_error": 401
+                case "permission_error": 403
+                case "not_found_error": 404
+                default: 500
+                }
             throw ProviderError.http(status: status, message: "error in stream: \(message)", retryAfter: nil)
         default:
-            break // ping and future event types
+            break  // ping and future event types
         }
         return []
     }

@@ -24,7 +24,10 @@ enum ArithmeticSpan {
         let chars = Array(text)
         var index = 0
         while index < chars.count {
-            guard isMember(chars[index]) else { index += 1; continue }
+            guard isMember(chars[index]) else {
+                index += 1
+                continue
+            }
             var end = index
             while end < chars.count, isMember(chars[end]) { end += 1 }
             if let span = span(chars[index..<end]) { return span.trimmingCharacters(in: .whitespaces) }
@@ -38,7 +41,8 @@ enum ArithmeticSpan {
         var start = firstDigit
         while start > run.startIndex, leading.contains(run[start - 1]) { start -= 1 }
         guard let op = run[(firstDigit + 1)...].firstIndex(where: { operators.contains($0) }),
-              let lastDigit = run[(op + 1)...].lastIndex(where: isDigit) else { return nil }
+            let lastDigit = run[(op + 1)...].lastIndex(where: isDigit)
+        else { return nil }
         var end = lastDigit + 1
         while end < run.endIndex, run[end] == ")" { end += 1 }
         return String(run[start..<end])

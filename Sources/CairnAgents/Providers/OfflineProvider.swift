@@ -31,8 +31,10 @@ public struct OfflineProvider: LLMProvider {
                             continuation.yield(.text(index == words.count - 1 ? String(word) : word + " "))
                         }
                     }
-                    continuation.yield(.usage(input: Self.countWords(request.messages.map(\.content).joined(separator: " ")),
-                                              output: Self.countWords(reply.text)))
+                    continuation.yield(
+                        .usage(
+                            input: Self.countWords(request.messages.map(\.content).joined(separator: " ")),
+                            output: Self.countWords(reply.text)))
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: error)
@@ -75,9 +77,11 @@ public struct OfflineProvider: LLMProvider {
             return Reply(toolCall: call)
         }
         let preview = last.content.excerpt(120)
-        let note = cut ? " Your message is \(last.content.utf8.count) bytes long; I looked for requests in its first \(maxAnalysedBytes) bytes only." : ""
-        return Reply(text: "\(prefix) This reply comes from Cairn's built-in offline model, not a language model: no provider is configured. "
-                     + "You wrote \(countWords(last.content)) words: \"\(preview)\".\(note)")
+        let note =
+            cut ? " Your message is \(last.content.utf8.count) bytes long; I looked for requests in its first \(maxAnalysedBytes) bytes only." : ""
+        return Reply(
+            text: "\(prefix) This reply comes from Cairn's built-in offline model, not a language model: no provider is configured. "
+                + "You wrote \(countWords(last.content)) words: \"\(preview)\".\(note)")
     }
 
     static func intent(_ text: String, tools: Set<String>, index: Int) -> ToolCall? {
@@ -130,7 +134,9 @@ public struct OfflineProvider: LLMProvider {
                 sentences.append("I will remember: \(result["stored"]?.stringValue ?? "").")
             case "recall":
                 let notes = result["notes"]?.arrayValue?.compactMap(\.stringValue) ?? []
-                sentences.append(notes.isEmpty ? "You have not asked me to remember anything yet." : "You asked me to remember: " + notes.joined(separator: "; ") + ".")
+                sentences.append(
+                    notes.isEmpty
+                        ? "You have not asked me to remember anything yet." : "You asked me to remember: " + notes.joined(separator: "; ") + ".")
             case "http_get":
                 let status = result["status"]?.intValue ?? 0
                 let body = result["body"]?.stringValue ?? ""
@@ -159,10 +165,14 @@ public struct OfflineProvider: LLMProvider {
             let skip: [JSONValue] = greeting || words < 4 ? ["optimization", "actions"] : []
             return (["step": "triage", "category": .string(category), "words": .number(Double(words)), "skip": .array(skip)] as JSONValue).jsonText
         case "reporting":
-            return "\(prefix) Report on \"\(request.excerpt(80))\": \(previous) earlier step\(previous == 1 ? "" : "s") ran; this summary is deterministic, not model-written."
+            return
+                "\(prefix) Report on \"\(request.excerpt(80))\": \(previous) earlier step\(previous == 1 ? "" : "s") ran; this summary is deterministic, not model-written."
         default:
-            return (["step": .string(step), "summary": .string(request.excerpt(80)), "words": .number(Double(words)),
-                     "previous_steps": .number(Double(previous))] as JSONValue).jsonText
+            return
+                ([
+                    "step": .string(step), "summary": .string(request.excerpt(80)), "words": .number(Double(words)),
+                    "previous_steps": .number(Double(previous)),
+                ] as JSONValue).jsonText
         }
     }
 
@@ -173,8 +183,9 @@ public struct OfflineProvider: LLMProvider {
     /// Capture groups of the first match (`first` is group 1), plus the whole match.
     static func match(_ pattern: String, in text: String, options: NSRegularExpression.Options = []) -> (first: String?, whole: String)? {
         guard let regex = try? NSRegularExpression(pattern: pattern, options: options),
-              let result = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
-              let whole = Range(result.range, in: text) else { return nil }
+            let result = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
+            let whole = Range(result.range, in: text)
+        else { return nil }
         let first = result.numberOfRanges > 1 ? Range(result.range(at: 1), in: text).map { String(text[$0]) } : nil
         return (first, String(text[whole]))
     }

@@ -46,9 +46,13 @@ public struct OpenAIProvider: LLMProvider {
         if let temperature = request.temperature { body["temperature"] = .number(temperature) }
         if let maxTokens = request.maxTokens { body["max_tokens"] = .number(Double(maxTokens)) }
         if !request.tools.isEmpty {
-            body["tools"] = .array(request.tools.map { tool in
-                ["type": "function", "function": ["name": .string(tool.name), "description": .string(tool.description), "parameters": tool.parameters]]
-            })
+            body["tools"] = .array(
+                request.tools.map { tool in
+                    [
+                        "type": "function",
+                        "function": ["name": .string(tool.name), "description": .string(tool.description), "parameters": tool.parameters],
+                    ]
+                })
         }
         return .object(body)
     }
@@ -57,12 +61,12 @@ public struct OpenAIProvider: LLMProvider {
         var object: [String: JSONValue] = ["role": .string(message.role.rawValue), "content": .string(message.content)]
         if !message.toolCalls.isEmpty {
             if message.content.isEmpty { object["content"] = .null }
-            object["tool_calls"] = .array(message.toolCalls.map { call in
-                ["id": .string(call.id), "type": "function", "function": ["name": .string(call.name), "arguments": .string(call.arguments)]]
-            })
+            object["tool_calls"] = .array(
+                message.toolCalls.map { call in
+                    ["id": .string(call.id), "type": "function", "function": ["name": .string(call.name), "arguments": .string(call.arguments)]]
+                })
         }
         if let id = message.toolCallID { object["tool_call_id"] = .string(id) }
         return .object(object)
     }
 }
-

@@ -26,14 +26,17 @@ public struct ProviderCaller: Sendable {
     public static func breakerName(_ provider: String) -> String { "provider:\(provider)" }
 
     /// Streams one answer; `onText` receives text deltas as they arrive.
-    func turn(_ request: ProviderRequest, providers candidates: [String], agent: String,
-              onText: (String) async throws -> Void) async throws -> Turn {
+    func turn(
+        _ request: ProviderRequest, providers candidates: [String], agent: String,
+        onText: (String) async throws -> Void
+    ) async throws -> Turn {
         var lastProblem = "no configured provider among \(candidates.joined(separator: ", "))"
         var previous: String?
         for (index, name) in candidates.enumerated() {
             if let previous {
-                try await notice("provider_fallback", agent: agent, "falling back from \(previous) to \(name): \(lastProblem)",
-                                 extra: ["from": .string(previous), "to": .string(name)])
+                try await notice(
+                    "provider_fallback", agent: agent, "falling back from \(previous) to \(name): \(lastProblem)",
+                    extra: ["from": .string(previous), "to": .string(name)])
             }
             previous = name
             guard let provider = directory.provider(name) else {
@@ -51,8 +54,9 @@ public struct ProviderCaller: Sendable {
                     permit = try breaker.acquire()
                 } catch {
                     lastProblem = error.description
-                    try await notice("breaker_open", agent: agent, error.description,
-                                     extra: ["breaker": .string(breaker.name), "provider": .string(name)])
+                    try await notice(
+                        "breaker_open", agent: agent, error.description,
+                        extra: ["breaker": .string(breaker.name), "provider": .string(name)])
                     break attempts
                 }
                 var turn = Turn()
@@ -94,9 +98,12 @@ public struct ProviderCaller: Sendable {
                         lastProblem += " (Retry-After is longer than providers.retry_max_delay_ms)"
                         break attempts
                     }
-                    try await notice("retrying", agent: agent, "\(lastProblem); retry \(attempt + 1) of \(retries) in \(delay.wholeMilliseconds) ms",
-                                     extra: ["provider": .string(name), "attempt": .number(Double(attempt + 1)),
-                                             "delay_ms": .number(Double(delay.wholeMilliseconds))])
+                    try await notice(
+                        "retrying", agent: agent, "\(lastProblem); retry \(attempt + 1) of \(retries) in \(delay.wholeMilliseconds) ms",
+                        extra: [
+                            "provider": .string(name), "attempt": .number(Double(attempt + 1)),
+                            "delay_ms": .number(Double(delay.wholeMilliseconds)),
+                        ])
                     try await Task.sleep(for: delay)
                 } catch {
                     // Cancellation, or the run's own event writing failed: not the provider's fault.
@@ -132,7 +139,9 @@ public struct ProviderCaller: Sendable {
     private func recordUsage(provider: any LLMProvider, request: ProviderRequest, turn: Turn) {
         guard turn.inputTokens > 0 || turn.outputTokens > 0 else { return }
         metrics.providerTokens(provider: provider.name, input: turn.inputTokens, output: turn.outputTokens)
-        usage.add(ModelCallUsage(provider: provider.name, model: request.model ?? provider.defaultModel,
-                                 inputTokens: turn.inputTokens, outputTokens: turn.outputTokens))
+        usage.add(
+            ModelCallUsage(
+                provider: provider.name, model: request.model ?? provider.defaultModel,
+                inputTokens: turn.inputTokens, outputTokens: turn.outputTokens))
     }
 }

@@ -33,8 +33,9 @@ public final class ProviderDirectory: Sendable {
     }
 
     /// How the built-in offline provider is listed while no stored record replaces it.
-    public static let builtinRecord = ProviderRecord(name: builtinName, type: "offline", baseURL: nil, apiKey: nil, model: OfflineProvider.modelName,
-                                                     timeoutMs: 60_000, maxRetries: 0, options: "{}", updatedAt: Date(timeIntervalSince1970: 0), updatedBy: nil)
+    public static let builtinRecord = ProviderRecord(
+        name: builtinName, type: "offline", baseURL: nil, apiKey: nil, model: OfflineProvider.modelName,
+        timeoutMs: 60_000, maxRetries: 0, options: "{}", updatedAt: Date(timeIntervalSince1970: 0), updatedBy: nil)
 
     /// The stored records, plus the built-in offline provider when no record replaces it.
     public var records: [ProviderRecord] {
@@ -85,7 +86,8 @@ public final class ProviderDirectory: Sendable {
     static func validate(_ record: ProviderRecord) throws {
         var problems: [String: String] = [:]
         let name = record.name
-        if name.isEmpty || name.count > 64 || !name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == ".") }) {
+        if name.isEmpty || name.count > 64 || !name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == ".") })
+        {
             problems["name"] = "must be 1-64 letters, digits, '_', '-' or '.'"
         }
         if !types.contains(record.type) { problems["type"] = "must be one of \(types.joined(separator: ", "))" }
@@ -117,9 +119,11 @@ public final class ProviderDirectory: Sendable {
         let timeout = Duration.milliseconds(min(600_000, max(100, record.timeoutMs)))
         switch record.type {
         case "openai":
-            return OpenAIProvider(name: record.name, baseURL: record.baseURL, apiKey: record.apiKey, model: record.model ?? "", timeout: timeout, options: options)
+            return OpenAIProvider(
+                name: record.name, baseURL: record.baseURL, apiKey: record.apiKey, model: record.model ?? "", timeout: timeout, options: options)
         case "anthropic":
-            return AnthropicProvider(name: record.name, baseURL: record.baseURL, apiKey: record.apiKey, model: record.model ?? "", timeout: timeout, options: options)
+            return AnthropicProvider(
+                name: record.name, baseURL: record.baseURL, apiKey: record.apiKey, model: record.model ?? "", timeout: timeout, options: options)
         default:
             let delay = Duration.milliseconds(options.chunkDelayMs)
             return OfflineProvider(name: record.name, chunkDelay: { delay })

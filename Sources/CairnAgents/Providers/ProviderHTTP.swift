@@ -20,7 +20,9 @@ enum ProviderHTTP {
 
     static let maxErrorBodyBytes = 64 * 1024
 
-    static func events(url: String, headers: [(String, String)], body: JSONValue, timeout: Duration) -> AsyncThrowingStream<ServerSentEvent, any Error> {
+    static func events(url: String, headers: [(String, String)], body: JSONValue, timeout: Duration) -> AsyncThrowingStream<
+        ServerSentEvent, any Error
+    > {
         AsyncThrowingStream { continuation in
             let task = Task {
                 do {
@@ -34,8 +36,10 @@ enum ProviderHTTP {
         }
     }
 
-    private static func stream(url: String, headers: [(String, String)], body: JSONValue, timeout: Duration,
-                               yield: @escaping @Sendable (ServerSentEvent) -> Void) async throws {
+    private static func stream(
+        url: String, headers: [(String, String)], body: JSONValue, timeout: Duration,
+        yield: @escaping @Sendable (ServerSentEvent) -> Void
+    ) async throws {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -60,8 +64,9 @@ enum ProviderHTTP {
                 lastActivity.touch()
                 guard (200..<300).contains(response.status.code) else {
                     let text = (try? await response.body.collect(upTo: maxErrorBodyBytes)).map { String(buffer: $0) } ?? ""
-                    throw ProviderError.http(status: Int(response.status.code), message: ProviderError.message(fromBody: text),
-                                             retryAfter: ProviderError.retryAfter(response.headers.first(name: "retry-after")))
+                    throw ProviderError.http(
+                        status: Int(response.status.code), message: ProviderError.message(fromBody: text),
+                        retryAfter: ProviderError.retryAfter(response.headers.first(name: "retry-after")))
                 }
                 var parser = ServerSentEventParser()
                 do {
@@ -91,8 +96,10 @@ enum ProviderHTTP {
 
     /// A vendor's event stream turned into provider chunks by `Decoder`, until the decoder has
     /// seen the stream's end; the consumer going away cancels the HTTP stream.
-    static func chunks<Decoder: StreamDecoder>(_ events: AsyncThrowingStream<ServerSentEvent, any Error>,
-                                               decoder _: Decoder.Type) -> AsyncThrowingStream<ProviderChunk, any Error> {
+    static func chunks<Decoder: StreamDecoder>(
+        _ events: AsyncThrowingStream<ServerSentEvent, any Error>,
+        decoder _: Decoder.Type
+    ) -> AsyncThrowingStream<ProviderChunk, any Error> {
         AsyncThrowingStream { continuation in
             let task = Task {
                 var decoder = Decoder()
@@ -117,4 +124,3 @@ enum ProviderHTTP {
         return ProviderError.transport("connection failed: \(error)")
     }
 }
-

@@ -72,7 +72,8 @@ public struct ProviderOptions: Sendable, Equatable {
         let known = keys[type] ?? []
         for key in fields.keys.sorted() where !known.contains(key) {
             let allowed = known.sorted().joined(separator: ", ")
-            checks.fail("options.\(String(key.prefix(64)))", "is not an option of \(type) providers" + (allowed.isEmpty ? "" : " (known: \(allowed))"))
+            checks.fail(
+                "options.\(String(key.prefix(64)))", "is not an option of \(type) providers" + (allowed.isEmpty ? "" : " (known: \(allowed))"))
         }
         if let delay = checks.integer("options.chunk_delay_ms", fields["chunk_delay_ms"], in: chunkDelayRange, default: options.chunkDelayMs) {
             options.chunkDelayMs = delay
@@ -99,7 +100,8 @@ public struct ProviderOptions: Sendable, Equatable {
                     continue
                 }
                 guard let text = value.stringValue, text.utf8.count <= maxHeaderValueBytes,
-                      !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+                    !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+                else {
                     checks.fail("options.headers.\(name)", "must be a string of at most \(maxHeaderValueBytes) bytes without control characters")
                     continue
                 }
@@ -113,11 +115,12 @@ public struct ProviderOptions: Sendable, Equatable {
 
     /// RFC 9110 token characters.
     static func isToken(_ name: String) -> Bool {
-        !name.isEmpty && name.unicodeScalars.allSatisfy { scalar in
-            switch scalar {
-            case "a"..."z", "A"..."Z", "0"..."9": true
-            default: "!#$%&'*+-.^_`|~".unicodeScalars.contains(scalar)
+        !name.isEmpty
+            && name.unicodeScalars.allSatisfy { scalar in
+                switch scalar {
+                case "a"..."z", "A"..."Z", "0"..."9": true
+                default: "!#$%&'*+-.^_`|~".unicodeScalars.contains(scalar)
+                }
             }
-        }
     }
 }

@@ -46,7 +46,10 @@ public struct ServerSentEventParser: Sendable {
     private mutating func endLine() -> ServerSentEvent? {
         defer { line.removeAll(keepingCapacity: true) }
         if line.isEmpty {
-            guard hasData else { event = nil; return nil }
+            guard hasData else {
+                event = nil
+                return nil
+            }
             let dispatched = ServerSentEvent(event: event, data: data.joined(separator: "\n"))
             event = nil
             data.removeAll()

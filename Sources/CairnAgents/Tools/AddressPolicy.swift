@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Which IP addresses `http_get` may connect to: public unicast only, unless private addresses
@@ -19,17 +20,17 @@ enum AddressPolicy {
     ]
     /// IPv6 ranges that are not public unicast, or that tunnel to IPv4 (NAT64, 6to4, Teredo).
     static let blockedV6: [(base: [UInt8], bits: Int)] = [
-        ([UInt8](repeating: 0, count: 16), 96),                    // ::/96 unspecified, loopback, IPv4-compatible
-        ([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0], 96), // IPv4-mapped (checked as IPv4 below)
-        ([0, 0x64, 0xff, 0x9b] + [UInt8](repeating: 0, count: 12), 32), // 64:ff9b::/96 and 64:ff9b:1::/48 (NAT64)
-        ([0x01, 0x00] + [UInt8](repeating: 0, count: 14), 64),      // 100::/64 discard
-        ([0x20, 0x01, 0x00, 0x00] + [UInt8](repeating: 0, count: 12), 23), // 2001::/23 IETF: Teredo, benchmarking, ORCHID
-        ([0x20, 0x01, 0x0d, 0xb8] + [UInt8](repeating: 0, count: 12), 32), // documentation
-        ([0x20, 0x02] + [UInt8](repeating: 0, count: 14), 16),      // 6to4
-        ([0xfc] + [UInt8](repeating: 0, count: 15), 7),             // unique local
-        ([0xfe, 0x80] + [UInt8](repeating: 0, count: 14), 10),      // link-local
-        ([0xfe, 0xc0] + [UInt8](repeating: 0, count: 14), 10),      // site-local
-        ([0xff] + [UInt8](repeating: 0, count: 15), 8),             // multicast
+        ([UInt8](repeating: 0, count: 16), 96),  // ::/96 unspecified, loopback, IPv4-compatible
+        ([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0], 96),  // IPv4-mapped (checked as IPv4 below)
+        ([0, 0x64, 0xff, 0x9b] + [UInt8](repeating: 0, count: 12), 32),  // 64:ff9b::/96 and 64:ff9b:1::/48 (NAT64)
+        ([0x01, 0x00] + [UInt8](repeating: 0, count: 14), 64),  // 100::/64 discard
+        ([0x20, 0x01, 0x00, 0x00] + [UInt8](repeating: 0, count: 12), 23),  // 2001::/23 IETF: Teredo, benchmarking, ORCHID
+        ([0x20, 0x01, 0x0d, 0xb8] + [UInt8](repeating: 0, count: 12), 32),  // documentation
+        ([0x20, 0x02] + [UInt8](repeating: 0, count: 14), 16),  // 6to4
+        ([0xfc] + [UInt8](repeating: 0, count: 15), 7),  // unique local
+        ([0xfe, 0x80] + [UInt8](repeating: 0, count: 14), 10),  // link-local
+        ([0xfe, 0xc0] + [UInt8](repeating: 0, count: 14), 10),  // site-local
+        ([0xff] + [UInt8](repeating: 0, count: 15), 8),  // multicast
     ]
 
     static func isPublic(_ address: String) -> Bool {
@@ -40,7 +41,8 @@ enum AddressPolicy {
 
     private static func matches(_ address: [UInt8], _ ranges: [(base: [UInt8], bits: Int)]) -> Bool {
         ranges.contains { range in
-            let whole = range.bits / 8, rest = range.bits % 8
+            let whole = range.bits / 8
+            let rest = range.bits % 8
             guard address.prefix(whole) == range.base.prefix(whole) else { return false }
             guard rest > 0 else { return true }
             let mask = UInt8(0xff) << (8 - rest)

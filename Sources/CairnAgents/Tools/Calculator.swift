@@ -21,7 +21,11 @@ public enum Calculator {
     }
 
     enum Token: Equatable, CustomStringConvertible {
-        case number(Double), op(Character), open, close, identifier(String), comma
+        case number(Double)
+        case op(Character)
+        case open, close
+        case identifier(String)
+        case comma
         var description: String {
             switch self {
             case .number(let n): "\(n)"
@@ -40,26 +44,38 @@ public enum Calculator {
         var index = 0
         while index < chars.count {
             let char = chars[index]
-            if char.isWhitespace { index += 1; continue }
+            if char.isWhitespace {
+                index += 1
+                continue
+            }
             if char.isASCII && (char.isNumber || char == ".") {
                 var end = index
                 while end < chars.count, chars[end].isASCII, chars[end].isNumber || chars[end] == "." { end += 1 }
                 // Scientific notation: 1e5, 2.5E-3
                 if end < chars.count, chars[end] == "e" || chars[end] == "E", end + 1 < chars.count,
-                   chars[end + 1].isNumber || ((chars[end + 1] == "-" || chars[end + 1] == "+") && end + 2 < chars.count && chars[end + 2].isNumber) {
+                    chars[end + 1].isNumber || ((chars[end + 1] == "-" || chars[end + 1] == "+") && end + 2 < chars.count && chars[end + 2].isNumber)
+                {
                     end += 2
                     while end < chars.count, chars[end].isASCII, chars[end].isNumber { end += 1 }
                 }
-                guard let value = Double(String(chars[index..<end])) else { throw Failure(description: "malformed number \(String(chars[index..<end]))") }
+                guard let value = Double(String(chars[index..<end])) else {
+                    throw Failure(description: "malformed number \(String(chars[index..<end]))")
+                }
                 tokens.append(.number(value))
                 index = end
             } else if "+-*/%^×÷".contains(char) {
                 tokens.append(.op(char == "×" ? "*" : char == "÷" ? "/" : char))
                 index += 1
-            } else if char == "(" { tokens.append(.open); index += 1 }
-            else if char == ")" { tokens.append(.close); index += 1 }
-            else if char == "," { tokens.append(.comma); index += 1 }
-            else if char.isASCII && char.isLetter {
+            } else if char == "(" {
+                tokens.append(.open)
+                index += 1
+            } else if char == ")" {
+                tokens.append(.close)
+                index += 1
+            } else if char == "," {
+                tokens.append(.comma)
+                index += 1
+            } else if char.isASCII && char.isLetter {
                 var end = index
                 while end < chars.count, chars[end].isASCII, chars[end].isLetter { end += 1 }
                 tokens.append(.identifier(String(chars[index..<end]).lowercased()))
@@ -156,4 +172,3 @@ public enum Calculator {
         }
     }
 }
-

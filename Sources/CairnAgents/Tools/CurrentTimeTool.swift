@@ -18,7 +18,9 @@ public struct CurrentTimeTool: Tool {
         guard let zone = TimeZone(identifier: identifier) else { throw ToolFailure("unknown time zone '\(identifier)'") }
         let now = context.now()
         let style = Date.ISO8601FormatStyle(timeZone: zone)
-        return ["timezone": .string(zone.identifier), "iso8601": .string(now.formatted(style)),
-                "utc_offset_seconds": .number(Double(zone.secondsFromGMT(for: now)))]
+        return [
+            "timezone": .string(zone.identifier), "iso8601": .string(now.formatted(style)),
+            "utc_offset_seconds": .number(Double(zone.secondsFromGMT(for: now))),
+        ]
     }
 }

@@ -3,8 +3,9 @@ import CairnCore
 import Foundation
 import NIOCore
 import NIOPosix
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `http_get`: fetches a URL from an allowlisted host. Off unless `tools.http_get.enabled`; private,
@@ -26,12 +27,16 @@ public struct HTTPGetTool: Tool {
         let settings = context.settings
         guard settings[.toolsHTTPGetEnabled] else { throw ToolFailure("http_get is disabled on this server") }
         guard let url = URL(string: arguments["url"]?.stringValue ?? ""), let scheme = url.scheme?.lowercased(),
-              scheme == "http" || scheme == "https", let host = url.host?.lowercased(), !host.isEmpty else {
+            scheme == "http" || scheme == "https", let host = url.host?.lowercased(), !host.isEmpty
+        else {
             throw ToolFailure("url must be an absolute http or https URL")
         }
         let port = url.port ?? (scheme == "https" ? 443 : 80)
         guard Self.hostAllowed(host, port: url.port, scheme: scheme, allowlist: settings[.toolsHTTPGetAllowedHosts]) else {
-            throw ToolFailure(url.port == nil ? "host \(host) is not on the allowlist" : "\(host):\(port) is not on the allowlist (a port other than the scheme's default must be listed)")
+            throw ToolFailure(
+                url.port == nil
+                    ? "host \(host) is not on the allowlist"
+                    : "\(host):\(port) is not on the allowlist (a port other than the scheme's default must be listed)")
         }
         // One lookup; the connection goes to the address that was checked (no second lookup a
         // rebinding DNS server could answer differently).
@@ -67,8 +72,9 @@ public struct HTTPGetTool: Tool {
 
     func fetch(_ url: URL, pinnedTo address: String, settings: EffectiveSettings) async throws -> JSONValue {
         let host = url.host?.lowercased() ?? ""
-        let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-                                configuration: Self.pinnedConfiguration(host: host, address: address))
+        let client = HTTPClient(
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+            configuration: Self.pinnedConfiguration(host: host, address: address))
         do {
             let result = try await fetch(url, client: client, settings: settings)
             try await client.shutdown()
@@ -96,8 +102,10 @@ public struct HTTPGetTool: Tool {
             }
             body.writeImmutableBuffer(chunk)
         }
-        return ["status": .number(Double(response.status.code)), "content_type": .string(response.headers.first(name: "content-type") ?? ""),
-                "body": .string(String(buffer: body)), "truncated": .bool(truncated)]
+        return [
+            "status": .number(Double(response.status.code)), "content_type": .string(response.headers.first(name: "content-type") ?? ""),
+            "body": .string(String(buffer: body)), "truncated": .bool(truncated),
+        ]
     }
 
     /// Exact host names, or `.example.com` for any subdomain; comma separated. A URL with a port

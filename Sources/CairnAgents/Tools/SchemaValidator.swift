@@ -27,8 +27,12 @@ public enum SchemaValidator {
                 }
             }
         case .string(let text):
-            if let min = schema["minLength"]?.numberValue, Double(text.count) < min { found.append("\(path) must have at least \(JSONValue.number(min).jsonText) characters") }
-            if let max = schema["maxLength"]?.numberValue, Double(text.count) > max { found.append("\(path) must have at most \(JSONValue.number(max).jsonText) characters") }
+            if let min = schema["minLength"]?.numberValue, Double(text.count) < min {
+                found.append("\(path) must have at least \(JSONValue.number(min).jsonText) characters")
+            }
+            if let max = schema["maxLength"]?.numberValue, Double(text.count) > max {
+                found.append("\(path) must have at most \(JSONValue.number(max).jsonText) characters")
+            }
         case .number(let number):
             if let min = schema["minimum"]?.numberValue, number < min { found.append("\(path) must be at least \(min)") }
             if let max = schema["maximum"]?.numberValue, number > max { found.append("\(path) must be at most \(max)") }

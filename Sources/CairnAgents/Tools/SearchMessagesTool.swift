@@ -19,7 +19,14 @@ public struct SearchMessagesTool: Tool {
         let limit = min(20, max(1, arguments["limit"]?.intValue ?? 5))
         let found = try await context.threads.search(userID: context.run.userID, query: query, limit: limit + 1)
             .filter { $0.runID != context.run.runID }.prefix(limit)
-        return ["matches": .array(found.map { ["role": .string($0.role), "content": .string(String($0.content.prefix(500))),
-                                                "thread_id": .string($0.threadID.rawValue)] })]
+        return [
+            "matches": .array(
+                found.map {
+                    [
+                        "role": .string($0.role), "content": .string(String($0.content.prefix(500))),
+                        "thread_id": .string($0.threadID.rawValue),
+                    ]
+                })
+        ]
     }
 }

@@ -10,4 +10,3 @@ public protocol Tool: Sendable {
     var parameters: JSONValue { get }
     func execute(_ arguments: [String: JSONValue], context: ToolContext) async throws -> JSONValue
 }
-

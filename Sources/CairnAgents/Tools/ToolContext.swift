@@ -13,8 +13,10 @@ public struct ToolContext: Sendable {
     /// Breakers for what tools reach outside the machine (`tool:HOST`).
     public let breakers: BreakerRegistry
 
-    public init(run: RunContext, threads: ThreadRepository, notes: NoteRepository, settings: EffectiveSettings,
-                breakers: BreakerRegistry, now: @escaping @Sendable () -> Date) {
+    public init(
+        run: RunContext, threads: ThreadRepository, notes: NoteRepository, settings: EffectiveSettings,
+        breakers: BreakerRegistry, now: @escaping @Sendable () -> Date
+    ) {
         self.run = run
         self.settings = settings
         self.breakers = breakers

@@ -17,11 +17,14 @@ public struct ToolDispatcher: Sendable {
     }
 
     /// Executes one call. Throws only `CancellationError` (after closing the call's events).
-    public func execute(_ call: ToolCall, allowed: Set<String>, context: ToolContext, emitter: RunEmitter, agent: String) async throws -> ToolOutcome {
+    public func execute(_ call: ToolCall, allowed: Set<String>, context: ToolContext, emitter: RunEmitter, agent: String) async throws -> ToolOutcome
+    {
         let parsed = try? JSONValue.parse(call.arguments.isEmpty ? "{}" : call.arguments)
-        try await emitter.emit(.toolExecuting, agent: agent, payload: [
-            "tool": .string(call.name), "call_id": .string(call.id), "arguments": parsed ?? .string(call.arguments),
-        ])
+        try await emitter.emit(
+            .toolExecuting, agent: agent,
+            payload: [
+                "tool": .string(call.name), "call_id": .string(call.id), "arguments": parsed ?? .string(call.arguments),
+            ])
         let start = ContinuousClock.now
         let outcome: ToolOutcome
         do {

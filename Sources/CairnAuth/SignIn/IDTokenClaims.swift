@@ -25,4 +25,3 @@ struct IDTokenClaims: JWTPayload {
     /// the issuer, client and nonce.
     func verify(using algorithm: some JWTAlgorithm) async throws {}
 }
-

@@ -59,7 +59,7 @@ final class OIDCClient: Sendable {
     private static let http: HTTPClient = {
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: timeout))
         configuration.httpVersion = .http1Only
-        configuration.connectionPool.retryConnectionEstablishment = false // a provider that is down fails at once
+        configuration.connectionPool.retryConnectionEstablishment = false  // a provider that is down fails at once
         return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
     }()
     private var http: HTTPClient { Self.http }
@@ -84,8 +84,10 @@ final class OIDCClient: Sendable {
     }
 
     /// The authorization code for tokens (client_secret_basic for OIDC, form fields for GitHub).
-    func exchange(tokenEndpoint: String, code: String, verifier: String, redirectURI: String, clientID: String, secret: String,
-                  secretInBody: Bool, breaker: CircuitBreaker) async throws -> Tokens {
+    func exchange(
+        tokenEndpoint: String, code: String, verifier: String, redirectURI: String, clientID: String, secret: String,
+        secretInBody: Bool, breaker: CircuitBreaker
+    ) async throws -> Tokens {
         var form = ["grant_type": "authorization_code", "code": code, "redirect_uri": redirectURI, "code_verifier": verifier]
         var headers = [("Accept", "application/json"), ("Content-Type", "application/x-www-form-urlencoded")]
         if secretInBody {
@@ -107,8 +109,10 @@ final class OIDCClient: Sendable {
     /// Verifies an ID token: allowed algorithm, signature with the provider's JWKS (refetched
     /// once for an unknown key id), issuer, audience (and `azp` when there are several), expiry,
     /// issue time and nonce.
-    func verify(idToken: String, jwksURI: String, issuer: String, clientID: String, nonce: String, now: Date,
-                breaker: CircuitBreaker) async throws -> IDTokenClaims {
+    func verify(
+        idToken: String, jwksURI: String, issuer: String, clientID: String, nonce: String, now: Date,
+        breaker: CircuitBreaker
+    ) async throws -> IDTokenClaims {
         guard let algorithm = Self.algorithm(of: idToken), Self.algorithms.contains(algorithm) else {
             throw Failure(code: "invalid_id_token", description: "the ID token is not signed with an accepted algorithm (RS256, ES256, EdDSA)")
         }
@@ -143,8 +147,9 @@ final class OIDCClient: Sendable {
 
     /// A JSON document from a provider API with a bearer token (userinfo, GitHub's user API).
     func getJSON(_ url: String, bearer: String, breaker: CircuitBreaker) async throws -> Data {
-        try await send(url, method: .GET, headers: [("Authorization", "Bearer \(bearer)"), ("Accept", "application/json"), ("User-Agent", "cairn")],
-                       body: nil, breaker: breaker, acceptErrorBody: false)
+        try await send(
+            url, method: .GET, headers: [("Authorization", "Bearer \(bearer)"), ("Accept", "application/json"), ("User-Agent", "cairn")],
+            body: nil, breaker: breaker, acceptErrorBody: false)
     }
 
     /// The provider's keys and their ids, cached an hour. A forced refresh (a token names an
@@ -172,8 +177,10 @@ final class OIDCClient: Sendable {
         try await send(url, method: .GET, headers: [("Accept", "application/json")], body: nil, breaker: breaker, acceptErrorBody: false)
     }
 
-    private func send(_ url: String, method: HTTPMethod, headers: [(String, String)], body: String?, breaker: CircuitBreaker,
-                      acceptErrorBody: Bool) async throws -> Data {
+    private func send(
+        _ url: String, method: HTTPMethod, headers: [(String, String)], body: String?, breaker: CircuitBreaker,
+        acceptErrorBody: Bool
+    ) async throws -> Data {
         let permit: CircuitBreaker.Permit
         do {
             permit = try breaker.acquire()
@@ -190,8 +197,9 @@ final class OIDCClient: Sendable {
             let ok = (200..<300).contains(response.status.code)
             breaker.record(permit, response.status.code >= 500 ? .failure : .success)
             guard ok || (acceptErrorBody && [400, 401].contains(response.status.code)) else {
-                throw Failure(code: response.status.code >= 500 ? "provider_unavailable" : "provider_error",
-                              description: "the sign-in provider answered \(response.status.code)")
+                throw Failure(
+                    code: response.status.code >= 500 ? "provider_unavailable" : "provider_error",
+                    description: "the sign-in provider answered \(response.status.code)")
             }
             return Data(bytes.readableBytesView)
         } catch let failure as Failure {
@@ -208,7 +216,8 @@ final class OIDCClient: Sendable {
     /// A compact JWS header as JSON, or nil.
     static func header(of token: String) -> [String: Any]? {
         guard token.utf8.count < 16_384, let head = token.split(separator: ".", omittingEmptySubsequences: false).first,
-              let data = Base64URL.decode(String(head)) else { return nil }
+            let data = Base64URL.decode(String(head))
+        else { return nil }
         return try? JSONSerialization.jsonObject(with: data) as? [String: Any]
     }
 

@@ -56,28 +56,40 @@ public final class SignInService: Sendable {
         guard Self.isLocalPath(redirect) else {
             throw CairnError.validation(["redirect": "must be a path on this server, such as / or /admin/"])
         }
-        let state = Base64URL.random(bytes: 32), verifier = Base64URL.random(bytes: 32), nonce = Base64URL.random(bytes: 16)
+        let state = Base64URL.random(bytes: 32)
+        let verifier = Base64URL.random(bytes: 32)
+        let nonce = Base64URL.random(bytes: 16)
         let browser = Base64URL.random(bytes: 32)
         let authorize = try await authorizationEndpoint(provider)
-        try await repository.saveState(hash: AuthService.digest(state),
-                                       OAuthState(provider: id, codeVerifier: verifier, nonce: nonce, redirect: redirect, browserHash: AuthService.digest(browser)),
-                                       expires: auth.clock.now().addingTimeInterval(Self.stateLifetime))
+        try await repository.saveState(
+            hash: AuthService.digest(state),
+            OAuthState(provider: id, codeVerifier: verifier, nonce: nonce, redirect: redirect, browserHash: AuthService.digest(browser)),
+            expires: auth.clock.now().addingTimeInterval(Self.stateLifetime))
         let challenge = Base64URL.encode(Data(SHA256.hash(data: Data(verifier.utf8))))
-        var query = [("response_type", "code"), ("client_id", provider.clientID), ("redirect_uri", callback), ("scope", provider.scopes.joined(separator: " ")),
-                     ("state", state), ("code_challenge", challenge), ("code_challenge_method", "S256")]
+        var query = [
+            ("response_type", "code"), ("client_id", provider.clientID), ("redirect_uri", callback),
+            ("scope", provider.scopes.joined(separator: " ")),
+            ("state", state), ("code_challenge", challenge), ("code_challenge_method", "S256"),
+        ]
         if provider.type != "github" { query.append(("nonce", nonce)) }
         let separator = authorize.contains("?") ? "&" : "?"
-        return Start(url: authorize + separator + query.map { "\($0.0)=\(OIDCClient.formEncode($0.1))" }.joined(separator: "&"), browserToken: browser)
+        return Start(
+            url: authorize + separator + query.map { "\($0.0)=\(OIDCClient.formEncode($0.1))" }.joined(separator: "&"), browserToken: browser)
     }
 
-    public func complete(provider id: String, code: String?, state: String?, error: String?, browserToken: String?, callback: String,
-                         origin: RequestOrigin) async throws -> Completion {
-        guard let state, state.utf8.count <= 200, let saved = try await repository.takeState(hash: AuthService.digest(state), now: auth.clock.now()) else {
-            await auth.audit.record("auth.oauth_failed", actor: nil, target: id, origin: origin, details: ["reason": "unknown, used or expired state"])
+    public func complete(
+        provider id: String, code: String?, state: String?, error: String?, browserToken: String?, callback: String,
+        origin: RequestOrigin
+    ) async throws -> Completion {
+        guard let state, state.utf8.count <= 200, let saved = try await repository.takeState(hash: AuthService.digest(state), now: auth.clock.now())
+        else {
+            await auth.audit.record(
+                "auth.oauth_failed", actor: nil, target: id, origin: origin, details: ["reason": "unknown, used or expired state"])
             throw BadState(description: "this sign-in link is unknown, already used or expired; start the sign-in again")
         }
         guard saved.provider == id, let browserToken, AuthService.constantTimeEqual(AuthService.digest(browserToken), saved.browserHash) else {
-            await auth.audit.record("auth.oauth_failed", actor: nil, target: id, origin: origin, details: ["reason": "state not started by this browser"])
+            await auth.audit.record(
+                "auth.oauth_failed", actor: nil, target: id, origin: origin, details: ["reason": "state not started by this browser"])
             throw BadState(description: "this sign-in was not started in this browser; start it again")
         }
         func fail(_ code: String, _ reason: String) async -> Completion {
@@ -94,8 +106,9 @@ public final class SignInService: Sendable {
                 return await fail(user.status == .pending ? "pending_approval" : "account_disabled", "account \(user.status.rawValue)")
             }
             let loginCode = Base64URL.random(bytes: 32)
-            try await repository.saveLoginCode(hash: AuthService.digest(loginCode), user: user.id, provider: id,
-                                               expires: auth.clock.now().addingTimeInterval(Self.loginCodeLifetime))
+            try await repository.saveLoginCode(
+                hash: AuthService.digest(loginCode), user: user.id, provider: id,
+                expires: auth.clock.now().addingTimeInterval(Self.loginCodeLifetime))
             await auth.audit.record("auth.oauth_login", actor: user.id.rawValue, target: user.id.rawValue, origin: origin, details: ["provider": id])
             return Completion(location: saved.redirect + "#login_code=" + loginCode)
         } catch let failure as OIDCClient.Failure {
@@ -108,11 +121,13 @@ public final class SignInService: Sendable {
     /// The one-time login code for a token pair.
     public func exchange(loginCode: String, origin: RequestOrigin) async throws -> AuthSuccess {
         guard loginCode.utf8.count <= 200, let found = try await repository.takeLoginCode(hash: AuthService.digest(loginCode), now: auth.clock.now()),
-              let user = try await auth.users.find(id: found.user), user.status == .active else {
+            let user = try await auth.users.find(id: found.user), user.status == .active
+        else {
             throw CairnError(.unauthenticated, "this login code is invalid, used or expired; sign in again")
         }
         try await auth.users.recordSuccessfulLogin(id: user.id, at: auth.clock.now())
-        await auth.audit.record("auth.login", actor: user.id.rawValue, target: user.id.rawValue, origin: origin, details: ["method": "oauth", "provider": found.provider])
+        await auth.audit.record(
+            "auth.login", actor: user.id.rawValue, target: user.id.rawValue, origin: origin, details: ["method": "oauth", "provider": found.provider])
         return try await auth.startSession(for: user, origin: origin)
     }
 
@@ -145,29 +160,44 @@ public final class SignInService: Sendable {
         let breaker = breaker(provider)
         if provider.type == "github" {
             let base = Self.githubBase(provider)
-            let tokens = try await client.exchange(tokenEndpoint: base + "/login/oauth/access_token", code: code, verifier: saved.codeVerifier,
-                                                   redirectURI: callback, clientID: provider.clientID, secret: provider.clientSecret,
-                                                   secretInBody: true, breaker: breaker)
-            guard let access = tokens.accessToken else { throw OIDCClient.Failure(code: "provider_refused", description: "GitHub issued no access token") }
+            let tokens = try await client.exchange(
+                tokenEndpoint: base + "/login/oauth/access_token", code: code, verifier: saved.codeVerifier,
+                redirectURI: callback, clientID: provider.clientID, secret: provider.clientSecret,
+                secretInBody: true, breaker: breaker)
+            guard let access = tokens.accessToken else {
+                throw OIDCClient.Failure(code: "provider_refused", description: "GitHub issued no access token")
+            }
             let api = provider.issuer == nil ? "https://api.github.com" : base + "/api/v3"
-            let user = try JSONSerialization.jsonObject(with: try await client.getJSON(api + "/user", bearer: access, breaker: breaker)) as? [String: Any]
-            guard let id = user?["id"].map({ "\($0)" }) else { throw OIDCClient.Failure(code: "provider_error", description: "GitHub's user answer has no id") }
+            let user =
+                try JSONSerialization.jsonObject(with: try await client.getJSON(api + "/user", bearer: access, breaker: breaker)) as? [String: Any]
+            guard let id = user?["id"].map({ "\($0)" }) else {
+                throw OIDCClient.Failure(code: "provider_error", description: "GitHub's user answer has no id")
+            }
             // GitHub issues no ID token: the primary verified address comes from its emails API.
-            let emails = try JSONSerialization.jsonObject(with: try await client.getJSON(api + "/user/emails", bearer: access, breaker: breaker)) as? [[String: Any]] ?? []
+            let emails =
+                try JSONSerialization.jsonObject(with: try await client.getJSON(api + "/user/emails", bearer: access, breaker: breaker))
+                as? [[String: Any]] ?? []
             let primary = emails.first { $0["primary"] as? Bool == true } ?? emails.first
-            return Identity(subject: id, email: primary?["email"] as? String, emailVerified: primary?["verified"] as? Bool == true,
-                            name: (user?["name"] as? String) ?? (user?["login"] as? String))
+            return Identity(
+                subject: id, email: primary?["email"] as? String, emailVerified: primary?["verified"] as? Bool == true,
+                name: (user?["name"] as? String) ?? (user?["login"] as? String))
         }
         let endpoints = try await client.discover(issuer: Self.issuer(provider), breaker: breaker)
-        let tokens = try await client.exchange(tokenEndpoint: endpoints.tokenEndpoint, code: code, verifier: saved.codeVerifier, redirectURI: callback,
-                                               clientID: provider.clientID, secret: provider.clientSecret, secretInBody: false, breaker: breaker)
+        let tokens = try await client.exchange(
+            tokenEndpoint: endpoints.tokenEndpoint, code: code, verifier: saved.codeVerifier, redirectURI: callback,
+            clientID: provider.clientID, secret: provider.clientSecret, secretInBody: false, breaker: breaker)
         guard let idToken = tokens.idToken else { throw OIDCClient.Failure(code: "invalid_id_token", description: "the provider issued no ID token") }
-        let claims = try await client.verify(idToken: idToken, jwksURI: endpoints.jwksURI, issuer: endpoints.issuer, clientID: provider.clientID,
-                                             nonce: saved.nonce, now: auth.clock.now(), breaker: breaker)
-        var email = claims.email, verified = claims.emailVerified?.value ?? false, name = claims.name
+        let claims = try await client.verify(
+            idToken: idToken, jwksURI: endpoints.jwksURI, issuer: endpoints.issuer, clientID: provider.clientID,
+            nonce: saved.nonce, now: auth.clock.now(), breaker: breaker)
+        var email = claims.email
+        var verified = claims.emailVerified?.value ?? false
+        var name = claims.name
         if email == nil, let userinfo = endpoints.userinfoEndpoint, let access = tokens.accessToken,
-           let info = try? JSONSerialization.jsonObject(with: try await client.getJSON(userinfo, bearer: access, breaker: breaker)) as? [String: Any],
-           info["sub"] as? String == claims.sub {
+            let info = try? JSONSerialization.jsonObject(with: try await client.getJSON(userinfo, bearer: access, breaker: breaker))
+                as? [String: Any],
+            info["sub"] as? String == claims.sub
+        {
             email = info["email"] as? String
             verified = info["email_verified"] as? Bool ?? ((info["email_verified"] as? String)?.lowercased() == "true")
             name = name ?? info["name"] as? String
@@ -179,28 +209,35 @@ public final class SignInService: Sendable {
     /// as the registration mode allows. An unverified email never takes over an account.
     func resolveUser(_ provider: SignInProviderRecord, _ identity: Identity, origin: RequestOrigin) async throws -> UserRecord {
         let now = auth.clock.now()
-        if let linked = try await repository.linkedUser(provider: provider.id, subject: identity.subject), let user = try await auth.users.find(id: linked) {
+        if let linked = try await repository.linkedUser(provider: provider.id, subject: identity.subject),
+            let user = try await auth.users.find(id: linked)
+        {
             return user
         }
         guard let raw = identity.email, identity.emailVerified else {
             throw SignInRefusal(code: "email_not_verified", reason: "the provider did not confirm an email address for this account")
         }
         let email = EmailAddress.normalize(raw)
-        guard EmailAddress.isValid(email) else { throw SignInRefusal(code: "email_not_verified", reason: "the provider's email address is not valid") }
+        guard EmailAddress.isValid(email) else {
+            throw SignInRefusal(code: "email_not_verified", reason: "the provider's email address is not valid")
+        }
         if let existing = try await auth.users.find(emailNormalized: email) {
             try await repository.link(provider: provider.id, subject: identity.subject, user: existing.id, email: email, at: now)
-            await auth.audit.record("auth.identity_linked", actor: existing.id.rawValue, target: existing.id.rawValue, origin: origin,
-                                    details: ["provider": provider.id])
+            await auth.audit.record(
+                "auth.identity_linked", actor: existing.id.rawValue, target: existing.id.rawValue, origin: origin,
+                details: ["provider": provider.id])
             return existing
         }
         let mode = auth.settings.snapshot[.authRegistration]
         guard mode != "closed" else { throw SignInRefusal(code: "registration_closed", reason: "registration is closed") }
-        let user = UserRecord(id: .generate(now: now), email: email, name: String((identity.name ?? "").prefix(100)), passwordHash: nil,
-                              role: Role.user.rawValue, status: mode == "approval" ? .pending : .active, authProvider: provider.id, createdAt: now)
+        let user = UserRecord(
+            id: .generate(now: now), email: email, name: String((identity.name ?? "").prefix(100)), passwordHash: nil,
+            role: Role.user.rawValue, status: mode == "approval" ? .pending : .active, authProvider: provider.id, createdAt: now)
         try await auth.users.create(user, emailNormalized: email)
         try await repository.link(provider: provider.id, subject: identity.subject, user: user.id, email: email, at: now)
-        await auth.audit.record("auth.register", actor: user.id.rawValue, target: user.id.rawValue, origin: origin,
-                                details: ["provider": provider.id, "status": user.status.rawValue])
+        await auth.audit.record(
+            "auth.register", actor: user.id.rawValue, target: user.id.rawValue, origin: origin,
+            details: ["provider": provider.id, "status": user.status.rawValue])
         return user
     }
 

@@ -9,6 +9,7 @@ public struct BreakerOpenError: Error, Sendable, Equatable, CustomStringConverti
     public let nextAttemptAt: Date?
 
     public var description: String {
-        "circuit breaker \(breaker) is \(state.rawValue)" + (nextAttemptAt.map { "; next attempt at \(ISO8601DateFormatter().string(from: $0))" } ?? "")
+        "circuit breaker \(breaker) is \(state.rawValue)"
+            + (nextAttemptAt.map { "; next attempt at \(ISO8601DateFormatter().string(from: $0))" } ?? "")
     }
 }

@@ -202,10 +202,11 @@ public final class CircuitBreaker: Sendable {
             let slow = records.filter(\.slow).count
             let enough = records.count >= min(config.minimumCalls, config.windowSize)
             let rate = { (count: Int) in enough && !records.isEmpty ? Double(count) * 100 / Double(records.count) : -1 }
-            return Snapshot(name: name, state: state.current, since: state.since,
-                            nextAttemptAt: state.current == .open ? state.since.addingTimeInterval(config.waitInOpen) : nil,
-                            bufferedCalls: records.count, failedCalls: failed, slowCalls: slow, failureRate: rate(failed), slowCallRate: rate(slow),
-                            totals: state.totals, lifetime: state.lifetime, transitions: state.transitions, config: config)
+            return Snapshot(
+                name: name, state: state.current, since: state.since,
+                nextAttemptAt: state.current == .open ? state.since.addingTimeInterval(config.waitInOpen) : nil,
+                bufferedCalls: records.count, failedCalls: failed, slowCalls: slow, failureRate: rate(failed), slowCallRate: rate(slow),
+                totals: state.totals, lifetime: state.lifetime, transitions: state.transitions, config: config)
         }
     }
 

@@ -21,8 +21,10 @@ public struct CircuitBreakerConfig: Sendable, Equatable {
 
     public init() {}
 
-    public init(windowSize: Int = 20, failureRateThreshold: Double = 50, slowCallRateThreshold: Double = 100, slowCallDuration: TimeInterval = 30,
-                minimumCalls: Int = 10, waitInOpen: TimeInterval = 30, permittedCallsInHalfOpen: Int = 3, maxWaitInHalfOpen: TimeInterval = 60) {
+    public init(
+        windowSize: Int = 20, failureRateThreshold: Double = 50, slowCallRateThreshold: Double = 100, slowCallDuration: TimeInterval = 30,
+        minimumCalls: Int = 10, waitInOpen: TimeInterval = 30, permittedCallsInHalfOpen: Int = 3, maxWaitInHalfOpen: TimeInterval = 60
+    ) {
         self.windowSize = max(1, windowSize)
         self.failureRateThreshold = failureRateThreshold
         self.slowCallRateThreshold = slowCallRateThreshold
@@ -35,14 +37,14 @@ public struct CircuitBreakerConfig: Sendable, Equatable {
 
     /// The `breakers.*` settings.
     public init(settings: EffectiveSettings) {
-        self.init(windowSize: settings[.breakersWindowSize],
-                  failureRateThreshold: Double(settings[.breakersFailureRatePercent]),
-                  slowCallRateThreshold: Double(settings[.breakersSlowCallRatePercent]),
-                  slowCallDuration: Double(settings[.breakersSlowCallMs]) / 1000,
-                  minimumCalls: settings[.breakersMinimumCalls],
-                  waitInOpen: Double(settings[.breakersOpenMs]) / 1000,
-                  permittedCallsInHalfOpen: settings[.breakersHalfOpenCalls],
-                  maxWaitInHalfOpen: Double(settings[.breakersHalfOpenMaxWaitMs]) / 1000)
+        self.init(
+            windowSize: settings[.breakersWindowSize],
+            failureRateThreshold: Double(settings[.breakersFailureRatePercent]),
+            slowCallRateThreshold: Double(settings[.breakersSlowCallRatePercent]),
+            slowCallDuration: Double(settings[.breakersSlowCallMs]) / 1000,
+            minimumCalls: settings[.breakersMinimumCalls],
+            waitInOpen: Double(settings[.breakersOpenMs]) / 1000,
+            permittedCallsInHalfOpen: settings[.breakersHalfOpenCalls],
+            maxWaitInHalfOpen: Double(settings[.breakersHalfOpenMaxWaitMs]) / 1000)
     }
 }
-

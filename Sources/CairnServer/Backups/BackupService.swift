@@ -40,7 +40,12 @@ public final class BackupService: Sendable {
 
     /// Takes a backup now. 409 while another one runs; a failure is recorded and thrown as 503.
     public func create(trigger: BackupTrigger, by actor: String?, origin: RequestOrigin, gzip: Bool = false) async throws -> BackupRecord {
-        guard running.withLock({ running in defer { running = true }; return !running }) else {
+        guard
+            running.withLock({ running in
+                defer { running = true }
+                return !running
+            })
+        else {
             throw CairnError(.conflict, "a backup is already running")
         }
         defer { running.withLock { $0 = false } }
@@ -53,18 +58,21 @@ public final class BackupService: Sendable {
             try PrivateFiles.prepareDirectory(directory)
             let source = databasePath
             let result = try await Self.offThread { try DatabaseBackup.snapshot(of: source, to: path, gzip: gzip) }
-            let record = BackupRecord(id: id, createdAt: created, path: path, sizeBytes: result.sizeBytes, durationMs: result.duration.wholeMilliseconds,
-                                      gzip: gzip, verified: true, trigger: trigger, createdBy: actor, error: nil)
+            let record = BackupRecord(
+                id: id, createdAt: created, path: path, sizeBytes: result.sizeBytes, durationMs: result.duration.wholeMilliseconds,
+                gzip: gzip, verified: true, trigger: trigger, createdBy: actor, error: nil)
             try await repository.insert(record)
-            await audit.record("backup.create", actor: actor, target: id.rawValue, origin: origin,
-                               details: ["trigger": trigger.rawValue, "size_bytes": String(result.sizeBytes)])
+            await audit.record(
+                "backup.create", actor: actor, target: id.rawValue, origin: origin,
+                details: ["trigger": trigger.rawValue, "size_bytes": String(result.sizeBytes)])
             if trigger == .schedule { await prune(origin: origin) }
             return record
         } catch {
             let reason = (error as? CairnError)?.message ?? "\(error)"
             logger.error("backup failed", metadata: ["backup": .string(id.rawValue), "error": .string(reason)])
-            let record = BackupRecord(id: id, createdAt: created, path: path, sizeBytes: 0, durationMs: (ContinuousClock.now - started).wholeMilliseconds,
-                                      gzip: gzip, verified: false, trigger: trigger, createdBy: actor, error: Redaction.scrub(reason))
+            let record = BackupRecord(
+                id: id, createdAt: created, path: path, sizeBytes: 0, durationMs: (ContinuousClock.now - started).wholeMilliseconds,
+                gzip: gzip, verified: false, trigger: trigger, createdBy: actor, error: Redaction.scrub(reason))
             try? await repository.insert(record)
             await audit.record("backup.failed", actor: actor, target: id.rawValue, origin: origin, details: ["trigger": trigger.rawValue])
             throw CairnError(.unavailable, "the backup failed: \(Redaction.scrub(reason))", retryAfter: 60)

@@ -37,7 +37,8 @@ public enum ConfigurationLoader {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw ConfigurationError(description: "invalid configuration: cannot read config file \(path): \((error as NSError).localizedDescription)")
+            throw ConfigurationError(
+                description: "invalid configuration: cannot read config file \(path): \((error as NSError).localizedDescription)")
         }
         let lookup: (AbsoluteConfigKey, ConfigType) throws -> LookupResult
         let lower = path.lowercased()

@@ -54,7 +54,7 @@ enum APIJSON {
     static func unrepresentableNumbers(in body: Data) -> [String] {
         guard let value = try? JSONValue.parse(String(decoding: body, as: UTF8.self)) else { return [] }
         // Too large for any integer first; failing that, fractions (which an integer field refuses too).
-        return numbers(in: value) { abs($0) >= 9.2e18 || !$0.isFinite } .nonEmpty ?? numbers(in: value) { $0.rounded() != $0 }
+        return numbers(in: value) { abs($0) >= 9.2e18 || !$0.isFinite }.nonEmpty ?? numbers(in: value) { $0.rounded() != $0 }
     }
 
     private static func numbers(in value: JSONValue, where predicate: (Double) -> Bool) -> [String] {
@@ -113,4 +113,3 @@ extension Array {
     /// Nil when empty, so `a.nonEmpty ?? b` picks the first list that has something.
     var nonEmpty: Self? { isEmpty ? nil : self }
 }
-

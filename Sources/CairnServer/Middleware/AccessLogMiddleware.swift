@@ -12,13 +12,15 @@ struct AccessLogMiddleware: RouterMiddleware {
         let response = try await next(request, context)
         let elapsed = ContinuousClock.now - start
         let millis = elapsed.fractionalMilliseconds
-        context.logger.info("request", metadata: [
-            "method": .string(request.method.rawValue),
-            "path": .string(request.uri.path),
-            "status": .stringConvertible(response.status.code),
-            "duration_ms": .string(String(format: "%.2f", millis)),
-            "client": .string(context.clientIP ?? "-"),
-        ])
+        context.logger.info(
+            "request",
+            metadata: [
+                "method": .string(request.method.rawValue),
+                "path": .string(request.uri.path),
+                "status": .stringConvertible(response.status.code),
+                "duration_ms": .string(String(format: "%.2f", millis)),
+                "client": .string(context.clientIP ?? "-"),
+            ])
         return response
     }
 }

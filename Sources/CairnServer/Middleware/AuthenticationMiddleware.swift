@@ -29,4 +29,3 @@ struct AuthenticationMiddleware: RouterMiddleware {
         return token.isEmpty ? nil : token
     }
 }
-

@@ -9,8 +9,9 @@ struct HTTPMetricsMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         let response = try await next(request, context)
-        metrics.request(method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: response.status.code,
-                        duration: ContinuousClock.now - start)
+        metrics.request(
+            method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: response.status.code,
+            duration: ContinuousClock.now - start)
         return response
     }
 }

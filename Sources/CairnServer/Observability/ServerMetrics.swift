@@ -29,7 +29,8 @@ public struct ServerMetrics: Sendable {
 
     /// One HTTP request by its route template (not the raw path, so ids do not explode the series).
     func request(method: String, route: String, status: Int, duration: Duration) {
-        Counter(label: "cairn_http_requests_total", dimensions: [("method", method), ("route", route), ("status", String(status))], factory: factory).increment()
+        Counter(label: "cairn_http_requests_total", dimensions: [("method", method), ("route", route), ("status", String(status))], factory: factory)
+            .increment()
         CoreMetrics.Timer(label: "cairn_http_request_duration_seconds", dimensions: [("method", method), ("route", route)], factory: factory)
             .recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }

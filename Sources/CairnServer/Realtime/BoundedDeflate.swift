@@ -41,7 +41,7 @@ enum BoundedDeflate {
             do {
                 return try await inner.processReceivedFrame(frame, context: context)
             } catch let error as CompressNIOError where error == .bufferOverflow {
-                throw NIOWebSocketError.invalidFrameLength   // closes 1009
+                throw NIOWebSocketError.invalidFrameLength  // closes 1009
             }
         }
 

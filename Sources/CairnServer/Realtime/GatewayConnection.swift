@@ -175,4 +175,3 @@ final class GatewayConnection: Sendable {
 
     private func record(_ runID: RunID, low: Int, high: Int) { state.withLock { $0.sent[runID] = (low, high) } }
 }
-

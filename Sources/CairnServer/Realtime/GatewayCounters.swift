@@ -59,7 +59,9 @@ public final class GatewayCounters: Sendable {
 
     public var snapshot: (open: Int, messagesIn: Int, messagesOut: Int, slowConsumersDropped: Int, resumes: Int, replaced: Int) {
         let (open, replaced) = state.withLock { ($0.open, $0.replaced) }
-        return (open, messagesIn.load(ordering: .relaxed), messagesOut.load(ordering: .relaxed),
-                slowConsumersDropped.load(ordering: .relaxed), resumes.load(ordering: .relaxed), replaced)
+        return (
+            open, messagesIn.load(ordering: .relaxed), messagesOut.load(ordering: .relaxed),
+            slowConsumersDropped.load(ordering: .relaxed), resumes.load(ordering: .relaxed), replaced
+        )
     }
 }

@@ -34,14 +34,18 @@ struct WebSocketGateway: Sendable {
         max(settings[.wsMaxFrameBytes], settings[.messagesMaxBytes] + 4096)
     }
 
-    func handle(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, principal: Principal, requestID: String,
-                channel: any Channel) async throws {
+    func handle(
+        inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, principal: Principal, requestID: String,
+        channel: any Channel
+    ) async throws {
         let config = settings.snapshot
         // Once the server decides to close, the socket is gone within `closeDeadline`, the close
         // frame delivered or not. The deadline outlives this handler, which returns as soon as it
         // stops reading.
-        let connection = GatewayConnection(principal: principal, log: engine.log, queueLimit: config[.wsOutboundQueue],
-                                           counters: counters) {
+        let connection = GatewayConnection(
+            principal: principal, log: engine.log, queueLimit: config[.wsOutboundQueue],
+            counters: counters
+        ) {
             Task {
                 try? await Task.sleep(for: Self.closeDeadline)
                 try? await channel.close()
@@ -75,10 +79,13 @@ struct WebSocketGateway: Sendable {
         }
         let subscription = engine.log.subscribe(user: principal.userID, buffer: config[.wsOutboundQueue])
         defer { engine.log.unsubscribe(subscription) }
-        connection.send(Frame.envelope("connection_established", payload: [
-            "connection_id": .string(UUID().uuidString.lowercased()), "user_id": .string(principal.userID.rawValue),
-            "protocol": 1, "server_time": .string(Timestamp.format(Date())),
-        ]))
+        connection.send(
+            Frame.envelope(
+                "connection_established",
+                payload: [
+                    "connection_id": .string(UUID().uuidString.lowercased()), "user_id": .string(principal.userID.rawValue),
+                    "protocol": 1, "server_time": .string(Timestamp.format(Date())),
+                ]))
 
         await withThrowingTaskGroup(of: Void.self) { group in
             // The only writer of the socket.
@@ -149,9 +156,12 @@ struct WebSocketGateway: Sendable {
             do {
                 // `message_accepted` is queued before any event of the run it starts.
                 try await connection.exclusively {
-                    let started = try await engine.start(userID: principal.userID, threadID: threadID, input: content, agent: agent, requestID: requestID)
-                    var payload: [String: JSONValue] = ["thread_id": .string(started.run.threadID.rawValue), "run_id": .string(started.run.id.rawValue),
-                                                        "message_id": .string(started.messageID.rawValue)]
+                    let started = try await engine.start(
+                        userID: principal.userID, threadID: threadID, input: content, agent: agent, requestID: requestID)
+                    var payload: [String: JSONValue] = [
+                        "thread_id": .string(started.run.threadID.rawValue), "run_id": .string(started.run.id.rawValue),
+                        "message_id": .string(started.messageID.rawValue),
+                    ]
                     if let clientMessageID { payload["client_msg_id"] = clientMessageID }
                     connection.send(Frame.envelope("message_accepted", payload: .object(payload)))
                 }
@@ -175,4 +185,3 @@ struct WebSocketGateway: Sendable {
         }
     }
 }
-

@@ -8,12 +8,21 @@ import Hummingbird
 struct APIKeyRoutes {
     let auth: AuthService
 
-    struct CreateBody: Decodable { let name: String; let expiresInDays: Int?; let scopes: [String]? }
+    struct CreateBody: Decodable {
+        let name: String
+        let expiresInDays: Int?
+        let scopes: [String]?
+    }
     struct KeyBody: Encodable {
         let id: String, name: String, prefix: String, scopes: [String], createdAt: Date, expiresAt: Date?, lastUsedAt: Date?
         init(_ record: APIKeyRecord) {
-            id = record.id.rawValue; name = record.name; prefix = record.prefix; scopes = record.scopes
-            createdAt = record.createdAt; expiresAt = record.expiresAt; lastUsedAt = record.lastUsedAt
+            id = record.id.rawValue
+            name = record.name
+            prefix = record.prefix
+            scopes = record.scopes
+            createdAt = record.createdAt
+            expiresAt = record.expiresAt
+            lastUsedAt = record.lastUsedAt
         }
     }
     struct CreatedBody: Encodable {
@@ -36,17 +45,21 @@ struct APIKeyRoutes {
                 }
             }
             try checks.finish()
-            let (record, key) = try await auth.createAPIKey(for: try context.requirePrincipal(), name: name ?? "", expiresInDays: days,
-                                                            scopes: scopes, origin: request.origin(context))
-            return try APIJSON.response(CreatedBody(id: record.id.rawValue, name: record.name, key: key, prefix: record.prefix, scopes: record.scopes,
-                                                    createdAt: record.createdAt, expiresAt: record.expiresAt), status: .created)
+            let (record, key) = try await auth.createAPIKey(
+                for: try context.requirePrincipal(), name: name ?? "", expiresInDays: days,
+                scopes: scopes, origin: request.origin(context))
+            return try APIJSON.response(
+                CreatedBody(
+                    id: record.id.rawValue, name: record.name, key: key, prefix: record.prefix, scopes: record.scopes,
+                    createdAt: record.createdAt, expiresAt: record.expiresAt), status: .created)
         }
         api.get("/keys") { _, context in
             try APIJSON.response(Page(items: try await auth.listAPIKeys(of: try context.requirePrincipal()).map(KeyBody.init), nextCursor: nil))
         }
         api.delete("/keys/:id") { request, context in
-            try await auth.revokeAPIKey(try context.pathID(as: APIKeyID.self, what: "API key"), by: try context.requirePrincipal(),
-                                        origin: request.origin(context))
+            try await auth.revokeAPIKey(
+                try context.pathID(as: APIKeyID.self, what: "API key"), by: try context.requirePrincipal(),
+                origin: request.origin(context))
             return Response(status: .noContent)
         }
     }

@@ -27,9 +27,17 @@ struct AdminAgentRoutes {
         let name: String, description: String, kind: String, systemPrompt: String?, provider: [String]?, model: String?
         let tools: [String]?, maxSteps: Int?, temperature: Double?, steps: [AgentDefinition.Step]?, version: Int
         init(_ agent: AgentDefinition) {
-            name = agent.name; description = agent.description; kind = agent.kind.rawValue; systemPrompt = agent.systemPrompt
-            provider = agent.provider; model = agent.model; tools = agent.tools; maxSteps = agent.maxSteps
-            temperature = agent.temperature; steps = agent.steps; version = agent.version ?? 0
+            name = agent.name
+            description = agent.description
+            kind = agent.kind.rawValue
+            systemPrompt = agent.systemPrompt
+            provider = agent.provider
+            model = agent.model
+            tools = agent.tools
+            maxSteps = agent.maxSteps
+            temperature = agent.temperature
+            steps = agent.steps
+            version = agent.version ?? 0
         }
     }
 
@@ -50,13 +58,15 @@ struct AdminAgentRoutes {
             case nil, .null?: providers = nil
             default: throw CairnError.validation(["provider": "must be a name or a list of names"])
             }
-            let definition = AgentDefinition(name: name, description: body.description, kind: body.kind, systemPrompt: body.systemPrompt,
-                                             provider: providers, model: body.model, tools: body.tools, maxSteps: body.maxSteps,
-                                             temperature: body.temperature, steps: body.steps)
+            let definition = AgentDefinition(
+                name: name, description: body.description, kind: body.kind, systemPrompt: body.systemPrompt,
+                provider: providers, model: body.model, tools: body.tools, maxSteps: body.maxSteps,
+                temperature: body.temperature, steps: body.steps)
             let previous = engine.agents.definition(name)
             let saved = try await engine.agents.save(definition, by: principal.userID.rawValue, now: clock.now())
-            await auth.audit.record("admin.agent_saved", actor: principal.userID.rawValue, target: name, origin: request.origin(context),
-                                    details: ["before_version": previous.map { String($0.version ?? 0) } ?? "none", "after_version": String(saved.version ?? 0)])
+            await auth.audit.record(
+                "admin.agent_saved", actor: principal.userID.rawValue, target: name, origin: request.origin(context),
+                details: ["before_version": previous.map { String($0.version ?? 0) } ?? "none", "after_version": String(saved.version ?? 0)])
             return try APIJSON.response(Stored(saved), status: previous == nil ? .created : .ok)
         }
     }

@@ -13,9 +13,17 @@ struct AdminBackupRoutes {
         let id: String, createdAt: Date, sizeBytes: Int64, durationMs: Int, verified: Bool, gzip: Bool, trigger: String
         let createdBy: String?, error: String?, fileExists: Bool, file: String
         init(_ record: BackupRecord, fileExists: Bool) {
-            id = record.id.rawValue; createdAt = record.createdAt; sizeBytes = record.sizeBytes; durationMs = record.durationMs
-            verified = record.verified; gzip = record.gzip; trigger = record.trigger.rawValue; createdBy = record.createdBy
-            error = record.error; self.fileExists = fileExists; file = (record.path as NSString).lastPathComponent
+            id = record.id.rawValue
+            createdAt = record.createdAt
+            sizeBytes = record.sizeBytes
+            durationMs = record.durationMs
+            verified = record.verified
+            gzip = record.gzip
+            trigger = record.trigger.rawValue
+            createdBy = record.createdBy
+            error = record.error
+            self.fileExists = fileExists
+            file = (record.path as NSString).lastPathComponent
         }
     }
     struct ListBody: Encodable { let items: [BackupBody] }
@@ -23,10 +31,12 @@ struct AdminBackupRoutes {
 
     func register(on admin: RouterGroup<CairnRequestContext>) {
         admin.post("/backups") { request, context in
-            let body = request.headers[.contentLength].map { $0 != "0" } ?? false
+            let body =
+                request.headers[.contentLength].map { $0 != "0" } ?? false
                 ? try await APIJSON.decode(CreateBody.self, from: request, context: context) : CreateBody(gzip: nil)
-            let record = try await backups.create(trigger: .manual, by: try context.requirePrincipal().userID.rawValue,
-                                                  origin: request.origin(context), gzip: body.gzip ?? false)
+            let record = try await backups.create(
+                trigger: .manual, by: try context.requirePrincipal().userID.rawValue,
+                origin: request.origin(context), gzip: body.gzip ?? false)
             return try APIJSON.response(BackupBody(record, fileExists: true), status: .created)
         }
         admin.get("/backups") { _, _ in
@@ -46,13 +56,18 @@ struct AdminBackupRoutes {
                 }
                 try await writer.finish(nil)
             }
-            return Response(status: .ok, headers: [.contentType: (record.gzip || compress) ? "application/gzip" : "application/vnd.sqlite3",
-                                                   .contentDisposition: "attachment; filename=\"\(name)\"", .cacheControl: "no-store"],
-                            body: body)
+            return Response(
+                status: .ok,
+                headers: [
+                    .contentType: (record.gzip || compress) ? "application/gzip" : "application/vnd.sqlite3",
+                    .contentDisposition: "attachment; filename=\"\(name)\"", .cacheControl: "no-store",
+                ],
+                body: body)
         }
         admin.delete("/backups/:id") { request, context in
-            try await backups.delete(try context.pathID(as: BackupID.self, what: "backup"), by: try context.requirePrincipal().userID.rawValue,
-                                     origin: request.origin(context))
+            try await backups.delete(
+                try context.pathID(as: BackupID.self, what: "backup"), by: try context.requirePrincipal().userID.rawValue,
+                origin: request.origin(context))
             return Response(status: .noContent)
         }
     }

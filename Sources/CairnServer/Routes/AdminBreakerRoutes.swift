@@ -27,17 +27,23 @@ struct AdminBreakerRoutes {
         let transitions: [Transition]
 
         init(_ snapshot: CircuitBreaker.Snapshot, now: Date) {
-            name = snapshot.name; state = snapshot.state.rawValue; since = snapshot.since
-            timeInStateMs = max(0, Int(now.timeIntervalSince(snapshot.since) * 1000)); nextAttemptAt = snapshot.nextAttemptAt
-            bufferedCalls = snapshot.bufferedCalls; failedCalls = snapshot.failedCalls; slowCalls = snapshot.slowCalls
+            name = snapshot.name
+            state = snapshot.state.rawValue
+            since = snapshot.since
+            timeInStateMs = max(0, Int(now.timeIntervalSince(snapshot.since) * 1000))
+            nextAttemptAt = snapshot.nextAttemptAt
+            bufferedCalls = snapshot.bufferedCalls
+            failedCalls = snapshot.failedCalls
+            slowCalls = snapshot.slowCalls
             failureRate = snapshot.failureRate < 0 ? nil : snapshot.failureRate
             slowCallRate = snapshot.slowCallRate < 0 ? nil : snapshot.slowCallRate
             let t = snapshot.totals
             totals = Totals(successful: t.successful, failed: t.failed, slow: t.slow, notPermitted: t.notPermitted, ignored: t.ignored)
             let c = snapshot.config
-            config = Config(windowSize: c.windowSize, failureRateThreshold: c.failureRateThreshold, slowCallRateThreshold: c.slowCallRateThreshold,
-                            slowCallDurationMs: Int(c.slowCallDuration * 1000), minimumCalls: c.minimumCalls, waitInOpenMs: Int(c.waitInOpen * 1000),
-                            permittedCallsInHalfOpen: c.permittedCallsInHalfOpen, maxWaitInHalfOpenMs: Int(c.maxWaitInHalfOpen * 1000))
+            config = Config(
+                windowSize: c.windowSize, failureRateThreshold: c.failureRateThreshold, slowCallRateThreshold: c.slowCallRateThreshold,
+                slowCallDurationMs: Int(c.slowCallDuration * 1000), minimumCalls: c.minimumCalls, waitInOpenMs: Int(c.waitInOpen * 1000),
+                permittedCallsInHalfOpen: c.permittedCallsInHalfOpen, maxWaitInHalfOpenMs: Int(c.maxWaitInHalfOpen * 1000))
             transitions = snapshot.transitions.reversed().map { Transition(at: $0.at, from: $0.from.rawValue, to: $0.to.rawValue, reason: $0.reason) }
         }
     }
@@ -61,8 +67,9 @@ struct AdminBreakerRoutes {
             guard let breaker = engine.breakers.existing(name) else { throw CairnError.notFound("breaker") }
             let before = breaker.currentState
             breaker.apply(action, actor: principal.userID.rawValue)
-            await auth.audit.record("admin.breaker_\(action.rawValue)", actor: principal.userID.rawValue, target: name, origin: request.origin(context),
-                                    details: ["before": before.rawValue, "after": breaker.currentState.rawValue])
+            await auth.audit.record(
+                "admin.breaker_\(action.rawValue)", actor: principal.userID.rawValue, target: name, origin: request.origin(context),
+                details: ["before": before.rawValue, "after": breaker.currentState.rawValue])
             return try APIJSON.response(Shown(breaker.snapshot(), now: clock.now()))
         }
     }

@@ -31,9 +31,12 @@ struct AdminHealthRoutes {
             let figures = try await figures()
             let rank = ["ok": 0, "warn": 1, "fail": 2]
             let worst = figures.values.map(\.status).max { (rank[$0] ?? 0) < (rank[$1] ?? 0) } ?? "ok"
-            let body: JSONValue = ["status": .string(worst), "checked_at": .string(Timestamp.format(env.clock.now())),
-                                   "figures": .object(figures.mapValues(\.json))]
-            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: .init(string: body.jsonText)))
+            let body: JSONValue = [
+                "status": .string(worst), "checked_at": .string(Timestamp.format(env.clock.now())),
+                "figures": .object(figures.mapValues(\.json)),
+            ]
+            return Response(
+                status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: .init(string: body.jsonText)))
         }
     }
 
@@ -46,13 +49,17 @@ struct AdminHealthRoutes {
         let database = env.store.path
         figures["database_bytes"] = Figure(.number(Double(env.store.fileBytes())))
         let wal = env.store.fileBytes(suffix: "-wal")
-        figures["wal_bytes"] = wal > 256 << 20 ? Figure(.number(Double(wal)), "warn", note: "the WAL is over 256 MiB: long readers keep checkpoints from finishing")
+        figures["wal_bytes"] =
+            wal > 256 << 20
+            ? Figure(.number(Double(wal)), "warn", note: "the WAL is over 256 MiB: long readers keep checkpoints from finishing")
             : Figure(.number(Double(wal)))
         let free = Store.freeBytes(directory: (database as NSString).deletingLastPathComponent)
-        figures["disk_free_bytes"] = free.map { free in
-            free < Store.minimumFreeBytes * 64 ? Figure(.number(Double(free)), "fail", note: "almost no room left for writes")
-                : free < 1 << 30 ? Figure(.number(Double(free)), "warn", note: "under 1 GiB free") : Figure(.number(Double(free)))
-        } ?? Figure(.null, "warn", note: "free space unknown")
+        figures["disk_free_bytes"] =
+            free.map { free in
+                free < Store.minimumFreeBytes * 64
+                    ? Figure(.number(Double(free)), "fail", note: "almost no room left for writes")
+                    : free < 1 << 30 ? Figure(.number(Double(free)), "warn", note: "under 1 GiB free") : Figure(.number(Double(free)))
+            } ?? Figure(.null, "warn", note: "free space unknown")
         figures["last_backup"] = try await lastBackup(now: now, intervalHours: settings[.backupsIntervalHours])
         figures["sockets_open"] = Figure(.number(Double(env.gateway.open)))
         let load = env.engine.load
@@ -62,7 +69,9 @@ struct AdminHealthRoutes {
             let (finished, failed) = try await env.engine.outcomes(since: now.addingTimeInterval(-Double(minutes) * 60))
             figures["runs_per_minute_\(minutes)m"] = Figure(.number((Double(finished) / Double(minutes) * 100).rounded() / 100))
             let rate = finished == 0 ? 0 : (Double(failed) / Double(finished) * 1000).rounded() / 1000
-            figures["error_rate_\(minutes)m"] = finished >= 5 && rate >= 0.5 ? Figure(.number(rate), "fail", note: "\(failed) of \(finished) runs failed")
+            figures["error_rate_\(minutes)m"] =
+                finished >= 5 && rate >= 0.5
+                ? Figure(.number(rate), "fail", note: "\(failed) of \(finished) runs failed")
                 : finished >= 5 && rate >= 0.1 ? Figure(.number(rate), "warn", note: "\(failed) of \(finished) runs failed") : Figure(.number(rate))
         }
         var states: [String: JSONValue] = [:]
@@ -74,8 +83,12 @@ struct AdminHealthRoutes {
         figures["breakers"] = open > 0 ? Figure(.object(states), "warn", note: "\(open) circuit breaker(s) open") : Figure(.object(states))
         let active = try await SigningKeyRepository(store: env.store).all().filter { $0.retiredAt == nil }.map(\.createdAt).max()
         let keyAge = active.map { max(0, Int(now.timeIntervalSince($0))) }
-        figures["signing_key_age_seconds"] = keyAge.map { $0 > 180 * 86_400
-            ? Figure(.number(Double($0)), "warn", note: "older than 180 days: consider `cairn admin rotate-keys`") : Figure(.number(Double($0))) }
+        figures["signing_key_age_seconds"] =
+            keyAge.map {
+                $0 > 180 * 86_400
+                    ? Figure(.number(Double($0)), "warn", note: "older than 180 days: consider `cairn admin rotate-keys`")
+                    : Figure(.number(Double($0)))
+            }
             ?? Figure(.null, "fail", note: "no active signing key")
         return figures
     }
@@ -87,7 +100,9 @@ struct AdminHealthRoutes {
             return intervalHours > 0 ? Figure(.null, "warn", note: "no backup yet") : Figure(.null, note: "scheduled backups are off")
         }
         let age = max(0, Int(now.timeIntervalSince(last.createdAt)))
-        let value: JSONValue = ["id": .string(last.id.rawValue), "created_at": .string(Timestamp.format(last.createdAt)), "age_seconds": .number(Double(age))]
+        let value: JSONValue = [
+            "id": .string(last.id.rawValue), "created_at": .string(Timestamp.format(last.createdAt)), "age_seconds": .number(Double(age)),
+        ]
         if intervalHours > 0, age > 2 * intervalHours * 3600 {
             return Figure(value, "warn", note: "older than twice backups.interval_hours")
         }

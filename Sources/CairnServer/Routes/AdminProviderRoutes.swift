@@ -27,9 +27,17 @@ struct AdminProviderRoutes {
         let name: String, type: String, baseUrl: String?, apiKey: String?, apiKeySet: Bool, model: String?
         let timeoutMs: Int, maxRetries: Int, options: JSONValue, breaker: String, builtin: Bool
         init(_ record: ProviderRecord) {
-            name = record.name; type = record.type; baseUrl = record.baseURL; apiKey = ProviderDirectory.mask(record.apiKey)
-            apiKeySet = !(record.apiKey ?? "").isEmpty; model = record.model; timeoutMs = record.timeoutMs; maxRetries = record.maxRetries
-            options = (try? JSONValue.parse(record.options)) ?? [:]; breaker = ProviderCaller.breakerName(record.name); builtin = record == ProviderDirectory.builtinRecord
+            name = record.name
+            type = record.type
+            baseUrl = record.baseURL
+            apiKey = ProviderDirectory.mask(record.apiKey)
+            apiKeySet = !(record.apiKey ?? "").isEmpty
+            model = record.model
+            timeoutMs = record.timeoutMs
+            maxRetries = record.maxRetries
+            options = (try? JSONValue.parse(record.options)) ?? [:]
+            breaker = ProviderCaller.breakerName(record.name)
+            builtin = record == ProviderDirectory.builtinRecord
         }
     }
 
@@ -71,13 +79,17 @@ struct AdminProviderRoutes {
             let name = context.pathName
             let body = try await APIJSON.decode(ProviderBody.self, from: request, context: context)
             if let options = body.options, options.objectValue == nil { throw CairnError.validation(["options": "must be an object"]) }
-            let record = ProviderRecord(name: name, type: body.type, baseURL: body.baseUrl?.isEmpty == true ? nil : body.baseUrl,
-                                        apiKey: body.apiKey, model: body.model, timeoutMs: body.timeoutMs ?? 60_000, maxRetries: body.maxRetries ?? 2,
-                                        options: (body.options ?? [:]).jsonText, updatedAt: clock.now(), updatedBy: principal.userID.rawValue)
+            let record = ProviderRecord(
+                name: name, type: body.type, baseURL: body.baseUrl?.isEmpty == true ? nil : body.baseUrl,
+                apiKey: body.apiKey, model: body.model, timeoutMs: body.timeoutMs ?? 60_000, maxRetries: body.maxRetries ?? 2,
+                options: (body.options ?? [:]).jsonText, updatedAt: clock.now(), updatedBy: principal.userID.rawValue)
             let (saved, previous) = try await engine.providers.save(record)
-            await auth.audit.record("admin.provider_saved", actor: principal.userID.rawValue, target: name, origin: request.origin(context),
-                                    details: ["before": previous.map(Self.summary) ?? "none", "after": Self.summary(saved),
-                                              "api_key": body.apiKey == nil ? "kept" : "replaced"])
+            await auth.audit.record(
+                "admin.provider_saved", actor: principal.userID.rawValue, target: name, origin: request.origin(context),
+                details: [
+                    "before": previous.map(Self.summary) ?? "none", "after": Self.summary(saved),
+                    "api_key": body.apiKey == nil ? "kept" : "replaced",
+                ])
             return try APIJSON.response(Shown(saved), status: previous == nil ? .created : .ok)
         }
         admin.delete("/providers/:name") { request, context in
@@ -85,7 +97,8 @@ struct AdminProviderRoutes {
             let name = context.pathName
             let users = engine.agents.all.filter { $0.provider?.contains(name) == true }.map(\.name)
             if !users.isEmpty {
-                throw CairnError(.conflict, "agents still use this provider: \(users.joined(separator: ", "))", details: ["agents": users.joined(separator: ",")])
+                throw CairnError(
+                    .conflict, "agents still use this provider: \(users.joined(separator: ", "))", details: ["agents": users.joined(separator: ",")])
             }
             guard try await engine.providers.delete(name) else { throw CairnError.notFound("provider") }
             engine.breakers.remove(ProviderCaller.breakerName(name))
@@ -97,8 +110,9 @@ struct AdminProviderRoutes {
             let name = context.pathName
             guard let provider = engine.providers.provider(name) else { throw CairnError.notFound("provider") }
             let result = await Self.test(provider)
-            await auth.audit.record("admin.provider_tested", actor: principal.userID.rawValue, target: name, origin: request.origin(context),
-                                    details: ["ok": String(result.ok)])
+            await auth.audit.record(
+                "admin.provider_tested", actor: principal.userID.rawValue, target: name, origin: request.origin(context),
+                details: ["ok": String(result.ok)])
             return try APIJSON.response(result)
         }
         admin.get("/usage") { request, _ in
@@ -112,15 +126,17 @@ struct AdminProviderRoutes {
             let emails = grouping == .user ? try await auth.emails(of: totals.compactMap { $0.key["user_id"].flatMap(UserID.init) }) : [:]
             let prices = Dictionary(engine.providers.records.map { ($0.name, ProviderOptions.storedPrices($0.options, type: $0.type)) }) { $1 }
             let items = totals.map { total in
-                let label = switch grouping {
-                case .user: total.key["user_id"].flatMap { UserID($0).flatMap { emails[$0] } ?? $0 } ?? ""
-                case .agent: total.key["agent"] ?? ""
-                case .provider: "\(total.key["provider"] ?? "") · \(total.key["model"] ?? "")"
-                case .day: total.key["day"] ?? ""
-                case .run: total.key["run_id"] ?? ""
-                }
-                return UsageRow(key: total.key, label: label, runs: total.runs, calls: total.calls, inputTokens: total.inputTokens,
-                                outputTokens: total.outputTokens, cost: Self.cost(total, prices: prices))
+                let label =
+                    switch grouping {
+                    case .user: total.key["user_id"].flatMap { UserID($0).flatMap { emails[$0] } ?? $0 } ?? ""
+                    case .agent: total.key["agent"] ?? ""
+                    case .provider: "\(total.key["provider"] ?? "") · \(total.key["model"] ?? "")"
+                    case .day: total.key["day"] ?? ""
+                    case .run: total.key["run_id"] ?? ""
+                    }
+                return UsageRow(
+                    key: total.key, label: label, runs: total.runs, calls: total.calls, inputTokens: total.inputTokens,
+                    outputTokens: total.outputTokens, cost: Self.cost(total, prices: prices))
             }
             return try APIJSON.response(Page(items: items, nextCursor: nil))
         }
@@ -144,8 +160,9 @@ struct AdminProviderRoutes {
     /// A tiny real call, outside the breaker, so an admin can check a provider even while it is open.
     static func test(_ provider: any LLMProvider) async -> TestResult {
         let started = ContinuousClock.now
-        let request = ProviderRequest(model: nil, messages: [ChatMessage(role: .user, content: "Reply with the single word OK.")], tools: [],
-                                      temperature: 0, maxTokens: 16)
+        let request = ProviderRequest(
+            model: nil, messages: [ChatMessage(role: .user, content: "Reply with the single word OK.")], tools: [],
+            temperature: 0, maxTokens: 16)
         var reply = ""
         var usage: [String: Int]?
         do {
@@ -156,13 +173,14 @@ struct AdminProviderRoutes {
                 case .toolCall: break
                 }
             }
-            return TestResult(ok: true, provider: provider.name, model: provider.defaultModel, latencyMs: RunEmitter.milliseconds(since: started),
-                              reply: String(reply.prefix(200)), usage: usage, error: nil)
+            return TestResult(
+                ok: true, provider: provider.name, model: provider.defaultModel, latencyMs: RunEmitter.milliseconds(since: started),
+                reply: String(reply.prefix(200)), usage: usage, error: nil)
         } catch {
             let code = (error as? ProviderError)?.runErrorCode ?? "provider_error"
-            return TestResult(ok: false, provider: provider.name, model: provider.defaultModel, latencyMs: RunEmitter.milliseconds(since: started),
-                              reply: nil, usage: nil, error: ["code": code, "message": "\(error)"])
+            return TestResult(
+                ok: false, provider: provider.name, model: provider.defaultModel, latencyMs: RunEmitter.milliseconds(since: started),
+                reply: nil, usage: nil, error: ["code": code, "message": "\(error)"])
         }
     }
 }
-

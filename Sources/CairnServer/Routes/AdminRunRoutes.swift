@@ -15,10 +15,18 @@ struct AdminRunRoutes {
         let createdAt: Date, startedAt: Date?, finishedAt: Date?, durationMs: Int?
         let inputTokens: Int, outputTokens: Int, error: String?
         init(_ run: RunRecord, email: String?) {
-            id = run.id.rawValue; userId = run.userID.rawValue; userEmail = email; threadId = run.threadID.rawValue
-            agent = run.agent; status = run.status.rawValue; createdAt = run.createdAt; startedAt = run.startedAt; finishedAt = run.finishedAt
+            id = run.id.rawValue
+            userId = run.userID.rawValue
+            userEmail = email
+            threadId = run.threadID.rawValue
+            agent = run.agent
+            status = run.status.rawValue
+            createdAt = run.createdAt
+            startedAt = run.startedAt
+            finishedAt = run.finishedAt
             durationMs = run.finishedAt.map { Int(($0.timeIntervalSince(run.startedAt ?? run.createdAt) * 1000).rounded()) }
-            inputTokens = run.inputTokens; outputTokens = run.outputTokens
+            inputTokens = run.inputTokens
+            outputTokens = run.outputTokens
             error = run.errorMessage.map { message in run.errorCode.map { "\($0): \(message)" } ?? message }
         }
     }
@@ -30,7 +38,11 @@ struct AdminRunRoutes {
             let query = request.uri.queryParameters
             var filter = RunListQuery(limit: page.limit)
             if let raw = query["status"].map(String.init) {
-                if raw == "active" { filter.statuses = [.queued, .running] } else if let status = RunStatus(rawValue: raw) { filter.statuses = [status] } else {
+                if raw == "active" {
+                    filter.statuses = [.queued, .running]
+                } else if let status = RunStatus(rawValue: raw) {
+                    filter.statuses = [status]
+                } else {
                     throw CairnError.validation(["status": "must be active or one of \(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))"])
                 }
             }
@@ -53,8 +65,10 @@ struct AdminRunRoutes {
                 return id
             }
             let found = try await engine.runs(matching: filter)
-            return try APIJSON.response(Page(items: found.map { RunItem($0.run, email: $0.email) },
-                                             nextCursor: page.next(after: found.last?.run.id.rawValue, count: found.count)))
+            return try APIJSON.response(
+                Page(
+                    items: found.map { RunItem($0.run, email: $0.email) },
+                    nextCursor: page.next(after: found.last?.run.id.rawValue, count: found.count)))
         }
         admin.get("/runs/:id/events") { request, context in
             let id = try context.pathID(as: RunID.self, what: "run")
@@ -69,8 +83,9 @@ struct AdminRunRoutes {
             guard let run = try await engine.run(id: id) else { throw CairnError.notFound("run") }
             try await engine.cancel(runID: id, userID: run.userID)
             let principal = try context.requirePrincipal()
-            await auth.audit.record("admin.run_cancelled", actor: principal.userID.rawValue, target: id.rawValue, origin: request.origin(context),
-                                    details: ["user": run.userID.rawValue, "status_before": run.status.rawValue])
+            await auth.audit.record(
+                "admin.run_cancelled", actor: principal.userID.rawValue, target: id.rawValue, origin: request.origin(context),
+                details: ["user": run.userID.rawValue, "status_before": run.status.rawValue])
             return try APIJSON.response(CancelBody(), status: .accepted)
         }
     }

@@ -13,9 +13,15 @@ struct AdminSettingsRoutes {
         init(_ change: SettingChange) {
             let secret = SettingsCatalog.byKey[change.key]?.secret == true
             let mask = { (value: String?) in secret ? value.map { $0.isEmpty ? $0 : "********" } : value }
-            id = change.id.rawValue; at = change.at; actor = change.actor; actorEmail = change.actorEmail; key = change.key
-            before = mask(change.before); after = mask(change.after)
-            effectiveBefore = mask(change.effectiveBefore) ?? ""; effectiveAfter = mask(change.effectiveAfter) ?? ""
+            id = change.id.rawValue
+            at = change.at
+            actor = change.actor
+            actorEmail = change.actorEmail
+            key = change.key
+            before = mask(change.before)
+            after = mask(change.after)
+            effectiveBefore = mask(change.effectiveBefore) ?? ""
+            effectiveAfter = mask(change.effectiveAfter) ?? ""
             revertedFrom = change.revertedFrom?.rawValue
         }
         enum CodingKeys: String, CodingKey { case id, at, actor, actorEmail, key, before, after, effectiveBefore, effectiveAfter, revertedFrom }
@@ -54,7 +60,8 @@ struct AdminSettingsRoutes {
             let key = request.uri.queryParameters["key"].map(String.init)
             if let key, SettingsCatalog.byKey[key] == nil { throw CairnError.validation(["key": "unknown setting"]) }
             let changes = try await settings.repository.history(key: key, before: before, limit: page.limit)
-            return try APIJSON.response(Page(items: changes.map(ChangeBody.init), nextCursor: page.next(after: changes.last?.id.rawValue, count: changes.count)))
+            return try APIJSON.response(
+                Page(items: changes.map(ChangeBody.init), nextCursor: page.next(after: changes.last?.id.rawValue, count: changes.count)))
         }
         admin.post("/settings/history/:id/revert") { request, context in
             let id = try context.pathID(as: SettingChangeID.self, what: "setting change")

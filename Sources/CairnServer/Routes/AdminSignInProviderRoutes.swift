@@ -23,8 +23,15 @@ struct AdminSignInProviderRoutes {
         let id: String, type: String, name: String, issuer: String?, clientId: String, clientSecret: String, scopes: [String]
         let updatedAt: Date, updatedBy: String?, callbackPath: String
         init(_ record: SignInProviderRecord) {
-            id = record.id; type = record.type; name = record.name; issuer = record.issuer; clientId = record.clientID
-            clientSecret = "********"; scopes = record.scopes; updatedAt = record.updatedAt; updatedBy = record.updatedBy
+            id = record.id
+            type = record.type
+            name = record.name
+            issuer = record.issuer
+            clientId = record.clientID
+            clientSecret = "********"
+            scopes = record.scopes
+            updatedAt = record.updatedAt
+            updatedBy = record.updatedBy
             callbackPath = "/api/auth/oauth/\(record.id)/callback"
         }
     }
@@ -51,15 +58,17 @@ struct AdminSignInProviderRoutes {
             let principal = try context.requirePrincipal()
             let record = try Self.validate(body, id: id, previous: previous, now: clock.now(), by: principal.userID.rawValue)
             _ = try await repository.save(record)
-            await auth.audit.record("admin.auth_provider_saved", actor: principal.userID.rawValue, target: id, origin: request.origin(context),
-                                    details: ["type": record.type, "issuer": record.issuer ?? "default", "created": String(previous == nil)])
+            await auth.audit.record(
+                "admin.auth_provider_saved", actor: principal.userID.rawValue, target: id, origin: request.origin(context),
+                details: ["type": record.type, "issuer": record.issuer ?? "default", "created": String(previous == nil)])
             return try APIJSON.response(Shown(record), status: previous == nil ? .created : .ok)
         }
         admin.delete("/auth-providers/:id") { request, context in
             let id = try Self.id(context)
             guard try await repository.delete(id) else { throw CairnError.notFound("sign-in provider") }
-            await auth.audit.record("admin.auth_provider_deleted", actor: try context.requirePrincipal().userID.rawValue, target: id,
-                                    origin: request.origin(context))
+            await auth.audit.record(
+                "admin.auth_provider_deleted", actor: try context.requirePrincipal().userID.rawValue, target: id,
+                origin: request.origin(context))
             return Response(status: .noContent)
         }
     }
@@ -99,8 +108,9 @@ struct AdminSignInProviderRoutes {
             checks.fail("scopes", "must include openid")
         }
         try checks.finish()
-        return SignInProviderRecord(id: id, type: body.type, name: name ?? id, issuer: issuer, clientID: clientID ?? "", clientSecret: secret ?? "",
-                                    scopes: scopes, updatedAt: now, updatedBy: actor)
+        return SignInProviderRecord(
+            id: id, type: body.type, name: name ?? id, issuer: issuer, clientID: clientID ?? "", clientSecret: secret ?? "",
+            scopes: scopes, updatedAt: now, updatedBy: actor)
     }
 
     static func defaultName(_ type: String, _ id: String) -> String {

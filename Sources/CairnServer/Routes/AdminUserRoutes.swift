@@ -65,7 +65,9 @@ struct AdminUserRoutes {
             let query = request.uri.queryParameters
             let search = query["q"].map { String($0.prefix(320)) }
             let status = try query["status"].map { raw -> UserRecord.Status in
-                guard let status = UserRecord.Status(rawValue: String(raw)) else { throw CairnError.validation(["status": "must be active, pending or disabled"]) }
+                guard let status = UserRecord.Status(rawValue: String(raw)) else {
+                    throw CairnError.validation(["status": "must be active, pending or disabled"])
+                }
                 return status
             }
             let users = try await auth.listUsers(search: search, status: status, after: after, limit: page.limit)
@@ -83,16 +85,24 @@ struct AdminUserRoutes {
             let patch = try await APIJSON.decode(UserPatch.self, from: request, context: context)
             var problems: [String: String] = [:]
             let role = patch.role.map { raw -> Role in
-                guard let role = Role(rawValue: raw) else { problems["role"] = "must be admin or user"; return .user }
+                guard let role = Role(rawValue: raw) else {
+                    problems["role"] = "must be admin or user"
+                    return .user
+                }
                 return role
             }
             var status = patch.status.map { raw -> UserRecord.Status in
-                guard let status = UserRecord.Status(rawValue: raw) else { problems["status"] = "must be active, pending or disabled"; return .active }
+                guard let status = UserRecord.Status(rawValue: raw) else {
+                    problems["status"] = "must be active, pending or disabled"
+                    return .active
+                }
                 return status
             }
             if let disabled = patch.disabled { status = disabled ? .disabled : (status ?? .active) }
             if case .some(.some(let quota)) = patch.quota {
-                for (name, value) in [("runs_per_day", quota.runsPerDay), ("tokens_per_day", quota.tokensPerDay), ("tokens_per_month", quota.tokensPerMonth)] {
+                for (name, value) in [
+                    ("runs_per_day", quota.runsPerDay), ("tokens_per_day", quota.tokensPerDay), ("tokens_per_month", quota.tokensPerMonth),
+                ] {
                     if let value, !(0...QuotaLimits.maximum).contains(value) {
                         problems["quota.\(name)"] = "must be an integer between 0 and \(QuotaLimits.maximum), or null for the default"
                     }
@@ -114,8 +124,9 @@ struct AdminUserRoutes {
             if let quota = patch.quota {
                 let before = quotas.override(of: id)
                 try await quotas.setOverride(quota, of: id)
-                await auth.audit.record("admin.user_quota_changed", actor: principal.userID.rawValue, target: id.rawValue, origin: origin,
-                                        details: ["before": Self.describe(before), "after": Self.describe(quotas.override(of: id))])
+                await auth.audit.record(
+                    "admin.user_quota_changed", actor: principal.userID.rawValue, target: id.rawValue, origin: origin,
+                    details: ["before": Self.describe(before), "after": Self.describe(quotas.override(of: id))])
             }
             var body = UserBody(updated)
             body.quota = quotas.override(of: id)
@@ -145,8 +156,9 @@ struct AdminUserRoutes {
         admin.get("/users/:id/sessions") { _, context in
             let id = try context.pathID(as: UserID.self, what: "user")
             let items = try await auth.liveSessions(of: id).map {
-                SessionBody(id: $0.id.rawValue, createdAt: $0.createdAt, lastUsedAt: $0.lastUsedAt, expiresAt: $0.expiresAt,
-                            ip: $0.ip, userAgent: $0.userAgent)
+                SessionBody(
+                    id: $0.id.rawValue, createdAt: $0.createdAt, lastUsedAt: $0.lastUsedAt, expiresAt: $0.expiresAt,
+                    ip: $0.ip, userAgent: $0.userAgent)
             }
             return try APIJSON.response(Page(items: items, nextCursor: nil))
         }
@@ -186,17 +198,19 @@ struct AdminUserRoutes {
             if let given = actor, given.contains("@") {
                 actor = try await auth.user(email: given)?.id.rawValue ?? "-"
             }
-            let entries = try await audit.list(AuditQuery(
-                actor: actor, action: query["action"].map { String($0.prefix(200)) },
-                target: query["target"].map { String($0.prefix(320)) }, since: try date("since"), until: try date("until"),
-                before: before, limit: page.limit))
+            let entries = try await audit.list(
+                AuditQuery(
+                    actor: actor, action: query["action"].map { String($0.prefix(200)) },
+                    target: query["target"].map { String($0.prefix(320)) }, since: try date("since"), until: try date("until"),
+                    before: before, limit: page.limit))
             let emails = try await auth.emails(of: Array(Set(entries.compactMap { $0.actor.flatMap(UserID.init) })))
             if csv { return Self.csv(entries, emails: emails) }
             let items = entries.map { entry in
-                AuditBody(id: entry.id.rawValue, at: entry.at, actor: entry.actor, actorEmail: entry.actor.flatMap { UserID($0).flatMap { emails[$0] } },
-                          action: entry.action, target: entry.target,
-                          ip: entry.ip, userAgent: entry.userAgent,
-                          details: entry.details.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) })
+                AuditBody(
+                    id: entry.id.rawValue, at: entry.at, actor: entry.actor, actorEmail: entry.actor.flatMap { UserID($0).flatMap { emails[$0] } },
+                    action: entry.action, target: entry.target,
+                    ip: entry.ip, userAgent: entry.userAgent,
+                    details: entry.details.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) })
             }
             return try APIJSON.response(Page(items: items, nextCursor: page.next(after: entries.last?.id.rawValue, count: entries.count)))
         }
@@ -219,11 +233,13 @@ struct AdminUserRoutes {
         var out = "id,at,actor,actor_email,action,target,ip,details\r\n"
         for entry in entries {
             let email = entry.actor.flatMap { UserID($0).flatMap { emails[$0] } }
-            out += [entry.id.rawValue, Timestamp.format(entry.at), entry.actor, email, entry.action, entry.target, entry.ip, entry.details]
+            out +=
+                [entry.id.rawValue, Timestamp.format(entry.at), entry.actor, email, entry.action, entry.target, entry.ip, entry.details]
                 .map(cell).joined(separator: ",") + "\r\n"
         }
-        return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"cairn-audit.csv\""],
-                        body: .init(byteBuffer: .init(string: out)))
+        return Response(
+            status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"cairn-audit.csv\""],
+            body: .init(byteBuffer: .init(string: out)))
     }
 
     /// An override for the audit log: `runs_per_day=5 tokens_per_day=default …` or `none`.

@@ -36,7 +36,8 @@ struct AssetRoutes {
             .contentSecurityPolicy: Self.pagePolicy,
         ]
         if let match = request.headers[.ifNoneMatch],
-           match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == asset.etag || $0 == "*" }) {
+            match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == asset.etag || $0 == "*" })
+        {
             return Response(status: .notModified, headers: headers)
         }
         headers[.contentType] = asset.contentType

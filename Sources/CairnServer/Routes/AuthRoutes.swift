@@ -13,12 +13,30 @@ struct AuthRoutes {
     /// Quotas shown to the user by `/me` (nil in tests that build the routes alone).
     var quotas: QuotaGuard?
 
-    struct Credentials: Decodable { let email: String; let password: String; let name: String? }
+    struct Credentials: Decodable {
+        let email: String
+        let password: String
+        let name: String?
+    }
     struct RefreshBody: Decodable { let refreshToken: String? }
-    struct PasswordBody: Decodable { let currentPassword: String; let newPassword: String }
-    struct ResetBody: Decodable { let token: String; let newPassword: String }
-    struct SetupBody: Decodable { let setupToken: String; let email: String; let password: String; let name: String? }
-    struct PendingBody: Encodable { let user: UserBody; let status = "pending" }
+    struct PasswordBody: Decodable {
+        let currentPassword: String
+        let newPassword: String
+    }
+    struct ResetBody: Decodable {
+        let token: String
+        let newPassword: String
+    }
+    struct SetupBody: Decodable {
+        let setupToken: String
+        let email: String
+        let password: String
+        let name: String?
+    }
+    struct PendingBody: Encodable {
+        let user: UserBody
+        let status = "pending"
+    }
     struct SessionBody: Encodable {
         let id: String
         let createdAt: Date
@@ -61,8 +79,9 @@ struct AuthRoutes {
         }
         group.post("/setup") { request, context in
             let body = try await APIJSON.decode(SetupBody.self, from: request, context: context)
-            let success = try await auth.completeSetup(token: body.setupToken, email: body.email, password: body.password,
-                                                       name: body.name, origin: request.origin(context))
+            let success = try await auth.completeSetup(
+                token: body.setupToken, email: body.email, password: body.password,
+                name: body.name, origin: request.origin(context))
             return try RefreshCookie(request: request, settings: settings).response(success, status: .created)
         }
 
@@ -90,8 +109,9 @@ struct AuthRoutes {
         authed.get("/sessions") { _, context in
             let principal = try context.requirePrincipal()
             let items = try await auth.liveSessions(of: principal).map {
-                SessionBody(id: $0.id.rawValue, createdAt: $0.createdAt, lastUsedAt: $0.lastUsedAt, expiresAt: $0.expiresAt,
-                            ip: $0.ip, userAgent: $0.userAgent, current: $0.id == principal.sessionID)
+                SessionBody(
+                    id: $0.id.rawValue, createdAt: $0.createdAt, lastUsedAt: $0.lastUsedAt, expiresAt: $0.expiresAt,
+                    ip: $0.ip, userAgent: $0.userAgent, current: $0.id == principal.sessionID)
             }
             return try APIJSON.response(Page(items: items, nextCursor: nil))
         }
@@ -103,10 +123,10 @@ struct AuthRoutes {
         }
         authed.post("/password") { request, context in
             let body = try await APIJSON.decode(PasswordBody.self, from: request, context: context)
-            try await auth.changePassword(try context.requirePrincipal(), current: body.currentPassword, new: body.newPassword,
-                                          origin: request.origin(context))
+            try await auth.changePassword(
+                try context.requirePrincipal(), current: body.currentPassword, new: body.newPassword,
+                origin: request.origin(context))
             return Response(status: .noContent)
         }
     }
 }
-

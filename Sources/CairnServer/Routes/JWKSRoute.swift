@@ -13,8 +13,9 @@ struct JWKSRoute {
     func register(on router: Router<CairnRequestContext>) {
         router.get("/.well-known/jwks.json") { _, _ in
             let data = try await auth.tokens.jwks()
-            return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "public, max-age=300"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json", .cacheControl: "public, max-age=300"],
+                body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
     }
 }

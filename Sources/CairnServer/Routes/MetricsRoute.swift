@@ -26,12 +26,15 @@ struct MetricsRoute {
         guard let token = AuthenticationMiddleware.bearerToken(request.headers[.authorization]) else { throw CairnError.unauthenticated }
         let configured = env.settings.snapshot[.metricsToken]
         if !configured.isEmpty, Self.constantTimeEqual(token, configured) { return }
-        guard try await env.auth.authenticate(bearer: token).isAdmin else { throw CairnError(.forbidden, "administrator role or the metrics token required") }
+        guard try await env.auth.authenticate(bearer: token).isAdmin else {
+            throw CairnError(.forbidden, "administrator role or the metrics token required")
+        }
     }
 
     /// Compares without stopping at the first difference, so timing does not reveal the token.
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let left = Array(a.utf8), right = Array(b.utf8)
+        let left = Array(a.utf8)
+        let right = Array(b.utf8)
         var difference = UInt8(left.count == right.count ? 0 : 1)
         for index in 0..<max(left.count, right.count) {
             difference |= (index < left.count ? left[index] : 0) ^ (index < right.count ? right[index] : 0)
@@ -53,23 +56,31 @@ struct MetricsRoute {
         out.metric("cairn_runs_queued", "gauge", "runs waiting for a slot", [([:], load.queued)])
         out.metric("cairn_database_bytes", "gauge", "size of cairn.db", [([:], Int(env.store.fileBytes()))])
         out.metric("cairn_database_wal_bytes", "gauge", "size of the write-ahead log", [([:], Int(env.store.fileBytes(suffix: "-wal")))])
-        if let resident = Self.residentBytes() { out.metric("cairn_process_resident_memory_bytes", "gauge", "resident memory of the process", [([:], resident)]) }
+        if let resident = Self.residentBytes() {
+            out.metric("cairn_process_resident_memory_bytes", "gauge", "resident memory of the process", [([:], resident)])
+        }
         if let descriptors = Self.openDescriptors() { out.metric("cairn_process_open_fds", "gauge", "open file descriptors", [([:], descriptors)]) }
-        out.metric("cairn_process_uptime_seconds", "gauge", "seconds since the server started",
-                   [([:], max(0, Int(env.clock.now().timeIntervalSince(env.startedAt))))])
+        out.metric(
+            "cairn_process_uptime_seconds", "gauge", "seconds since the server started",
+            [([:], max(0, Int(env.clock.now().timeIntervalSince(env.startedAt))))])
         let snapshots = env.engine.allBreakers().map { $0.snapshot() }
-        out.metric("cairn_breaker_state", "gauge", "1 for the breaker's current state",
-                   snapshots.flatMap { snapshot in
-                       BreakerState.allCases.map { (["breaker": snapshot.name, "state": $0.rawValue], snapshot.state == $0 ? 1 : 0) }
-                   })
-        out.metric("cairn_breaker_calls_total", "counter", "calls through each breaker by outcome",
-                   snapshots.flatMap { snapshot in
-                       let totals = snapshot.lifetime
-                       return [("successful", totals.successful), ("failed", totals.failed), ("not_permitted", totals.notPermitted), ("ignored", totals.ignored)]
-                           .map { (["breaker": snapshot.name, "kind": $0.0], $0.1) }
-                   })
-        out.metric("cairn_breaker_slow_calls_total", "counter", "calls slower than the breaker's slow-call duration",
-                   snapshots.map { (["breaker": $0.name], $0.lifetime.slow) })
+        out.metric(
+            "cairn_breaker_state", "gauge", "1 for the breaker's current state",
+            snapshots.flatMap { snapshot in
+                BreakerState.allCases.map { (["breaker": snapshot.name, "state": $0.rawValue], snapshot.state == $0 ? 1 : 0) }
+            })
+        out.metric(
+            "cairn_breaker_calls_total", "counter", "calls through each breaker by outcome",
+            snapshots.flatMap { snapshot in
+                let totals = snapshot.lifetime
+                return [
+                    ("successful", totals.successful), ("failed", totals.failed), ("not_permitted", totals.notPermitted), ("ignored", totals.ignored),
+                ]
+                .map { (["breaker": snapshot.name, "kind": $0.0], $0.1) }
+            })
+        out.metric(
+            "cairn_breaker_slow_calls_total", "counter", "calls slower than the breaker's slow-call duration",
+            snapshots.map { (["breaker": $0.name], $0.lifetime.slow) })
         return out.text + env.metrics.registry.emitToString()
     }
 
@@ -86,4 +97,3 @@ struct MetricsRoute {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")).map { max(0, $0.count - 1) }
     }
 }
-

@@ -10,8 +10,9 @@ struct OpenAPIRoute {
     func register(on router: Router<CairnRequestContext>) {
         router.get("/api/openapi.json") { _, _ in
             guard let asset = Assets.lookup(Self.assetPath) else { throw HTTPError(.notFound) }
-            return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "public, max-age=300", .eTag: asset.etag],
-                            body: .init(byteBuffer: ByteBuffer(bytes: asset.bytes)))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json", .cacheControl: "public, max-age=300", .eTag: asset.etag],
+                body: .init(byteBuffer: ByteBuffer(bytes: asset.bytes)))
         }
     }
 }

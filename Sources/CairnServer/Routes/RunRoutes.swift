@@ -17,31 +17,46 @@ struct RunRoutes {
     static let sseQueue = 16_384
 
     struct RunBody: Encodable {
-        struct Failure: Encodable { let code: String; let message: String }
-        struct Usage: Encodable { let inputTokens: Int; let outputTokens: Int }
+        struct Failure: Encodable {
+            let code: String
+            let message: String
+        }
+        struct Usage: Encodable {
+            let inputTokens: Int
+            let outputTokens: Int
+        }
         let id: String, threadId: String, agent: String, agentVersion: Int, status: String
         let error: Failure?
         let usage: Usage
         let resumedFrom: String?
         let createdAt: Date, startedAt: Date?, finishedAt: Date?
         init(_ run: RunRecord) {
-            id = run.id.rawValue; threadId = run.threadID.rawValue; agent = run.agent; agentVersion = run.agentVersion
+            id = run.id.rawValue
+            threadId = run.threadID.rawValue
+            agent = run.agent
+            agentVersion = run.agentVersion
             status = run.status.rawValue
             error = run.errorCode.map { Failure(code: $0, message: run.errorMessage ?? $0) }
             usage = Usage(inputTokens: run.inputTokens, outputTokens: run.outputTokens)
             resumedFrom = run.resumedFrom?.rawValue
-            createdAt = run.createdAt; startedAt = run.startedAt; finishedAt = run.finishedAt
+            createdAt = run.createdAt
+            startedAt = run.startedAt
+            finishedAt = run.finishedAt
         }
     }
-    struct NewRunBody: Decodable { let input: String; let agent: String? }
+    struct NewRunBody: Decodable {
+        let input: String
+        let agent: String?
+    }
 
     func register(on api: RouterGroup<CairnRequestContext>) {
         api.post("/threads/:id/runs") { request, context in
             let principal = try context.requirePrincipal()
             let threadID = try context.pathID(as: ThreadID.self, what: "thread")
             let body = try await APIJSON.decode(NewRunBody.self, from: request, context: context)
-            let started = try await engine.start(userID: principal.userID, threadID: threadID, input: body.input, agent: body.agent,
-                                                 requestID: context.requestID)
+            let started = try await engine.start(
+                userID: principal.userID, threadID: threadID, input: body.input, agent: body.agent,
+                requestID: context.requestID)
             return try APIJSON.response(RunBody(started.run), status: .accepted)
         }
         api.get("/runs/:id") { _, context in
@@ -54,20 +69,23 @@ struct RunRoutes {
         }
         api.post("/runs/:id/resume") { _, context in
             let principal = try context.requirePrincipal()
-            let started = try await engine.resume(runID: try context.pathID(as: RunID.self, what: "run"), userID: principal.userID,
-                                                  requestID: context.requestID)
+            let started = try await engine.resume(
+                runID: try context.pathID(as: RunID.self, what: "run"), userID: principal.userID,
+                requestID: context.requestID)
             return try APIJSON.response(RunBody(started.run), status: .accepted)
         }
         api.get("/runs/:id/events") { request, context in
             let principal = try context.requirePrincipal()
             let after = try Self.afterSeq(request.uri.queryParameters["after"].map(String.init))
-            guard let events = try await engine.log.events(run: try context.pathID(as: RunID.self, what: "run"), user: principal.userID, after: after) else {
+            guard let events = try await engine.log.events(run: try context.pathID(as: RunID.self, what: "run"), user: principal.userID, after: after)
+            else {
                 throw CairnError.notFound("run")
             }
             // The stored envelopes, as they are: nothing is encoded again.
             let body = "{\"items\":[" + events.map(\.envelopeJSON).joined(separator: ",") + "]}"
-            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(string: body)))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: body)))
         }
         api.get("/runs/:id/stream") { request, context in
             let principal = try context.requirePrincipal()
@@ -114,7 +132,8 @@ struct RunRoutes {
     }
 
     func ownRun(_ context: CairnRequestContext) async throws -> RunRecord {
-        guard let run = try await engine.run(id: try context.pathID(as: RunID.self, what: "run"), userID: try context.requirePrincipal().userID) else {
+        guard let run = try await engine.run(id: try context.pathID(as: RunID.self, what: "run"), userID: try context.requirePrincipal().userID)
+        else {
             throw CairnError.notFound("run")
         }
         return run

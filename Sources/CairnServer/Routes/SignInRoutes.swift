@@ -13,7 +13,11 @@ struct SignInRoutes {
     static let cookie = "cairn_oauth"
     static let cookiePath = "/api/auth/oauth"
 
-    struct ProviderBody: Encodable { let id: String; let name: String; let type: String }
+    struct ProviderBody: Encodable {
+        let id: String
+        let name: String
+        let type: String
+    }
     struct ExchangeBody: Decodable { let loginCode: String }
 
     func register(on group: RouterGroup<CairnRequestContext>) {
@@ -26,7 +30,8 @@ struct SignInRoutes {
             let start = try await signIn.begin(provider: id, redirect: redirect, callback: callbackURL(request, id), origin: request.origin(context))
             var headers = HTTPFields()
             headers[.location] = start.url
-            headers[.setCookie] = "\(Self.cookie)=\(start.browserToken); Path=\(Self.cookiePath); Max-Age=600; HttpOnly; SameSite=Lax"
+            headers[.setCookie] =
+                "\(Self.cookie)=\(start.browserToken); Path=\(Self.cookiePath); Max-Age=600; HttpOnly; SameSite=Lax"
                 + (isHTTPS(request) ? "; Secure" : "")
             headers[.cacheControl] = "no-store"
             return Response(status: .found, headers: headers)
@@ -35,9 +40,10 @@ struct SignInRoutes {
             let id = try Self.providerID(context)
             let query = request.uri.queryParameters
             do {
-                let done = try await signIn.complete(provider: id, code: query["code"].map(String.init), state: query["state"].map(String.init),
-                                                     error: query["error"].map(String.init), browserToken: Self.cookieValue(request.headers[.cookie]),
-                                                     callback: callbackURL(request, id), origin: request.origin(context))
+                let done = try await signIn.complete(
+                    provider: id, code: query["code"].map(String.init), state: query["state"].map(String.init),
+                    error: query["error"].map(String.init), browserToken: Self.cookieValue(request.headers[.cookie]),
+                    callback: callbackURL(request, id), origin: request.origin(context))
                 var headers = HTTPFields()
                 headers[.location] = done.location
                 headers[.setCookie] = "\(Self.cookie)=; Path=\(Self.cookiePath); Max-Age=0; HttpOnly; SameSite=Lax"
@@ -55,7 +61,9 @@ struct SignInRoutes {
     }
 
     static func providerID(_ context: CairnRequestContext) throws -> String {
-        guard let id = context.parameters.get("provider"), AdminSignInProviderRoutes.isValidID(id) else { throw CairnError.notFound("sign-in provider") }
+        guard let id = context.parameters.get("provider"), AdminSignInProviderRoutes.isValidID(id) else {
+            throw CairnError.notFound("sign-in provider")
+        }
         return id
     }
 

@@ -20,25 +20,40 @@ struct ThreadRoutes {
     struct ThreadBody: Encodable {
         let id: String, title: String, agent: String, createdAt: Date, updatedAt: Date, messageCount: Int
         init(_ thread: ThreadRecord) {
-            id = thread.id.rawValue; title = thread.title; agent = thread.agent
-            createdAt = thread.createdAt; updatedAt = thread.updatedAt; messageCount = thread.messageCount
+            id = thread.id.rawValue
+            title = thread.title
+            agent = thread.agent
+            createdAt = thread.createdAt
+            updatedAt = thread.updatedAt
+            messageCount = thread.messageCount
         }
     }
     struct MessageBody: Encodable {
         let id: String, threadId: String, role: String, content: String, runId: String?, createdAt: Date
         init(_ message: MessageRecord) {
-            id = message.id.rawValue; threadId = message.threadID.rawValue; role = message.role
-            content = message.content; runId = message.runID?.rawValue; createdAt = message.createdAt
+            id = message.id.rawValue
+            threadId = message.threadID.rawValue
+            role = message.role
+            content = message.content
+            runId = message.runID?.rawValue
+            createdAt = message.createdAt
         }
     }
     struct AgentBody: Encodable {
         let name: String, description: String, kind: String, tools: [String], steps: [String]?, version: Int
         init(_ agent: AgentDefinition) {
-            name = agent.name; description = agent.description; kind = agent.kind.rawValue
-            tools = agent.tools ?? []; steps = agent.steps?.map(\.agent); version = agent.version ?? 0
+            name = agent.name
+            description = agent.description
+            kind = agent.kind.rawValue
+            tools = agent.tools ?? []
+            steps = agent.steps?.map(\.agent)
+            version = agent.version ?? 0
         }
     }
-    struct NewThread: Decodable { let title: String?; let agent: String? }
+    struct NewThread: Decodable {
+        let title: String?
+        let agent: String?
+    }
     struct ThreadPatch: Decodable { let title: String }
 
     func register(on api: RouterGroup<CairnRequestContext>) {
@@ -49,7 +64,8 @@ struct ThreadRoutes {
                 let parts = cursor.split(separator: "|")
                 // A cursor is opaque but comes from the client: its time must be a believable one.
                 guard parts.count == 2, let millis = Int64(parts[0]), (0...Self.latestCursorMillis).contains(millis),
-                      let id = ThreadID(String(parts[1])) else {
+                    let id = ThreadID(String(parts[1]))
+                else {
                     throw CairnError(.invalidRequest, "malformed cursor")
                 }
                 return (Date(millis: millis), id)
@@ -61,7 +77,9 @@ struct ThreadRoutes {
         api.post("/threads") { request, context in
             let principal = try context.requirePrincipal()
             let body = try await APIJSON.decode(NewThread.self, from: request, context: context)
-            if let wait = limiter.attempt("threads:\(principal.userID.rawValue)", limit: settings.snapshot[.ratelimitThreadsPerUserPerMinute], window: 60) {
+            if let wait = limiter.attempt(
+                "threads:\(principal.userID.rawValue)", limit: settings.snapshot[.ratelimitThreadsPerUserPerMinute], window: 60)
+            {
                 throw CairnError(.rateLimited, "too many new threads; slow down", retryAfter: wait)
             }
             let title = (body.title ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
@@ -90,7 +108,8 @@ struct ThreadRoutes {
         }
         api.delete("/threads/:id") { _, context in
             let principal = try context.requirePrincipal()
-            guard try await threads.archive(id: try context.pathID(as: ThreadID.self, what: "thread"), userID: principal.userID, now: clock.now()) else {
+            guard try await threads.archive(id: try context.pathID(as: ThreadID.self, what: "thread"), userID: principal.userID, now: clock.now())
+            else {
                 throw CairnError.notFound("thread")
             }
             return Response(status: .noContent)
@@ -104,7 +123,8 @@ struct ThreadRoutes {
                 return id
             }
             let messages = try await threads.messages(threadID: thread.id, userID: principal.userID, after: after, limit: page.limit)
-            return try APIJSON.response(Page(items: messages.map(MessageBody.init), nextCursor: page.next(after: messages.last?.id.rawValue, count: messages.count)))
+            return try APIJSON.response(
+                Page(items: messages.map(MessageBody.init), nextCursor: page.next(after: messages.last?.id.rawValue, count: messages.count)))
         }
         api.get("/search") { request, context in
             let principal = try context.requirePrincipal()
@@ -120,7 +140,10 @@ struct ThreadRoutes {
     }
 
     func ownThread(_ context: CairnRequestContext) async throws -> ThreadRecord {
-        guard let thread = try await threads.thread(id: try context.pathID(as: ThreadID.self, what: "thread"), userID: try context.requirePrincipal().userID) else {
+        guard
+            let thread = try await threads.thread(
+                id: try context.pathID(as: ThreadID.self, what: "thread"), userID: try context.requirePrincipal().userID)
+        else {
             throw CairnError.notFound("thread")
         }
         return thread

@@ -10,5 +10,8 @@ import Hummingbird
 struct TicketBody: Encodable {
     let ticket: String
     let expiresIn: Int
-    enum CodingKeys: String, CodingKey { case ticket, expiresIn = "expires_in" }
+    enum CodingKeys: String, CodingKey {
+        case ticket
+        case expiresIn = "expires_in"
+    }
 }

@@ -55,7 +55,10 @@ struct SettingsAdministration: Sendable {
         var overrides: [String: String?] = [:]
         for (key, value) in body {
             let name = String(key.prefix(200))
-            guard let definition = SettingsCatalog.byKey[key] else { problems[name] = "unknown setting"; continue }
+            guard let definition = SettingsCatalog.byKey[key] else {
+                problems[name] = "unknown setting"
+                continue
+            }
             guard definition.runtime else {
                 problems[name] = "not editable at runtime: set it in the config file, environment or flags and restart"
                 continue
@@ -66,11 +69,17 @@ struct SettingsAdministration: Sendable {
                 overrides[key] = .some(nil)
                 continue
             case .string(let text):
-                guard text.count <= Self.maxStringLength else { problems[name] = "at most \(Self.maxStringLength) characters"; continue }
+                guard text.count <= Self.maxStringLength else {
+                    problems[name] = "at most \(Self.maxStringLength) characters"
+                    continue
+                }
                 raw = text
             case .bool(let flag): raw = String(flag)
             case .number(let number):
-                guard let integer = Int(exactly: number) else { problems[name] = Self.describe(definition.kind); continue }
+                guard let integer = Int(exactly: number) else {
+                    problems[name] = Self.describe(definition.kind)
+                    continue
+                }
                 raw = String(integer)
             case .array, .object:
                 problems[name] = "must be a string, number, boolean or null"
@@ -101,10 +110,13 @@ struct SettingsAdministration: Sendable {
         return made
     }
 
-    private func apply(_ overrides: [String: String?], by principal: Principal, origin: RequestOrigin,
-                       revertOf: SettingChangeID?) async throws -> (items: [JSONValue], changes: [SettingChange]) {
+    private func apply(
+        _ overrides: [String: String?], by principal: Principal, origin: RequestOrigin,
+        revertOf: SettingChangeID?
+    ) async throws -> (items: [JSONValue], changes: [SettingChange]) {
         let base = live.snapshot
-        let (settings, changes) = try await repository.apply(overrides, by: principal.userID.rawValue, at: clock.now(), revertOf: revertOf) { runtime in
+        let (settings, changes) = try await repository.apply(overrides, by: principal.userID.rawValue, at: clock.now(), revertOf: revertOf) {
+            runtime in
             do {
                 return try base.withRuntime(runtime)
             } catch let error as InvalidSetting {
