@@ -24,8 +24,6 @@
 
   const state = { threadId: null, run: null, sending: false, view: 0 };
 
-  const errorText = (error) => (typeof error === 'string' ? error : (error && (error.message || error.code)) || 'unknown error');
-  const duration = (ms) => (typeof ms === 'number' ? (ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`) : '');
   const routeMissing = (error) => error instanceof A.ApiError && error.status === 404 && /no route/i.test(error.message);
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
   // A new thread is named after its first message, as the server names threads it creates itself.
@@ -35,6 +33,7 @@
 
   function showSignIn(message) {
     detachRun();
+    window.CairnLive.disconnect();
     state.threadId = null;
     ui.log.replaceChildren();
     ui.threadList.replaceChildren();
@@ -64,7 +63,10 @@
     window.CairnAccount.signedIn(user);
     ui.chatView.hidden = false;
     agents.load();
-    startNewThread();
+    window.CairnLive.connect();
+    const saved = threadFromHash(); // a reload reopens the thread that was open
+    if (saved) openThread(saved);
+    else startNewThread();
     loadThreads();
   }
 
@@ -188,18 +190,27 @@
     return append(el('div', { class: 'line error' }, ...A.errorLines(error).map((line) => el('div', { text: line }))));
   }
 
-  // A turn groups a run's status lines above the assistant's streamed answer.
-  function addTurn() {
-    const events = el('ul', { class: 'events' });
+  // A turn: the assistant's streamed answer with the run's timeline (timeline.js) under it.
+  // `live` turns announce progress; a rebuilt past run's turn does not.
+  function addTurn(live = true) {
     const answer = bubble('assistant', '');
     answer.node.classList.add('pending');
-    append(el('div', { class: 'turn' }, events, answer.node));
-    return { events, answer, text: '' };
+    const timeline = window.CairnTimeline.create({ live });
+    append(el('div', { class: 'turn' }, answer.node, timeline.node));
+    return { timeline, answer, text: '' };
   }
 
   function statusLine(turn, text, kind) {
-    turn.events.append(el('li', { class: kind || null, text }));
+    turn.timeline.note(text, kind);
     keepScrolled();
+  }
+
+  // The open thread lives in the address (#thread=<id>) so a reload reopens it; never a token.
+  const THREAD_HASH = /^#thread=([a-z]{3}_[A-Za-z0-9]+)$/;
+  const threadFromHash = () => (THREAD_HASH.exec(location.hash) || [])[1] || null;
+  function rememberThread(id) {
+    if ((threadFromHash() || null) === (id || null)) return;
+    history.replaceState(null, '', id ? `#thread=${id}` : location.pathname + location.search);
   }
 
   // ---- threads ----
@@ -261,6 +272,7 @@
     detachRun();
     state.view += 1;
     state.threadId = null;
+    rememberThread(null);
     markCurrentThread();
     ui.log.replaceChildren();
     ui.message.focus();
@@ -270,37 +282,78 @@
     detachRun();
     const view = ++state.view;
     state.threadId = id;
+    rememberThread(id);
     markCurrentThread();
     ui.log.replaceChildren(el('p', { class: 'line note', text: 'Loading…' }));
     try {
       const messages = itemsOf(await A.api('GET', `/api/threads/${enc(id)}/messages`));
       if (view !== state.view) return;
       ui.log.replaceChildren();
+      const text = (message) => (typeof message.content === 'string' ? message.content : JSON.stringify(message.content));
+      // Each run's answer goes in its turn, under the user's message that started it.
+      const asked = new Set(messages.filter((m) => m.role === 'user' && m.run_id).map((m) => m.run_id));
+      const answers = new Map(messages.filter((m) => m.role === 'assistant' && asked.has(m.run_id)).map((m) => [m.run_id, m]));
+      const turns = [];
       for (const message of messages) {
-        const content = typeof message.content === 'string' ? message.content : JSON.stringify(message.content);
-        append(bubble(message.role, content).node);
+        if (message.role === 'assistant' && asked.has(message.run_id)) continue;
+        append(bubble(message.role, text(message)).node);
+        if (message.role !== 'user' || !message.run_id) continue;
+        const turn = addTurn(false);
+        const answer = answers.get(message.run_id);
+        if (answer) setAnswer(turn, text(answer));
+        turns.push({ runId: message.run_id, turn, answered: Boolean(answer) });
       }
       if (!messages.length) note('No messages in this thread yet.');
       ui.log.scrollTop = ui.log.scrollHeight;
-      await resumeIfRunning(messages, view);
+      await resumeIfRunning(turns, view);
     } catch (error) {
       if (view !== state.view) return;
       ui.log.replaceChildren();
       if (routeMissing(error)) noteUnavailable();
+      else if (error instanceof A.ApiError && error.status === 404 && threadFromHash() === id) startNewThread(); // gone since
       else noteError(error);
     }
   }
 
-  // A thread whose last message is the user's may still have its run going: follow it again.
-  async function resumeIfRunning(messages, view) {
-    const last = messages[messages.length - 1];
-    if (!last || last.role !== 'user' || !last.run_id) return;
-    try {
-      const run = await A.api('GET', `/api/runs/${enc(last.run_id)}`);
-      if (view === state.view && !state.run && ACTIVE.has(run.status)) startRun(run.id);
-    } catch {
-      // Only a convenience: without it the answer shows when the thread is opened again.
-    }
+  function setAnswer(turn, content) {
+    turn.text = content;
+    renderAnswer(turn.answer.body, content);
+    turn.answer.node.classList.remove('pending');
+  }
+
+  // Rebuilds every past run's timeline and outcome from its stored events; the thread's last
+  // run, when still queued or running, is followed again from seq 0 so its text is whole, once.
+  async function resumeIfRunning(turns, view) {
+    const last = turns[turns.length - 1];
+    await Promise.all(turns.map(async (entry) => {
+      const { turn } = entry;
+      let run;
+      let events;
+      try {
+        [run, events] = await Promise.all([A.api('GET', `/api/runs/${enc(entry.runId)}`),
+          A.api('GET', `/api/runs/${enc(entry.runId)}/events`).then(itemsOf)]);
+      } catch (error) {
+        if (view === state.view) statusLine(turn, `Could not load this run: ${A.errorLines(error).join(' ')}`, 'bad');
+        return;
+      }
+      if (view !== state.view) return;
+      if (ACTIVE.has(run.status) && entry === last && !state.run) {
+        turn.answer.body.replaceChildren();
+        turn.text = '';
+        startRun(run.id, turn);
+        return;
+      }
+      let streamed = '';
+      for (const envelope of events) {
+        if (envelope.type === 'message_delta' && envelope.payload && typeof envelope.payload.text === 'string') streamed += envelope.payload.text;
+        else turn.timeline.event(envelope);
+      }
+      if (!entry.answered && streamed) setAnswer(turn, streamed);
+      if (ACTIVE.has(run.status)) statusLine(turn, 'Still running. Open the thread again later to see the answer.', 'warn');
+      else turn.timeline.finish({ status: run.status, error: run.error, usage: run.usage, ts: run.finished_at });
+      turn.answer.node.classList.remove('pending');
+      if (!turn.text) turn.answer.node.remove();
+    }));
   }
 
   // ---- sending and following a run ----
@@ -387,9 +440,11 @@
     return last;
   }
 
-  function startRun(id) {
-    const run = { id, controller: new AbortController(), turn: addTurn(), finished: false, status: null, messageId: null };
+  // Follows run `id` in `turn` (a new one at the end of the log unless given), from seq 0.
+  function startRun(id, turn) {
+    const run = { id, controller: new AbortController(), turn: turn || addTurn(), finished: false, status: null, messageId: null, lastSeq: 0 };
     state.run = run;
+    rememberThread(state.threadId); // a thread made by this message: a reload reopens it
     ui.send.disabled = true;
     ui.stop.disabled = false;
     ui.log.setAttribute('aria-busy', 'true');
@@ -412,11 +467,12 @@
   }
 
   async function follow(run) {
-    if (await followLive(run)) finishRun(run);
+    if ((await followLive(run)) === true) finishRun(run);
     else await followStream(run);
   }
 
-  // Follows the run over the socket until it ends or is detached; false when no socket opens.
+  // Follows the run over the socket until it ends or is detached (true); false when WebSockets
+  // cannot be used here, so the SSE stream takes over from the last seq seen.
   function followLive(run) {
     return new Promise((resolve) => {
       const signal = run.controller.signal;
@@ -430,7 +486,11 @@
       signal.addEventListener('abort', () => settle(true)); // run_completed, Stop timeout or detach
       window.CairnLive.follow(run.id, {
         onEvent: (envelope) => handleEvent(run, envelope),
-        onLost: (message) => {
+        onLost: (message, fallback) => {
+          if (fallback) {
+            settle(false);
+            return;
+          }
           statusLine(run.turn, message, 'warn');
           settle(true);
         },
@@ -440,7 +500,7 @@
 
   async function followStream(run) {
     const signal = run.controller.signal;
-    let lastSeq = 0;
+    let lastSeq = run.lastSeq;
     let failures = 0;
     while (!run.finished && !signal.aborted) {
       let received = false;
@@ -525,7 +585,8 @@
     if (run !== state.run) return;
     const turn = run.turn;
     const p = envelope.payload || {};
-    const agent = p.agent || envelope.agent || 'Agent';
+    if (typeof envelope.seq === 'number') run.lastSeq = envelope.seq;
+    if (envelope.type === 'message_delta') turn.timeline.event(envelope); // "Writing the answer…"
     switch (envelope.type) {
       case 'message_delta':
         if (typeof p.text === 'string') {
@@ -533,41 +594,24 @@
           scheduleAnswer(turn);
         }
         break;
-      case 'run_status':
-        if (p.status === 'queued') statusLine(turn, 'Queued…');
-        break;
-      case 'agent_started':
-        statusLine(turn, `${agent} started${p.step !== undefined && p.step !== null ? ` (step ${p.step})` : ''}`);
-        break;
-      case 'agent_completed':
-        statusLine(turn, `${agent} ${p.status || 'finished'}${p.duration_ms !== undefined ? ` in ${duration(p.duration_ms)}` : ''}${p.error ? `: ${errorText(p.error)}` : ''}`,
-          p.status && p.status !== 'succeeded' ? 'warn' : null);
-        break;
-      case 'tool_executing':
-        statusLine(turn, `Running tool ${p.tool || ''}…`);
-        break;
-      case 'tool_completed':
-        if (p.ok === false) statusLine(turn, `Tool ${p.tool || ''} failed${p.error ? `: ${errorText(p.error)}` : ''}`, 'warn');
-        else statusLine(turn, `Tool ${p.tool || ''} done${p.duration_ms !== undefined ? ` in ${duration(p.duration_ms)}` : ''}`);
-        break;
-      case 'notice':
-        statusLine(turn, p.message || p.code || 'Notice', 'warn');
-        break;
       case 'run_completed':
         run.finished = true;
         run.status = p.status || 'succeeded';
         run.messageId = p.message_id || null;
-        if (run.status !== 'succeeded') {
-          statusLine(turn, `Run ${run.status}${p.error ? `: ${errorText(p.error)}` : ''}`, run.status === 'cancelled' ? 'warn' : 'bad');
-        }
+        turn.timeline.event(envelope);
         run.controller.abort(); // the server closes the stream too; do not wait for it
         break;
       default:
-        break; // agent_thinking and future event types need no line of their own
+        turn.timeline.event(envelope); // agents, thinking, tools, notices: timeline.js
+        keepScrolled();
+        break;
     }
   }
 
   function finishRun(run) {
+    if (!run.finished && !run.turn.timeline.done && state.run === run) {
+      statusLine(run.turn, 'Stopped following this run. Open the thread again to see its result.', 'warn');
+    }
     run.turn.answer.node.classList.remove('pending');
     if (!run.turn.text) run.turn.answer.node.remove();
     if (state.run !== run) return;

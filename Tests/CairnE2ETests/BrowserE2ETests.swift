@@ -40,9 +40,9 @@ struct BrowserE2ETests {
         #expect(summary["cookie_names"] as? [String] == ["cairn_refresh", "cairn_signed_in"])
         #expect(summary["refresh_cookie_http_only"] as? Bool == true)
         #expect(summary["after_sign_out_cookies"] as? [String] == [], "signing out removes both cookies")
-        // The page follows runs over /ws (one socket per followed run, closed when the run ends), never SSE.
+        // The page follows runs over /ws (one socket per page load, kept open while signed in), never SSE.
         let sockets = summary["sockets"] as? [String] ?? []
-        #expect(sockets.count == 3 && sockets.allSatisfy { $0 == "ws://127.0.0.1:\(port)/ws" }, "\(sockets)")
+        #expect(sockets.count == 2 && sockets.allSatisfy { $0 == "ws://127.0.0.1:\(port)/ws" }, "\(sockets)")
         #expect(summary["sse_requests"] as? Int == 0)
         #expect((summary["errors"] as? [String] ?? []).isEmpty, "\(summary["errors"] ?? [])")
     }
