@@ -3,6 +3,7 @@ import CairnCore
 import CairnServer
 import CairnStore
 import Foundation
+import GRDB
 
 /// Engine figures, measured in-process (no HTTP): per-run overhead with the offline model at zero
 /// delay, throughput, event append rate and batching, and a 500-run burst from 100 users.

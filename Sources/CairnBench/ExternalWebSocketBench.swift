@@ -1,4 +1,5 @@
 import Foundation
+import WSCore
 
 #if canImport(Glibc)
     import Glibc

@@ -1,8 +1,11 @@
+import CairnAgents
 import CairnCore
 import CairnServer
 import Foundation
+import HTTPTypes
 import HummingbirdWSClient
 import Logging
+import NIOWebSocket
 import Synchronization
 
 /// `/ws` figures over real sockets on loopback. The load generator is Swift in this process

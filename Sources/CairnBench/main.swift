@@ -1,3 +1,4 @@
+import CairnAgents
 import CairnCore
 import CairnServer
 import CairnStore

@@ -10,6 +10,7 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import ServiceLifecycle
+import UnixSignals
 
 /// Assembles routes, middleware and services into a runnable Hummingbird application.
 public enum CairnApplication {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CairnAuth
 import CairnCore
 import CairnServer
 import CairnStore

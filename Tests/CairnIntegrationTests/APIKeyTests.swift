@@ -1,3 +1,4 @@
+import CairnAuth
 import CairnCore
 import CairnServer
 import CairnStore
@@ -5,7 +6,9 @@ import Foundation
 import GRDB
 import HTTPTypes
 import HummingbirdTesting
+import NIOWebSocket
 import Testing
+import WSCore
 
 /// Personal API keys over a live server: shown once, stored hashed, scoped, never admin, and
 /// refused at once when revoked, expired or when the owner is disabled.

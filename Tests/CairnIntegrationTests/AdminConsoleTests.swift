@@ -1,5 +1,8 @@
+import CairnAgents
+import CairnAuth
 import CairnCore
 import CairnServer
+import CairnStore
 import Foundation
 import HTTPTypes
 import HummingbirdTesting

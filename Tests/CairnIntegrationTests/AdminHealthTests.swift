@@ -1,6 +1,11 @@
+import CairnAgents
+import CairnAuth
 import CairnCore
 import CairnServer
+import CairnStore
 import Foundation
+import HTTPTypes
+import HummingbirdTesting
 import Testing
 
 /// `GET /api/admin/health` over a live server: every figure with its status, the backup age

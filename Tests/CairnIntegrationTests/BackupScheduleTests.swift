@@ -1,3 +1,4 @@
+import CairnAuth
 import CairnCore
 import CairnServer
 import CairnStore

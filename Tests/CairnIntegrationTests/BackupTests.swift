@@ -1,5 +1,6 @@
 import CairnCore
 import CairnStore
+import CoreFoundation
 import Foundation
 import GRDB
 import Synchronization

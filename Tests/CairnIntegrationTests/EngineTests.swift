@@ -1,4 +1,5 @@
 import CairnAgents
+import CairnAuth
 import CairnCore
 import CairnServer
 import CairnStore
@@ -6,6 +7,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
+import NIOFoundationEssentialsCompat
 import Testing
 
 extension TestClientProtocol {

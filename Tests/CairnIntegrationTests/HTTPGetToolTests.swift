@@ -1,5 +1,8 @@
+import AsyncHTTPClient
 @testable import CairnAgents
+import CairnAuth
 import CairnCore
+import CairnServer
 import CairnStore
 import Foundation
 import Hummingbird

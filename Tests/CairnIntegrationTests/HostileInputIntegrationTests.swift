@@ -9,6 +9,8 @@ import HTTPTypes
 import HummingbirdTesting
 import HummingbirdWSClient
 import HummingbirdWSCompression
+import NIOCore
+import NIOWebSocket
 import Synchronization
 import Testing
 

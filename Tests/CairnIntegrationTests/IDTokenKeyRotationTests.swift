@@ -1,6 +1,8 @@
 @testable import CairnAuth
 import CairnCore
+import CairnServer
 import Foundation
+import HTTPTypes
 import HummingbirdTesting
 import JWTKit
 import Testing

@@ -1,4 +1,5 @@
 import CairnAgents
+import CairnAuth
 import CairnCore
 import CairnServer
 import Foundation

@@ -1,5 +1,7 @@
 import CairnAgents
 import CairnCore
+import CairnServer
+import CairnStore
 import Foundation
 import HTTPTypes
 import HummingbirdTesting

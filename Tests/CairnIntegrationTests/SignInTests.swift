@@ -1,3 +1,4 @@
+import CairnAgents
 @testable import CairnAuth
 import CairnCore
 import CairnServer

@@ -1,3 +1,4 @@
+import CairnAgents
 import CairnAuth
 import CairnCore
 import CairnServer
@@ -8,6 +9,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import NIOFoundationEssentialsCompat
 
 /// A real Cairn application on a loopback port over a real database file in a fresh directory.
 struct TestServer {

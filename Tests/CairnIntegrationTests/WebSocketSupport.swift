@@ -5,6 +5,7 @@ import HummingbirdTesting
 import HummingbirdWSClient
 import HummingbirdWSTesting
 import Logging
+import NIOWebSocket
 import Synchronization
 
 /// Every frame a test socket received, in order, and whether the server has closed it.

@@ -1,10 +1,12 @@
 import CairnAgents
 import CairnCore
+import CairnServer
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import HummingbirdWSClient
 import HummingbirdWSTesting
+import NIOWebSocket
 import Synchronization
 import Testing
 

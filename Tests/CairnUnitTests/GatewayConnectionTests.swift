@@ -5,6 +5,7 @@ import CairnCore
 import CairnStore
 import Foundation
 import Logging
+import NIOWebSocket
 import Testing
 
 @Suite("A socket's outbound queue")

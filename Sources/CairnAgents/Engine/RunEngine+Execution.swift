@@ -1,6 +1,8 @@
 import CairnCore
 import CairnStore
 import Foundation
+import Logging
+import Synchronization
 
 extension RunEngine {
     /// One run from `running` to its single `run_completed`, whatever happens in between.

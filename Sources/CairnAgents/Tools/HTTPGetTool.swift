@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import CairnCore
 import Foundation
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 
 #if canImport(Glibc)

@@ -2,6 +2,7 @@ import CairnCore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOFoundationEssentialsCompat
 
 /// The one JSON dialect of the API: snake_case keys, RFC 3339 timestamps with milliseconds.
 enum APIJSON {

@@ -1,7 +1,9 @@
 import CairnAuth
 import CairnCore
+import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 
 /// Resolves `Authorization: Bearer …` to a principal before any protected handler runs.
 struct AuthenticationMiddleware: RouterMiddleware {

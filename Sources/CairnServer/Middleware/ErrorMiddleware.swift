@@ -1,6 +1,7 @@
 import CairnCore
 import HTTPTypes
 import Hummingbird
+import Logging
 
 /// Catches every error below it and answers in the API's error shape; never leaks internals.
 struct ErrorMiddleware: RouterMiddleware {

@@ -1,6 +1,7 @@
 import CairnCore
 import HTTPTypes
 import Hummingbird
+import Logging
 
 /// Accepts a well-formed `X-Request-Id` from the client or makes one, and echoes it.
 struct RequestIDMiddleware: RouterMiddleware {

@@ -1,5 +1,6 @@
 import CairnAuth
 import CairnCore
+import Foundation
 import HTTPTypes
 import Hummingbird
 

@@ -1,6 +1,7 @@
 import CairnAgents
 import CairnAuth
 import CairnCore
+import CairnStore
 import Foundation
 import HummingbirdWebSocket
 import Logging

@@ -1,3 +1,4 @@
+import CairnAgents
 import CairnAssets
 import CairnCore
 import CairnStore

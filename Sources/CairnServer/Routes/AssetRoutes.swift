@@ -1,5 +1,6 @@
 import CairnAssets
 import CairnCore
+import Foundation
 import HTTPTypes
 import Hummingbird
 

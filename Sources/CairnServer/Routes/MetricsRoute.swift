@@ -1,8 +1,10 @@
 import CairnAgents
 import CairnAuth
 import CairnCore
+import CairnStore
 import Foundation
 import Hummingbird
+import Prometheus
 
 /// `GET /metrics` in the Prometheus text format, for an admin token or the `metrics.token` bearer
 /// token. Read at scrape time: WebSocket gateway counters, run load, every circuit breaker's

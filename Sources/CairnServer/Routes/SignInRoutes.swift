@@ -1,5 +1,6 @@
 import CairnAuth
 import CairnCore
+import CairnStore
 import Foundation
 import HTTPTypes
 import Hummingbird
