@@ -4,6 +4,8 @@ public struct CairnError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Code: String, Sendable, Equatable {
         case invalidRequest = "invalid_request"
         case invalidJSON = "invalid_json"
+        /// A WebSocket message whose `type` is none of the client message types.
+        case unknownType = "unknown_type"
         case unauthenticated
         case invalidCredentials = "invalid_credentials"
         case forbidden

@@ -29,6 +29,10 @@ struct BrowserE2ETests {
         defer { server.terminate() }
         let port = try await server.waitForPort()
         let summary = try drive("browser_chat.py", port: port)
+        // The chat page's weight and cold-load timing, for the record (no threshold: a figure, not a test).
+        let cold = summary["cold_load"] as? [String: Any] ?? [:]
+        print("chat page cold load: \(cold)")
+        #expect((cold["decoded_bytes"] as? Int ?? 0) > 0 && (cold["interactive_ms"] as? Int ?? 0) > 0, "\(cold)")
         #expect(summary["answered"] as? Bool == true)
         #expect(summary["stopped"] as? Bool == true)
         #expect(summary["threads"] as? Int == 2)

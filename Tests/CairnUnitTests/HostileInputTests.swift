@@ -21,7 +21,7 @@ struct HostileInputTests {
                       "\"1\"", "\"x\"", "true", "[]", "{}", "9007199254740994"])
     func resumeWithAnAfterSeqOutsideItsDomainIsAnInvalidRequest(raw: String) throws {
         guard case .failure(let rejection) = resume(raw) else { Issue.record("\(raw) was accepted"); return }
-        #expect(rejection.code == "invalid_request", "\(raw)")
+        #expect(rejection.code.rawValue == "invalid_request", "\(raw)")
         #expect(rejection.details?["after_seq"] != nil, "\(raw)")
     }
 
@@ -47,11 +47,11 @@ struct HostileInputTests {
         ]
         for (text, field) in cases {
             guard case .failure(let rejection) = ClientFrame.decode(text, maxContentBytes: 1024) else { Issue.record("accepted: \(field)"); continue }
-            #expect(rejection.code == "invalid_request" && rejection.details?[field] != nil, "\(field): \(rejection)")
+            #expect(rejection.code.rawValue == "invalid_request" && rejection.details?[field] != nil, "\(field): \(rejection)")
         }
         // A malformed thread id is simply not found, as the API treats every wrong-shaped id.
         if case .failure(let rejection) = ClientFrame.decode(#"{"type":"user_message","content":"hi","thread_id":"thr_nope"}"#, maxContentBytes: 1024) {
-            #expect(rejection.code == "not_found")
+            #expect(rejection.code.rawValue == "not_found")
         } else { Issue.record("malformed thread id accepted") }
         #expect(ClientFrame.decode(#"{"type":"user_message","content":"hi","client_msg_id":"abc"}"#, maxContentBytes: 1024)
                 == .success(.userMessage(content: "hi", threadID: nil, agent: nil, clientMessageID: "abc")))
@@ -70,7 +70,7 @@ struct HostileInputTests {
                 #expect(content.utf8.count <= 4096 && (agent?.utf8.count ?? 1) <= ClientFrame.maxNameBytes, "seed \(seed)")
             case .success: break
             case .failure(let rejection):
-                #expect(codes.contains(rejection.code), "seed \(seed): \(rejection.code)")
+                #expect(codes.contains(rejection.code.rawValue), "seed \(seed): \(rejection.code)")
                 #expect(rejection.message.utf8.count < 2_000, "seed \(seed): the error echoes too much")
             }
         }

@@ -7,7 +7,7 @@ import Hummingbird
 enum ErrorResponse {
     static func status(for code: CairnError.Code) -> HTTPResponse.Status {
         switch code {
-        case .invalidRequest, .invalidJSON: return .badRequest
+        case .invalidRequest, .invalidJSON, .unknownType: return .badRequest
         case .unauthenticated, .invalidCredentials: return .unauthorized
         case .forbidden: return .forbidden
         case .notFound: return .notFound

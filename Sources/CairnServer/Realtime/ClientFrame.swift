@@ -24,7 +24,7 @@ enum ClientFrame: Sendable, Equatable {
 
     /// Why a message was refused, as the `error` frame the client gets.
     struct Rejection: Error, Equatable {
-        let code: String
+        let code: CairnError.Code
         let message: String
         var details: [String: String]? = nil
 
@@ -33,13 +33,13 @@ enum ClientFrame: Sendable, Equatable {
         static func invalid(_ checks: FieldChecks) -> Rejection {
             let fields = checks.problems.keys.sorted()
             let message = fields.map { "\($0) \(checks.problems[$0] ?? "is invalid")" }.joined(separator: "; ")
-            return Rejection(code: CairnError.Code.invalidRequest.rawValue, message: message, details: checks.problems)
+            return Rejection(code: .invalidRequest, message: message, details: checks.problems)
         }
     }
 
     static func decode(_ text: String, maxContentBytes: Int) -> Result<ClientFrame, Rejection> {
         guard let message = try? JSONValue.parse(text), case .object(let fields) = message else {
-            return .failure(Rejection(code: "invalid_json", message: "message is not a JSON object"))
+            return .failure(Rejection(code: .invalidJSON, message: "message is not a JSON object"))
         }
         var checks = FieldChecks()
         let frame: ClientFrame?
@@ -54,7 +54,7 @@ enum ClientFrame: Sendable, Equatable {
             if !checks.problems.isEmpty { return .failure(.invalid(checks)) }
             var threadID: ThreadID?
             if let threadText {
-                guard let id = ThreadID(threadText) else { return .failure(Rejection(code: "not_found", message: "thread not found")) }
+                guard let id = ThreadID(threadText) else { return .failure(Rejection(code: .notFound, message: "thread not found")) }
                 threadID = id
             }
             frame = content.map { .userMessage(content: $0, threadID: threadID, agent: agent, clientMessageID: clientID) }
@@ -69,13 +69,13 @@ enum ClientFrame: Sendable, Equatable {
             frame = .resume(id, afterSeq: after)
         case let other:
             let shown = String((other ?? "").prefix(64))
-            return .failure(Rejection(code: "unknown_type", message: "unknown message type '\(shown)'"))
+            return .failure(Rejection(code: .unknownType, message: "unknown message type '\(shown)'"))
         }
         guard let frame, checks.problems.isEmpty else { return .failure(.invalid(checks)) }
         return .success(frame)
     }
 
-    static let notFound = Rejection(code: "not_found", message: "run not found")
+    static let notFound = Rejection(code: .notFound, message: "run not found")
 
     /// A run id: a string (else `invalid_request`); a string of the wrong shape is simply not found.
     private static func runID(_ value: JSONValue?, _ checks: inout FieldChecks) -> RunID? {

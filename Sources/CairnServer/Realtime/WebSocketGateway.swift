@@ -82,7 +82,7 @@ struct WebSocketGateway: Sendable {
         defer { engine.log.unsubscribe(subscription) }
         connection.send(
             Frame.envelope(
-                "connection_established",
+                .connectionEstablished,
                 payload: [
                     "connection_id": .string(UUID().uuidString.lowercased()), "user_id": .string(principal.userID.rawValue),
                     "protocol": 1, "server_time": .string(Timestamp.format(Date())),
@@ -125,11 +125,11 @@ struct WebSocketGateway: Sendable {
                     // frames must not keep a closed socket (and its slot) alive.
                     if connection.closeCode != nil { break }
                     if limiter.attempt("messages", limit: config[.wsMessagesPerMinute], window: 60) != nil {
-                        connection.send(Frame.error("rate_limited", "too many messages; slow down"))
+                        connection.send(Frame.error(.rateLimited, "too many messages; slow down"))
                         continue
                     }
                     guard case .text(let text) = message else {
-                        connection.send(Frame.error("invalid_json", "messages must be JSON text frames"))
+                        connection.send(Frame.error(.invalidJSON, "messages must be JSON text frames"))
                         continue
                     }
                     await handleClientMessage(text, connection: connection, principal: principal, requestID: requestID)
@@ -152,7 +152,7 @@ struct WebSocketGateway: Sendable {
         }
         switch frame {
         case .ping:
-            connection.send(Frame.envelope("pong", payload: [:]))
+            connection.send(Frame.envelope(.pong, payload: [:]))
         case .userMessage(let content, let threadID, let agent, let clientMessageID):
             do {
                 // `message_accepted` is queued before any event of the run it starts.
@@ -164,7 +164,7 @@ struct WebSocketGateway: Sendable {
                         "message_id": .string(started.messageID.rawValue),
                     ]
                     if let clientMessageID { payload["client_msg_id"] = clientMessageID }
-                    connection.send(Frame.envelope("message_accepted", payload: .object(payload)))
+                    connection.send(Frame.envelope(.messageAccepted, payload: .object(payload)))
                 }
             } catch {
                 connection.send(Frame.error(ErrorResponse.cairnError(from: error)))

@@ -15,7 +15,23 @@ with sync_playwright() as pw:
     page.on("request", lambda request: summary.__setitem__("sse_requests", summary["sse_requests"] + ("/stream" in request.url)))
     page.on("console", lambda message: summary["errors"].append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: summary["errors"].append(str(error)))
+    # A cold load (fresh browser, empty cache): the page's weight and when it is usable (the
+    # sign-in form answers), from the browser's own timing.
     page.goto(base + "/")
+    expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_enabled()
+    summary["cold_load"] = page.evaluate("""() => {
+        const nav = performance.getEntriesByType('navigation')[0];
+        const all = [nav, ...performance.getEntriesByType('resource')];
+        return {
+            requests: all.length,
+            transfer_bytes: all.reduce((n, e) => n + (e.transferSize || 0), 0),
+            encoded_bytes: all.reduce((n, e) => n + (e.encodedBodySize || 0), 0),
+            decoded_bytes: all.reduce((n, e) => n + (e.decodedBodySize || 0), 0),
+            dom_content_loaded_ms: Math.round(nav.domContentLoadedEventEnd),
+            load_ms: Math.round(nav.loadEventEnd),
+            interactive_ms: Math.round(performance.now()),
+        };
+    }""")
     page.get_by_role("button", name="Create account").click()
     page.get_by_label("Name").fill("Ada")
     page.get_by_label("Email").fill("ada@example.com")
