@@ -121,6 +121,21 @@ enum ProviderHTTP {
     static func transportError(_ error: any Error) -> any Error {
         if error is CancellationError || error is ProviderError { return error }
         if let http = error as? HTTPClientError, http == .cancelled { return CancellationError() }
-        return ProviderError.transport("connection failed: \(error)")
+        return ProviderError.transport(connectionProblem(error))
+    }
+
+    /// A network failure in a few plain words ("the connection was refused") instead of the
+    /// nested NIO description (`connection reset (error set): Connection refused (errno: 111)`).
+    static func connectionProblem(_ error: any Error) -> String {
+        let text = "\(error)"
+        let lower = text.lowercased()
+        if lower.contains("connection refused") { return "the connection was refused (nothing is listening at the provider's address)" }
+        if lower.contains("timed out") || lower.contains("timeout") { return "connecting timed out" }
+        if lower.contains("name or service not known") || lower.contains("nodename nor servname") || lower.contains("lookup") {
+            return "the provider's host name could not be resolved"
+        }
+        if lower.contains("certificate") || lower.contains("handshake") || lower.contains("tls") { return "the TLS handshake failed" }
+        if lower.contains("reset") || lower.contains("eof") || lower.contains("closed") { return "the connection was closed by the provider" }
+        return "connection failed: \(text)"
     }
 }
