@@ -4,6 +4,15 @@ import Foundation
 import Logging
 
 /// Accounts, sessions and tokens. Every piece of security state lives in the database.
+///
+/// ```swift
+/// let auth = AuthService(store: store, settings: live, logger: logger)
+/// try await auth.prepare()                                   // signing keys, pruning
+/// let signedIn = try await auth.login(email: "ada@example.com", password: password, origin: origin)
+/// let principal = try await auth.authenticate(bearer: signedIn.tokens.accessToken)
+/// let renewed = try await auth.refresh(signedIn.tokens.refreshToken, origin: origin)
+/// // The old refresh token is spent: presenting it again revokes the whole session.
+/// ```
 public final class AuthService: Sendable {
     let users: UserRepository
     let sessions: SessionRepository

@@ -2,6 +2,12 @@ import Foundation
 import Synchronization
 
 /// Wall-clock time source; tests inject `ManualClock` to control time.
+///
+/// ```swift
+/// let clock = ManualClock()
+/// let breaker = CircuitBreaker(name: "provider:test", clock: clock)
+/// clock.advance(by: 30)       // time moves only when the test says so
+/// ```
 public protocol WallClock: Sendable {
     func now() -> Date
 }

@@ -2,6 +2,12 @@ import Foundation
 import Synchronization
 
 /// A kind of identifier with its external prefix (`usr`, `ses`, ...).
+///
+/// ```swift
+/// public enum UserKind: IdentifierKind { public static let prefix = "usr" }
+/// public typealias UserID = Identifier<UserKind>
+/// let id = UserID.generate()          // "usr_" + 26 characters, sorting by creation time
+/// ```
 public protocol IdentifierKind: Sendable {
     static var prefix: String { get }
 }

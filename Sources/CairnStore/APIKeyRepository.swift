@@ -3,6 +3,13 @@ import Foundation
 import GRDB
 
 /// Personal API keys: create, list, revoke, and the lookup a request makes.
+///
+/// ```swift
+/// let keys = APIKeyRepository(store: store)
+/// let created = try await keys.create(record, now: Date())      // false: the user has maxPerUser keys
+/// let found = try await keys.lookup(id: keyID)                  // (key, role, userActive), nil when unknown
+/// _ = try await keys.revoke(id: keyID, userID: owner, now: Date())
+/// ```
 public struct APIKeyRepository: Sendable {
     let store: Store
     public init(store: Store) { self.store = store }

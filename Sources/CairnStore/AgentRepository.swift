@@ -3,6 +3,12 @@ import Foundation
 import GRDB
 
 /// Versioned agent definitions (JSON documents); every save makes a new version.
+///
+/// ```swift
+/// let agents = AgentRepository(store: store)
+/// let version = try await agents.save(name: "helper", definition: json, by: admin.rawValue, now: Date())
+/// let latest = try await agents.latest()          // [name: (version, definition)]
+/// ```
 public struct AgentRepository: Sendable {
     let store: Store
     public init(store: Store) { self.store = store }

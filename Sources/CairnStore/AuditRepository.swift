@@ -3,6 +3,12 @@ import Foundation
 import GRDB
 
 /// The append-only audit log.
+///
+/// ```swift
+/// let audit = AuditRepository(store: store)
+/// try await audit.append(entry)
+/// let failures = try await audit.list(AuditQuery(action: "auth.login_failed", limit: 50))   // newest first
+/// ```
 public struct AuditRepository: Sendable {
     let store: Store
     public init(store: Store) { self.store = store }

@@ -3,6 +3,13 @@ import Foundation
 import GRDB
 
 /// The record of every backup attempt (the files live in the backups directory).
+///
+/// ```swift
+/// let backups = BackupRepository(store: store)
+/// try await backups.insert(record)
+/// let recent = try await backups.list(limit: 20)         // newest first
+/// let one = try await backups.find(record.id)
+/// ```
 public struct BackupRepository: Sendable {
     let store: Store
     public init(store: Store) { self.store = store }

@@ -3,6 +3,12 @@ import Foundation
 import GRDB
 
 /// Per-user notes written by the `remember` tool.
+///
+/// ```swift
+/// let notes = NoteRepository(store: store)
+/// try await notes.add(userID: user.rawValue, content: "likes green tea", now: Date())
+/// let found = try await notes.list(userID: user.rawValue, filter: "tea", limit: 10)   // newest first
+/// ```
 public struct NoteRepository: Sendable {
     let store: Store
     public init(store: Store) { self.store = store }

@@ -3,6 +3,12 @@ import Foundation
 import GRDB
 
 /// One-time password-reset links an administrator issues; only a digest of each is stored.
+///
+/// ```swift
+/// let resets = PasswordResetRepository(store: store)
+/// try await resets.insert(digest: digest, user: user, by: admin.rawValue, at: now, expires: now.addingTimeInterval(3600))
+/// let owner = try await resets.consume(digest: digest, at: Date())   // once; nil when used, expired or unknown
+/// ```
 public struct PasswordResetRepository: Sendable {
     let store: Store
     public init(store: Store) { self.store = store }

@@ -3,6 +3,13 @@ import Foundation
 import GRDB
 
 /// Provider instances configured at runtime.
+///
+/// ```swift
+/// let providers = ProviderRepository(store: store)
+/// let previous = try await providers.save(record)       // the record it replaced, nil when new
+/// let all = try await providers.all()
+/// let deleted = try await providers.delete(name: "openai")
+/// ```
 public struct ProviderRepository: Sendable {
     let store: Store
     public init(store: Store) { self.store = store }

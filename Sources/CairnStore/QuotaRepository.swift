@@ -4,6 +4,12 @@ import GRDB
 
 /// Per-user quota overrides, and what a user has used in a UTC day and month (runs started,
 /// and model tokens recorded when runs end).
+///
+/// ```swift
+/// let quotas = QuotaRepository(store: store)
+/// try await quotas.setOverride(QuotaLimits(tokensPerDay: 100_000), of: user)   // nil removes it
+/// let used = try await quotas.usage(of: user, now: Date())                      // runs and tokens today, this month
+/// ```
 public struct QuotaRepository: Sendable {
     let store: Store
     public init(store: Store) { self.store = store }

@@ -2,6 +2,10 @@ import CairnCore
 import Foundation
 
 /// One write of a run log's group commit (see `RunRepository.write(_:)`).
+///
+/// ```swift
+/// try await runs.write([.started(run.id, at: now), .event(event), .step(step)])   // one transaction
+/// ```
 public enum RunLogWrite: Sendable {
     case event(RunEvent)
     /// The run left the queue and started.

@@ -3,6 +3,14 @@ import Foundation
 import GRDB
 
 /// Runs, their event log and pipeline step outputs.
+///
+/// ```swift
+/// // Runs are written through `RunLog` (CairnAgents), which batches these calls.
+/// let runs = RunRepository(store: store)
+/// let run = try await runs.create(newRun, openingEvents: [opening], now: Date())
+/// try await runs.write([.event(event)])                                     // one group commit
+/// let events = try await runs.events(runID: run.id, userID: run.userID, after: 0)   // nil: not this user's run
+/// ```
 public struct RunRepository: Sendable {
     /// The most events one read of a run's log returns.
     public static let eventPage = 10_000

@@ -3,6 +3,15 @@ import Foundation
 import GRDB
 
 /// Sessions, refresh-token rotation and the access-token denylist.
+///
+/// ```swift
+/// let sessions = SessionRepository(store: store)
+/// switch try await sessions.rotate(sessionID: id, presentedJTI: old, newJTI: new, presentedExpiresAt: expiry, now: Date()) {
+/// case .rotated(let user): issueTokens(for: user, refreshJTI: new)
+/// case .reuseDetected: break          // an old token came back: the session is now revoked
+/// case .invalid: break
+/// }
+/// ```
 public struct SessionRepository: Sendable {
     let store: Store
     public init(store: Store) { self.store = store }

@@ -4,6 +4,13 @@ import GRDB
 
 /// Runtime settings edited from the console: the top layer of the configuration cascade, and
 /// the history of every change (who, when, before, after) so one can be reverted.
+///
+/// ```swift
+/// let settings = SettingsRepository(store: store)
+/// let runtime = try settings.all()                                // the runtime layer, by key
+/// try settings.set("auth.registration", "closed", by: admin.rawValue)
+/// let history = try await settings.history(key: "auth.registration", before: nil, limit: 20)
+/// ```
 public struct SettingsRepository: Sendable {
     let store: Store
     public init(store: Store) { self.store = store }

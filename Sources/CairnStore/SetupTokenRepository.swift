@@ -3,6 +3,12 @@ import Foundation
 import GRDB
 
 /// One-time tokens that let the first visitor create the administrator. Stored hashed.
+///
+/// ```swift
+/// let setup = SetupTokenRepository(store: store)
+/// try await setup.create(hash: digest, expiresAt: now.addingTimeInterval(3600))
+/// let accepted = try await setup.consume(hash: digest, now: Date())   // true only the first time
+/// ```
 public struct SetupTokenRepository: Sendable {
     let store: Store
     public init(store: Store) { self.store = store }

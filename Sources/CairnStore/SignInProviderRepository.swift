@@ -4,6 +4,13 @@ import GRDB
 
 /// Sign-in providers, the single-use state of each sign-in under way, one-time login codes
 /// and the provider identities linked to users.
+///
+/// ```swift
+/// let providers = SignInProviderRepository(store: store)
+/// try await providers.saveState(hash: digest, state, expires: now.addingTimeInterval(600))
+/// let state = try await providers.takeState(hash: digest, now: Date())     // once; nil afterwards
+/// let user = try await providers.linkedUser(provider: "google", subject: subject)
+/// ```
 public struct SignInProviderRepository: Sendable {
     let store: Store
     public init(store: Store) { self.store = store }

@@ -3,6 +3,13 @@ import Foundation
 import GRDB
 
 /// Signing keys: the newest unretired key signs; retired keys verify until their tokens expire.
+///
+/// ```swift
+/// let keys = SigningKeyRepository(store: store)
+/// try await keys.rotate(to: newKey)                      // retires the others in the same transaction
+/// let all = try await keys.all()
+/// try await keys.prune(retiredBefore: cutoff)
+/// ```
 public struct SigningKeyRepository: Sendable {
     let store: Store
     public init(store: Store) { self.store = store }

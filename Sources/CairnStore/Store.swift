@@ -3,6 +3,16 @@ import Foundation
 import GRDB
 
 /// The one SQLite database file: opening, pragmas, migrations and readiness.
+///
+/// A GRDB `DatabasePool` in WAL mode: one writer, concurrent readers. Nothing outside
+/// CairnStore writes SQL; every table is reached through a repository built over the store.
+///
+/// ```swift
+/// let store = try Store(path: "/var/lib/cairn/cairn.db", synchronous: .normal)
+/// let users = UserRepository(store: store)
+/// let admin = try await users.adminExists()
+/// try store.close()
+/// ```
 public final class Store: Sendable {
     public let pool: DatabasePool
     public let path: String

@@ -3,6 +3,13 @@ import Foundation
 import GRDB
 
 /// Threads and messages. Every query takes the owner: another user's thread is simply absent.
+///
+/// ```swift
+/// let threads = ThreadRepository(store: store)
+/// let thread = try await threads.createThread(id: .generate(), userID: user, title: "Trip", agent: "assistant", now: Date())
+/// let mine = try await threads.thread(id: thread.id, userID: user)        // nil for any other user
+/// let page = try await threads.messages(threadID: thread.id, userID: user, after: nil, limit: 50)
+/// ```
 public struct ThreadRepository: Sendable {
     let store: Store
     public init(store: Store) { self.store = store }

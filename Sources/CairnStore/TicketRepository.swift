@@ -3,6 +3,12 @@ import Foundation
 import GRDB
 
 /// Single-use WebSocket tickets (stored hashed): a browser cannot send a bearer header on upgrade.
+///
+/// ```swift
+/// let tickets = TicketRepository(store: store)
+/// try await tickets.create(hash: digest, userID: user.rawValue, sessionID: nil, now: now, expiresAt: now.addingTimeInterval(60))
+/// let owner = try await tickets.redeem(hash: digest, now: Date())   // once; nil when used or expired
+/// ```
 public struct TicketRepository: Sendable {
     let store: Store
     public init(store: Store) { self.store = store }

@@ -3,6 +3,12 @@ import Foundation
 import GRDB
 
 /// Tokens used by every model call, per run, user, provider and model.
+///
+/// ```swift
+/// let usage = UsageRepository(store: store)
+/// let perDay = try await usage.totals(by: .day, since: Date().addingTimeInterval(-7 * 86_400))
+/// let oneUser = try await usage.totals(by: .provider, since: nil, userID: user.rawValue)
+/// ```
 public struct UsageRepository: Sendable {
     let store: Store
     public init(store: Store) { self.store = store }

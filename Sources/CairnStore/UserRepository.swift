@@ -3,6 +3,13 @@ import Foundation
 import GRDB
 
 /// Users, looked up by id or by normalized email. The only place user SQL lives.
+///
+/// ```swift
+/// let users = UserRepository(store: store)
+/// try await users.create(user, emailNormalized: "ada@example.com")
+/// let found = try await users.find(emailNormalized: "ada@example.com")
+/// let change = try await users.update(id: user.id, role: "admin", status: nil, at: Date())   // (before, after)
+/// ```
 public struct UserRepository: Sendable {
     let store: Store
     public init(store: Store) { self.store = store }

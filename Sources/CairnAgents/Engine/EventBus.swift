@@ -7,6 +7,17 @@ import Synchronization
 /// that its buffer overflows is dropped: its stream ends after the events it still holds, and the
 /// subscriber catches up from the log (which has every event) instead of silently missing some,
 /// such as a run's last event, that no later event would reveal as a gap.
+///
+/// `RunLog` owns the bus and publishes an event only once it is durable; readers subscribe
+/// through `RunLog.subscribe(user:buffer:)`.
+///
+/// ```swift
+/// let subscription = bus.subscribe(userID: user, buffer: 256)
+/// defer { bus.unsubscribe(subscription.id, userID: user) }
+/// for await event in subscription.events {      // ends when dropped: catch up from the log
+///     send(event.envelopeJSON)
+/// }
+/// ```
 public final class EventBus: Sendable {
     private let subscribers = Mutex<[UserID: [UUID: AsyncStream<RunEvent>.Continuation]]>([:])
 

@@ -6,6 +6,15 @@ import Synchronization
 /// Numbers one run's events and hands them to the run log, and remembers which agents and
 /// tool calls are open so every path (success, failure, cancellation, shutdown) closes them
 /// exactly once. Emitting never waits for the disk (see `RunLog`).
+///
+/// ```swift
+/// let log = RunLog(runs: RunRepository(store: store), logger: logger)
+/// let emitter = RunEmitter(runID: run.id, threadID: run.threadID, userID: run.userID, log: log, clock: SystemClock())
+/// try await emitter.agentStarted("assistant", parent: nil, step: nil)
+/// try await emitter.emit(.messageDelta, agent: "assistant", payload: ["text": "Hello"])
+/// let closing = emitter.closingEvents(status: .succeeded, error: nil, messageID: nil, usage: (0, 0))
+/// try await log.finish(RunFinish(runID: run.id, userID: run.userID, outcome: outcome, closingEvents: closing, at: Date()))
+/// ```
 public final class RunEmitter: Sendable {
     public let runID: RunID
     public let threadID: ThreadID

@@ -9,9 +9,12 @@ import Foundation
 /// identity or by a verified email, or created; and a one-time login code (60 s) that the page
 /// exchanges for the usual token pair. Tokens never travel in a URL.
 ///
-///     let start = try await signIn.begin(provider: "google", redirect: "/", callback: url, origin: origin)
-///     // browser → provider → callback
-///     let done = try await signIn.complete(provider: "google", query: query, browserToken: cookie, callback: url, origin: origin)
+/// ```swift
+/// let signIn = SignInService(auth: auth, store: store, breakers: breakers)
+/// let start = try await signIn.begin(provider: "google", redirect: "/", callback: url, origin: origin)
+/// // browser → provider → callback
+/// let done = try await signIn.complete(provider: "google", query: query, browserToken: cookie, callback: url, origin: origin)
+/// ```
 public final class SignInService: Sendable {
     let auth: AuthService
     let repository: SignInProviderRepository

@@ -2,6 +2,12 @@ import Synchronization
 
 /// The one place breakers live: one per provider instance (`provider:NAME`), per external tool
 /// host (`tool:HOST`), per OIDC provider (`oidc:ID`). Created on first use with the configured defaults.
+///
+/// ```swift
+/// let breakers = BreakerRegistry(config: CircuitBreakerConfig(settings: settings))
+/// let breaker = breakers.breaker("tool:example.com")    // the same instance on every call
+/// let states = breakers.all.map { $0.snapshot().state }
+/// ```
 public final class BreakerRegistry: Sendable {
     private let breakers = Mutex<[String: CircuitBreaker]>([:])
     private let config: CircuitBreakerConfig

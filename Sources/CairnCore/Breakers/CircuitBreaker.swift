@@ -4,6 +4,19 @@ import Synchronization
 /// One circuit breaker. Thread-safe; every decision is made under one lock, so concurrent callers
 /// never get more trial calls than HALF_OPEN permits. Time comes from the injected clock, so
 /// tests drive every transition without sleeping.
+///
+/// ```swift
+/// let breaker = registry.breaker("provider:openai")
+/// let permit = try breaker.acquire()          // throws BreakerOpenError while open
+/// do {
+///     let answer = try await callTheProvider()
+///     breaker.record(permit, .success)
+///     return answer
+/// } catch {
+///     breaker.record(permit, .failure)        // `.ignored` for the caller's own mistakes
+///     throw error
+/// }
+/// ```
 public final class CircuitBreaker: Sendable {
     public let name: String
     public let config: CircuitBreakerConfig

@@ -8,7 +8,10 @@ import Hummingbird
 /// tickets, logout, other keys): `sessionOnly` groups refuse keys except for what `allowed`
 /// lists; a `read` key may only read.
 ///
-///     router.group("/api").add(middleware: authenticate).add(middleware: APIKeyPolicyMiddleware())
+/// ```swift
+/// router.group("/api").add(middleware: authenticate).add(middleware: APIKeyPolicyMiddleware())
+/// router.group("/api/auth").add(middleware: authenticate).add(middleware: APIKeyPolicyMiddleware(allowed: ["/api/auth/me"]))
+/// ```
 struct APIKeyPolicyMiddleware: RouterMiddleware {
     typealias Context = CairnRequestContext
     /// Paths of the group a key may call (`nil`: every path except key management).

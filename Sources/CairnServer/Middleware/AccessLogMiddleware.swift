@@ -5,6 +5,11 @@ import Hummingbird
 import Logging
 
 /// One structured log line per request: method, path, status, duration, request id.
+///
+/// ```swift
+/// router.add(middleware: RequestIDMiddleware())    // first, so the line carries the request id
+/// router.add(middleware: AccessLogMiddleware())
+/// ```
 struct AccessLogMiddleware: RouterMiddleware {
     typealias Context = CairnRequestContext
 

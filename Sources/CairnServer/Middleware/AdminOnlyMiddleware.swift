@@ -4,6 +4,10 @@ import HTTPTypes
 import Hummingbird
 
 /// Lets only administrators through; must sit after `AuthenticationMiddleware`.
+///
+/// ```swift
+/// let admin = router.group("/api/admin").add(middleware: authenticate).add(middleware: AdminOnlyMiddleware())
+/// ```
 struct AdminOnlyMiddleware: RouterMiddleware {
     typealias Context = CairnRequestContext
 

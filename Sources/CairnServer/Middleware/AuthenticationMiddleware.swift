@@ -6,6 +6,11 @@ import Hummingbird
 import Logging
 
 /// Resolves `Authorization: Bearer …` to a principal before any protected handler runs.
+///
+/// ```swift
+/// let api = router.group("/api").add(middleware: AuthenticationMiddleware(auth: env.auth))
+/// api.get("/whoami") { _, context in try context.requirePrincipal().userID.rawValue }
+/// ```
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = CairnRequestContext
     let auth: AuthService

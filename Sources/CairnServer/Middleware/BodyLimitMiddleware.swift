@@ -4,6 +4,10 @@ import Hummingbird
 
 /// Rejects bodies over the configured limit: at once when `Content-Length` says so, and while
 /// reading (through `maxUploadSize`) when the body is chunked.
+///
+/// ```swift
+/// router.add(middleware: BodyLimitMiddleware(limit: env.settings.snapshot[.serverBodyLimitBytes]))   // 413 beyond
+/// ```
 struct BodyLimitMiddleware: RouterMiddleware {
     typealias Context = CairnRequestContext
     let limit: Int

@@ -4,6 +4,11 @@ import Hummingbird
 import Logging
 
 /// Catches every error below it and answers in the API's error shape; never leaks internals.
+///
+/// ```swift
+/// router.add(middleware: ErrorMiddleware())
+/// router.get("/thing") { _, _ -> String in throw CairnError.notFound("thing") }   // 404 in the error shape
+/// ```
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = CairnRequestContext
 

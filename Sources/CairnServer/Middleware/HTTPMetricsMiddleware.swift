@@ -2,6 +2,10 @@ import Foundation
 import Hummingbird
 
 /// Counts every request by method, route template and status, with a latency histogram.
+///
+/// ```swift
+/// router.add(middleware: HTTPMetricsMiddleware(metrics: env.metrics))   // cairn_http_requests_total{route="/api/runs/{id}"}
+/// ```
 struct HTTPMetricsMiddleware: RouterMiddleware {
     typealias Context = CairnRequestContext
     let metrics: ServerMetrics

@@ -4,6 +4,10 @@ import Hummingbird
 import Logging
 
 /// Accepts a well-formed `X-Request-Id` from the client or makes one, and echoes it.
+///
+/// ```swift
+/// router.add(middleware: RequestIDMiddleware())     // context.requestID, logged and echoed
+/// ```
 struct RequestIDMiddleware: RouterMiddleware {
     typealias Context = CairnRequestContext
 

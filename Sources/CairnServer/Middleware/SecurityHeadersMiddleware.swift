@@ -2,6 +2,10 @@ import HTTPTypes
 import Hummingbird
 
 /// Headers every response carries; pages additionally get a strict CSP from the asset route.
+///
+/// ```swift
+/// router.add(middleware: SecurityHeadersMiddleware())   // nosniff, no-referrer, DENY framing, default CSP
+/// ```
 struct SecurityHeadersMiddleware: RouterMiddleware {
     typealias Context = CairnRequestContext
 

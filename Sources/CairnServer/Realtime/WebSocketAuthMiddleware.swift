@@ -6,6 +6,12 @@ import Hummingbird
 
 /// Authenticates a WebSocket upgrade before it happens: `Authorization: Bearer`, a single-use
 /// `?ticket=`, or the subprotocols `cairn.v1, bearer.<token>`. No principal, no socket.
+///
+/// ```swift
+/// router.group("/ws").add(middleware: WebSocketAuthMiddleware(auth: env.auth)).ws { _, _ in .upgrade([:]) } onUpgrade: { inbound, outbound, context in
+///     // context.requestContext.principal is set
+/// }
+/// ```
 struct WebSocketAuthMiddleware: RouterMiddleware {
     typealias Context = CairnRequestContext
     let auth: AuthService
