@@ -292,6 +292,43 @@
     }
   }
 
+  // The start-up of both pages. Back from a sign-in provider (#login_code=… or #login_error=…,
+  // taken out of the address bar at once), the user is entered or the sign-in form says why not;
+  // else `interrupt()` may take over by returning true (the chat page's password-reset link);
+  // else a live session (a reload) is resumed and its user entered; else the sign-in form shows.
+  // page: { enter(user), showSignIn(), errorBox (the sign-in form's error element), interrupt() }
+  async function startPage(page) {
+    const failed = (error) => {
+      page.showSignIn();
+      showError(page.errorBox, error);
+    };
+    const provider = await completeProviderSignIn();
+    if (provider && provider.user) {
+      page.enter(provider.user);
+      return;
+    }
+    if (provider) {
+      failed(provider.error);
+      return;
+    }
+    if (page.interrupt && page.interrupt()) return;
+    try {
+      if (!(await resumeSession())) {
+        page.showSignIn();
+        return;
+      }
+    } catch (error) {
+      failed(error);
+      return;
+    }
+    try {
+      page.enter(await api('GET', '/api/auth/me'));
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) return; // onSignedOut already showed the form
+      failed(error);
+    }
+  }
+
   window.CairnAuth = Object.freeze({
     ApiError,
     hasSession,
@@ -309,6 +346,7 @@
     providerSignInURL,
     showSignInProviders,
     completeProviderSignIn,
+    startPage,
     providerErrorText,
     onSignedOut: (listener) => signedOutListeners.push(listener),
     bindSignOut,

@@ -298,36 +298,6 @@
 
   A.bindSignOut(ui.signOut, showSignIn);
 
-  async function start() {
-    // Back from a sign-in provider: /admin/#login_code=… or #login_error=… (taken out of the address bar at once).
-    const provider = await A.completeProviderSignIn();
-    if (provider && provider.user) {
-      enter(provider.user);
-      return;
-    }
-    if (provider) {
-      showSignIn();
-      A.showError(ui.error, provider.error);
-      return;
-    }
-    try {
-      if (!(await A.resumeSession())) {
-        showSignIn();
-        return;
-      }
-    } catch (error) {
-      showSignIn();
-      A.showError(ui.error, error);
-      return;
-    }
-    try {
-      enter(await A.api('GET', '/api/auth/me'));
-    } catch (error) {
-      if (is401(error)) return; // onSignedOut already showed the form
-      showSignIn();
-      A.showError(ui.error, error);
-    }
-  }
-
-  start();
+  // Back from a sign-in provider (/admin/#login_code=… or #login_error=…), else the session.
+  A.startPage({ enter, showSignIn, errorBox: ui.error });
 })();
