@@ -6,12 +6,12 @@ import GRDB
 public struct MessageRecord: Sendable, Equatable {
     public var id: MessageID
     public var threadID: ThreadID
-    public var role: String
+    public var role: MessageRole
     public var content: String
     public var runID: RunID?
     public var createdAt: Date
 
-    public init(id: MessageID, threadID: ThreadID, role: String, content: String, runID: RunID?, createdAt: Date) {
+    public init(id: MessageID, threadID: ThreadID, role: MessageRole, content: String, runID: RunID?, createdAt: Date) {
         self.id = id
         self.threadID = threadID
         self.role = role
@@ -21,10 +21,12 @@ public struct MessageRecord: Sendable, Equatable {
     }
 
     init(row: Row) throws {
-        guard let id = MessageID(row["id"]), let threadID = ThreadID(row["thread_id"]) else { throw CairnError(.internal, "corrupt message row") }
+        guard let id = MessageID(row["id"]), let threadID = ThreadID(row["thread_id"]), let role = MessageRole(rawValue: row["role"]) else {
+            throw CairnError(.internal, "corrupt message row")
+        }
         self.id = id
         self.threadID = threadID
-        role = row["role"]
+        self.role = role
         content = row["content"]
         runID = (row["run_id"] as String?).flatMap(RunID.init)
         createdAt = Date(millis: row["created_at"])

@@ -34,7 +34,7 @@ public struct RunRepository: Sendable {
             try ThreadRepository.insertMessage(
                 db,
                 MessageRecord(
-                    id: new.messageID, threadID: new.threadID, role: "user",
+                    id: new.messageID, threadID: new.threadID, role: .user,
                     content: new.input, runID: new.runID, createdAt: now), userID: new.userID)
             try db.execute(
                 sql: """
@@ -72,7 +72,7 @@ public struct RunRepository: Sendable {
                 case .step(let step):
                     try db.execute(
                         sql: "INSERT OR REPLACE INTO run_steps (run_id, step, agent, status, output) VALUES (?, ?, ?, ?, ?)",
-                        arguments: [step.runID.rawValue, step.index, step.agent, step.status, step.output])
+                        arguments: [step.runID.rawValue, step.index, step.agent, step.status.rawValue, step.output])
                 case .finish(let finish): try Self.finish(db, finish)
                 }
             }
@@ -212,11 +212,12 @@ public struct RunRepository: Sendable {
     // MARK: Pipeline steps
 
     /// Finished steps of a run: step index → (agent, status, output).
-    public func steps(runID: RunID) async throws -> [Int: (agent: String, status: String, output: String?)] {
+    public func steps(runID: RunID) async throws -> [Int: (agent: String, status: RunStatus, output: String?)] {
         try await store.pool.read { db in
-            var result: [Int: (String, String, String?)] = [:]
+            var result: [Int: (String, RunStatus, String?)] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT * FROM run_steps WHERE run_id = ?", arguments: [runID.rawValue]) {
-                result[row["step"]] = (row["agent"], row["status"], row["output"])
+                guard let status = RunStatus(rawValue: row["status"]) else { throw CairnError(.internal, "corrupt run step row") }
+                result[row["step"]] = (row["agent"], status, row["output"])
             }
             return result
         }

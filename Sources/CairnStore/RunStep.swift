@@ -6,10 +6,10 @@ public struct RunStep: Sendable {
     public let runID: RunID
     public let index: Int
     public let agent: String
-    public let status: String
+    public let status: RunStatus
     public let output: String?
 
-    public init(runID: RunID, index: Int, agent: String, status: String, output: String?) {
+    public init(runID: RunID, index: Int, agent: String, status: RunStatus, output: String?) {
         self.runID = runID
         self.index = index
         self.agent = agent

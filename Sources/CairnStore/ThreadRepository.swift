@@ -75,7 +75,7 @@ public struct ThreadRepository: Sendable {
         try db.execute(
             sql: "INSERT INTO messages (id, thread_id, user_id, role, content, run_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             arguments: [
-                message.id.rawValue, message.threadID.rawValue, userID.rawValue, message.role, message.content,
+                message.id.rawValue, message.threadID.rawValue, userID.rawValue, message.role.rawValue, message.content,
                 message.runID?.rawValue, message.createdAt.millis,
             ])
         try db.execute(

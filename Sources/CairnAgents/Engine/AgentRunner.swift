@@ -18,7 +18,7 @@ struct AgentRunner: Sendable {
     /// `streams` sends the output as `message_delta` events (the top-level answer only).
     func run(
         _ agent: AgentDefinition, input: String, history: [ChatMessage], parent: String?, step: Int?, streams: Bool,
-        resumeFrom: [Int: (agent: String, status: String, output: String?)] = [:]
+        resumeFrom: [Int: (agent: String, status: RunStatus, output: String?)] = [:]
     ) async throws -> String {
         try await emitter.agentStarted(agent.name, parent: parent, step: step)
         let output: String
@@ -26,7 +26,7 @@ struct AgentRunner: Sendable {
         case .chat: output = try await chat(agent, input: input, history: history, streams: streams)
         case .pipeline: output = try await pipeline(agent, input: input, streams: streams, resumeFrom: resumeFrom)
         }
-        try await emitter.agentCompleted(agent.name, status: "succeeded", output: output, error: nil)
+        try await emitter.agentCompleted(agent.name, status: .succeeded, output: output, error: nil)
         return output
     }
 
@@ -62,14 +62,14 @@ struct AgentRunner: Sendable {
         throw AgentFailure(code: "max_steps", message: "\(agent.name) did not finish within \(maxSteps) steps")
     }
 
-    func pipeline(_ agent: AgentDefinition, input: String, streams: Bool, resumeFrom: [Int: (agent: String, status: String, output: String?)])
+    func pipeline(_ agent: AgentDefinition, input: String, streams: Bool, resumeFrom: [Int: (agent: String, status: RunStatus, output: String?)])
         async throws -> String
     {
         var outputs: [(String, String)] = []
         var skip: Set<String> = []
         var finalOutput = ""
         for (index, step) in (agent.steps ?? []).enumerated() {
-            if let done = resumeFrom[index], done.status == "succeeded", let output = done.output {
+            if let done = resumeFrom[index], done.status == .succeeded, let output = done.output {
                 outputs.append((done.agent, output))
                 try await emitter.emit(
                     .notice, agent: agent.name,
@@ -90,15 +90,15 @@ struct AgentRunner: Sendable {
                 let output = try await withStepTimeout {
                     try await run(definition, input: stepInput, history: [], parent: agent.name, step: index, streams: streams && isLast)
                 }
-                try await log.step(RunStep(runID: toolContext.run.runID, index: index, agent: step.agent, status: "succeeded", output: output))
+                try await log.step(RunStep(runID: toolContext.run.runID, index: index, agent: step.agent, status: .succeeded, output: output))
                 outputs.append((step.agent, output))
                 finalOutput = output
                 if index == 0, let requested = (try? JSONValue.parse(output))?["skip"]?.arrayValue?.compactMap(\.stringValue) {
                     skip = Set(requested)
                 }
             } catch let failure as AgentFailure {
-                try await emitter.agentCompleted(step.agent, status: "failed", output: nil, error: failure.message)
-                try await log.step(RunStep(runID: toolContext.run.runID, index: index, agent: step.agent, status: "failed", output: nil))
+                try await emitter.agentCompleted(step.agent, status: .failed, output: nil, error: failure.message)
+                try await log.step(RunStep(runID: toolContext.run.runID, index: index, agent: step.agent, status: .failed, output: nil))
                 guard step.continueOnError == true else { throw failure }
                 try await emitter.emit(
                     .notice, agent: agent.name,

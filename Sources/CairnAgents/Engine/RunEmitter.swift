@@ -62,7 +62,7 @@ public final class RunEmitter: Sendable {
         try await emit(.agentStarted, agent: agent, payload: .object(payload)) { $0.openAgents.append((agent, ContinuousClock.now)) }
     }
 
-    public func agentCompleted(_ agent: String, status: String, output: String?, error: String?) async throws {
+    public func agentCompleted(_ agent: String, status: RunStatus, output: String?, error: String?) async throws {
         let open = state.withLock { state -> ContinuousClock.Instant? in
             guard let index = state.openAgents.lastIndex(where: { $0.name == agent }) else { return nil }
             return state.openAgents.remove(at: index).started
@@ -89,7 +89,6 @@ public final class RunEmitter: Sendable {
         state: inout State
     ) -> [RunEvent] {
         var events: [RunEvent] = []
-        let agentStatus = status == .succeeded ? "succeeded" : status.rawValue
         // A tool call a crash cut off is answered before its agent completes.
         for call in state.openToolCalls {
             events.append(
@@ -105,7 +104,7 @@ public final class RunEmitter: Sendable {
             events.append(
                 make(
                     .agentCompleted, agent: open.name,
-                    payload: Self.completion(open.name, status: agentStatus, output: nil, error: error?.message, since: open.started), state: &state))
+                    payload: Self.completion(open.name, status: status, output: nil, error: error?.message, since: open.started), state: &state))
         }
         state.openAgents.removeAll()
         var payload: [String: JSONValue] = [
@@ -134,9 +133,9 @@ public final class RunEmitter: Sendable {
         return RunEvent(runID: runID, threadID: threadID, userID: userID, seq: state.seq, type: type, agent: agent, payload: payload, at: clock.now())
     }
 
-    static func completion(_ agent: String, status: String, output: String?, error: String?, since start: ContinuousClock.Instant) -> JSONValue {
+    static func completion(_ agent: String, status: RunStatus, output: String?, error: String?, since start: ContinuousClock.Instant) -> JSONValue {
         var payload: [String: JSONValue] = [
-            "agent": .string(agent), "status": .string(status), "duration_ms": .number(Double(milliseconds(since: start))),
+            "agent": .string(agent), "status": .string(status.rawValue), "duration_ms": .number(Double(milliseconds(since: start))),
         ]
         if let output { payload["output"] = .string(output) }
         if let error { payload["error"] = .string(error) }

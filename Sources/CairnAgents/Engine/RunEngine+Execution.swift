@@ -33,7 +33,7 @@ extension RunEngine {
             try await log.started(run.id, at: clock.now())
             try await emitter.emit(.runStatus, agent: nil, payload: ["status": "running"])
             let history = try await self.history(of: run)
-            var resumeFrom: [Int: (agent: String, status: String, output: String?)] = [:]
+            var resumeFrom: [Int: (agent: String, status: RunStatus, output: String?)] = [:]
             if let previous = run.resumedFrom { resumeFrom = try await runs.steps(runID: previous) }
             let output = try await runner.run(
                 definition, input: run.input, history: history, parent: nil, step: nil, streams: true, resumeFrom: resumeFrom)
@@ -65,7 +65,7 @@ extension RunEngine {
         let usage = (calls.reduce(0) { $0 + $1.inputTokens }, calls.reduce(0) { $0 + $1.outputTokens })
         let now = clock.now()
         let message = output.map {
-            MessageRecord(id: .generate(now: now), threadID: run.threadID, role: "assistant", content: $0, runID: run.id, createdAt: now)
+            MessageRecord(id: .generate(now: now), threadID: run.threadID, role: .assistant, content: $0, runID: run.id, createdAt: now)
         }
         let closing = emitter.closingEvents(status: status, error: error, messageID: message?.id, usage: usage)
         let outcome = RunOutcome(
@@ -85,9 +85,9 @@ extension RunEngine {
         let messages = try await threads.recentMessages(threadID: run.threadID, userID: run.userID, limit: 41)
         return messages.filter { $0.runID != run.id }.suffix(40).compactMap { message in
             switch message.role {
-            case "user": ChatMessage(role: .user, content: message.content)
-            case "assistant": ChatMessage(role: .assistant, content: message.content)
-            default: nil
+            case .user: ChatMessage(role: .user, content: message.content)
+            case .assistant: ChatMessage(role: .assistant, content: message.content)
+            case .tool: nil
             }
         }
     }
@@ -118,26 +118,6 @@ extension RunEngine {
                 running.task.cancel()
             }
         }
-    }
-
-    /// The user's run; nil when it is not theirs.
-    public func run(id: RunID, userID: UserID) async throws -> RunRecord? {
-        try await runs.run(id: id, userID: userID)
-    }
-
-    /// Any user's run (the console).
-    public func run(id: RunID) async throws -> RunRecord? {
-        try await runs.run(id: id)
-    }
-
-    /// Runs ended since `since` and how many failed.
-    public func outcomes(since: Date) async throws -> (finished: Int, failed: Int) {
-        try await runs.outcomes(since: since)
-    }
-
-    /// Every user's runs for the console, newest first, with each owner's email.
-    public func runs(matching query: RunListQuery) async throws -> [(run: RunRecord, email: String?)] {
-        try await runs.list(query)
     }
 
     /// Continues an interrupted or failed pipeline run from its first unfinished step, as a new run.

@@ -23,7 +23,7 @@ public struct SearchMessagesTool: Tool {
             "matches": .array(
                 found.map {
                     [
-                        "role": .string($0.role), "content": .string(String($0.content.prefix(500))),
+                        "role": .string($0.role.rawValue), "content": .string(String($0.content.prefix(500))),
                         "thread_id": .string($0.threadID.rawValue),
                     ]
                 })

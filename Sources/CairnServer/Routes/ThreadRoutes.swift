@@ -8,7 +8,8 @@ import Hummingbird
 
 /// `/api/threads`, `/api/search`, `/api/agents`: the caller's threads.
 struct ThreadRoutes {
-    let engine: RunEngine
+    /// The agents a thread may name (`/api/agents` lists them).
+    let agents: AgentRegistry
     let threads: ThreadRepository
     let settings: LiveSettings
     let clock: any WallClock
@@ -33,7 +34,7 @@ struct ThreadRoutes {
         init(_ message: MessageRecord) {
             id = message.id.rawValue
             threadId = message.threadID.rawValue
-            role = message.role
+            role = message.role.rawValue
             content = message.content
             runId = message.runID?.rawValue
             createdAt = message.createdAt
@@ -85,7 +86,7 @@ struct ThreadRoutes {
             let title = (body.title ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
             if title.count > 200 { throw CairnError.validation(["title": "must be at most 200 characters"]) }
             let agent = body.agent ?? "assistant"
-            guard agent.utf8.count <= 64, engine.agents.definition(agent) != nil else {
+            guard agent.utf8.count <= 64, agents.definition(agent) != nil else {
                 throw CairnError.validation(["agent": "unknown agent '\(agent.prefix(64))'"])
             }
             let thread = try await threads.createThread(id: .generate(), userID: principal.userID, title: title, agent: agent, now: clock.now())
@@ -135,7 +136,7 @@ struct ThreadRoutes {
             return try APIJSON.response(Page(items: found.map(MessageBody.init), nextCursor: nil))
         }
         api.get("/agents") { _, _ in
-            try APIJSON.response(engine.agents.all.map(AgentBody.init))
+            try APIJSON.response(agents.all.map(AgentBody.init))
         }
     }
 
