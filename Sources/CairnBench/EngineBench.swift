@@ -28,9 +28,10 @@ func benchEngine(env: ServerEnvironment, directory: URL) async throws {
         userIDs.append(id)
     }
     let engine = env.engine
+    let log = env.services.log
 
     /// Waits for `run_completed` of each run on the bus and returns when all arrived.
-    func completionWatcher(_ user: UserID) -> EventBus.Subscription { engine.log.subscribe(user: user, buffer: 100_000) }
+    func completionWatcher(_ user: UserID) -> EventBus.Subscription { log.subscribe(user: user, buffer: 100_000) }
 
     // 1. One run at a time: engine overhead from start() to run_completed published.
     var overhead = Stats()
@@ -45,13 +46,13 @@ func benchEngine(env: ServerEnvironment, directory: URL) async throws {
         }
         overhead.add(millis(since: start))
     }
-    engine.log.unsubscribe(subscription)
+    log.unsubscribe(subscription)
     report("engine overhead per run (calculator tool call, 13 events, offline model, zero delay): \(overhead.summary)")
     report(String(format: "sequential runs/s: %.0f", 1000 / overhead.percentile(0.5)))
 
     report("burst starting")
     // 2. 500 concurrent runs from 100 users, 5 each; all must complete exactly once.
-    let (transactionsBefore, writtenBefore) = engine.log.statistics
+    let (transactionsBefore, writtenBefore) = log.statistics
     let started = ContinuousClock.now
     let runIDs = try await withThrowingTaskGroup(of: [RunID].self) { group in
         for user in userIDs {
@@ -88,13 +89,13 @@ func benchEngine(env: ServerEnvironment, directory: URL) async throws {
         if let owner = try await env.store.pool.read({ db in
             try String.fetchOne(db, sql: "SELECT user_id FROM runs WHERE id = ?", arguments: [id.rawValue])
         }),
-            let user = UserID(owner), let events = try await engine.log.events(run: id, user: user, after: 0), EventOrder.violations(events).isEmpty
+            let user = UserID(owner), let events = try await log.events(run: id, user: user, after: 0), EventOrder.violations(events).isEmpty
         {
             ordered += 1
         }
     }
-    let written = engine.log.statistics.events - writtenBefore
-    let transactions = engine.log.statistics.transactions - transactionsBefore
+    let written = log.statistics.events - writtenBefore
+    let transactions = log.statistics.transactions - transactionsBefore
     report(
         String(
             format:

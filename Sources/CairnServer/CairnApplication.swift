@@ -24,39 +24,50 @@ public enum CairnApplication {
         router.add(middleware: HTTPMetricsMiddleware(metrics: env.metrics))
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: BodyLimitMiddleware(limit: env.settings.snapshot[.serverBodyLimitBytes]))
+        let services = env.services
         HealthRoutes(store: env.store).register(on: router)
         OpenAPIRoute().register(on: router)
         JWKSRoute(auth: env.auth).register(on: router)
-        MetricsRoute(env: env).register(on: router)
+        MetricsRoute(
+            settings: env.settings, auth: env.auth, gateway: env.gateway, engine: env.engine, store: env.store,
+            breakers: services.breakers, providers: services.providers, metrics: env.metrics, clock: env.clock, startedAt: env.startedAt
+        ).register(on: router)
 
         let authenticate = AuthenticationMiddleware(auth: env.auth)
-        let signIn = SignInService(auth: env.auth, store: env.store, breakers: env.engine.breakers)
+        let signIn = SignInService(auth: env.auth, store: env.store, breakers: services.breakers)
         SignInRoutes(signIn: signIn, settings: env.settings).register(on: router.group("/api/auth"))
-        AuthRoutes(auth: env.auth, settings: env.settings, quotas: env.engine.quotas).register(
+        AuthRoutes(auth: env.auth, settings: env.settings, quotas: services.quotas).register(
             public: router.group("/api/auth"),
             protected: router.group("/api/auth").add(middleware: authenticate).add(middleware: APIKeyPolicyMiddleware(allowed: ["/api/auth/me"])))
         let admin = router.group("/api/admin").add(middleware: authenticate).add(middleware: AdminOnlyMiddleware())
-        AdminUserRoutes(auth: env.auth, audit: AuditRepository(store: env.store), quotas: env.engine.quotas, clock: env.clock).register(on: admin)
-        AdminAgentRoutes(engine: env.engine, auth: env.auth, clock: env.clock).register(on: admin)
-        AdminProviderRoutes(engine: env.engine, auth: env.auth, clock: env.clock).register(on: admin)
-        AdminBreakerRoutes(engine: env.engine, auth: env.auth, clock: env.clock).register(on: admin)
+        AdminUserRoutes(auth: env.auth, audit: services.audit, quotas: services.quotas, clock: env.clock).register(on: admin)
+        AdminAgentRoutes(agents: services.agents, audit: env.auth.audit, clock: env.clock).register(on: admin)
+        AdminProviderRoutes(
+            providers: services.providers, agents: services.agents, breakers: services.breakers, usage: services.usage, auth: env.auth,
+            clock: env.clock
+        ).register(on: admin)
+        AdminBreakerRoutes(breakers: services.breakers, providers: services.providers, audit: env.auth.audit, clock: env.clock).register(on: admin)
         AdminBackupRoutes(backups: env.backups).register(on: admin)
-        AdminHealthRoutes(env: env).register(on: admin)
-        AdminRunRoutes(engine: env.engine, auth: env.auth).register(on: admin)
-        AdminSignInProviderRoutes(repository: SignInProviderRepository(store: env.store), auth: env.auth, clock: env.clock).register(on: admin)
+        AdminHealthRoutes(
+            settings: env.settings, store: env.store, backups: env.backups, connections: env.gateway.connections, engine: env.engine,
+            runs: services.runs,
+            breakers: services.breakers, signingKeys: services.signingKeys, clock: env.clock, startedAt: env.startedAt
+        ).register(on: admin)
+        AdminRunRoutes(engine: env.engine, runs: services.runs, log: services.log, auth: env.auth).register(on: admin)
+        AdminSignInProviderRoutes(repository: services.signInProviders, auth: env.auth, clock: env.clock).register(on: admin)
         AdminSettingsRoutes(
             settings: SettingsAdministration(
-                live: env.settings, repository: SettingsRepository(store: env.store),
+                live: env.settings, repository: services.settingChanges,
                 audit: env.auth.audit, clock: env.clock)
         ).register(on: admin)
 
         let api = router.group("/api").add(middleware: authenticate).add(middleware: APIKeyPolicyMiddleware())
         APIKeyRoutes(auth: env.auth).register(on: api)
         ThreadRoutes(
-            engine: env.engine, threads: ThreadRepository(store: env.store), settings: env.settings, clock: env.clock,
+            agents: services.agents, threads: services.threads, settings: env.settings, clock: env.clock,
             limiter: RateLimiter(clock: env.clock)
         ).register(on: api)
-        RunRoutes(engine: env.engine, auth: env.auth).register(on: api)
+        RunRoutes(engine: env.engine, runs: services.runs, log: services.log, auth: env.auth).register(on: api)
 
         AssetRoutes().register(on: router)
         return router
@@ -66,7 +77,9 @@ public enum CairnApplication {
     /// answered by hummingbird-websocket with a fixed 400 (see docs/API.md).
     public static func makeWebSocketRouter(_ env: ServerEnvironment) -> Router<CairnRequestContext> {
         let router = Router(context: CairnRequestContext.self)
-        let gateway = WebSocketGateway(engine: env.engine, auth: env.auth, settings: env.settings, counters: env.gateway, logger: env.logger)
+        let gateway = WebSocketGateway(
+            engine: env.engine, log: env.services.log, settings: env.settings, connections: env.gateway.connections,
+            sessions: env.gateway.sessions, metrics: env.gateway.metrics, logger: env.logger)
         router.add(middleware: RequestIDMiddleware())
         router.group("/ws").add(middleware: WebSocketAuthMiddleware(auth: env.auth)).ws { request, _ in
             // Answer `cairn.v1` when offered; never echo a `bearer.` subprotocol.
@@ -128,7 +141,7 @@ public enum CairnApplication {
                 // Services stop last-in first: runs end `interrupted` and their streams close,
                 // then sockets are told 1001 (after their queued events), then the server
                 // drains, then the database closes.
-                .init(service: GatewayCloser(counters: env.gateway)),
+                .init(service: GatewayCloser(connections: env.gateway.connections)),
                 .init(service: EngineStopper(engine: env.engine)),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -14,10 +14,10 @@ import ServiceLifecycle
 /// Closes WebSocket connections with 1001 (going away) on graceful shutdown, before the HTTP
 /// server stops (hummingbird-websocket would otherwise close them with 1000).
 struct GatewayCloser: Service {
-    let counters: GatewayCounters
+    let connections: ConnectionRegistry
 
     func run() async throws {
         try? await gracefulShutdown()
-        await counters.closeAll(code: 1001, reason: "server is shutting down", timeout: .seconds(2))
+        await connections.closeAll(code: 1001, reason: "server is shutting down", timeout: .seconds(2))
     }
 }

@@ -11,19 +11,23 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
-/// Everything the HTTP application needs, built once by the caller (the `serve` command or a test).
+/// Everything the HTTP application needs, built once by the caller (the `serve` command or a
+/// test). This is the composition root: `boot` builds each shared object once and
+/// `CairnApplication` hands every route group the ones it uses.
 public struct ServerEnvironment: Sendable {
     public let settings: LiveSettings
     public let store: Store
     public let logger: Logger
     public let clock: any WallClock
     public let auth: AuthService
+    /// Repositories, directories, breakers, run log and quotas, shared by the engine and the routes.
+    public let services: Services
     public let engine: RunEngine
     public let backups: BackupService
     /// When the environment was built (the server's uptime counts from here).
     public let startedAt: Date
-    /// Counters of `/ws`, shared by every connection.
-    public let gateway = GatewayCounters()
+    /// The `/ws` gateway's open sockets, session watcher and counters, shared by every connection.
+    public let gateway: GatewayServices
     /// The Prometheus registry behind `/metrics`.
     public let metrics: ServerMetrics
 
@@ -35,13 +39,18 @@ public struct ServerEnvironment: Sendable {
         let live = LiveSettings(settings)
         let auth = AuthService(store: store, settings: live, clock: clock, logger: logger)
         try await auth.prepare()
-        let breakers = BreakerRegistry(config: CircuitBreakerConfig(settings: settings), clock: clock)
+        let services = Services(store: store, settings: live, clock: clock, logger: logger)
+        try await services.load()
         let metrics = ServerMetrics()
-        let engine = RunEngine(store: store, settings: live, breakers: breakers, clock: clock, logger: logger, metrics: metrics.engine)
+        let engine = RunEngine(
+            runs: services.runs, threads: services.threads, notes: services.notes, log: services.log, agents: services.agents,
+            providers: services.providers, breakers: services.breakers, quotas: services.quotas, settings: live, clock: clock,
+            logger: logger, metrics: metrics.engine)
         try await engine.prepare()
         let backups = BackupService(store: store, settings: live, audit: auth.audit, clock: clock, logger: logger)
         return ServerEnvironment(
-            settings: live, store: store, logger: logger, clock: clock, auth: auth, engine: engine, backups: backups,
-            startedAt: clock.now(), metrics: metrics)
+            settings: live, store: store, logger: logger, clock: clock, auth: auth, services: services, engine: engine,
+            backups: backups, startedAt: clock.now(),
+            gateway: GatewayServices { [auth] in await auth.areStillValid($0) }, metrics: metrics)
     }
 }

@@ -173,7 +173,7 @@ struct AdminConsoleTests {
             let user = try await client.registerUser("tokens@example.com")
             let (thread, run, _) = try await client.startRun(user.access, input: "Tell me something about the sea")
             _ = try await client.waitForRun(user.access, run)
-            let used = try await env.engine.quotas.usage(of: [try #require(UserID(user.userID))], now: Date()).values.first?.tokensToday ?? 0
+            let used = try await env.services.quotas.usage(of: [try #require(UserID(user.userID))], now: Date()).values.first?.tokensToday ?? 0
             #expect(used > 0)
             #expect(try await client.call(.patch, "/api/admin/users/\(user.userID)", json: ["quota": ["tokens_per_month": used]], token: token).status == .ok)
             let refused = try await client.call(.post, "/api/threads/\(thread)/runs", json: ["input": "more"], token: user.access)

@@ -36,7 +36,7 @@ struct AdminHealthTests {
             #expect(figures["last_backup"]?["status"] as? String == "ok")
             #expect(((figures["last_backup"]?["value"] as? [String: Any])?["age_seconds"] as? Int ?? -1) >= 0)
             // A breaker forced open is a warning.
-            let breaker = try #require(env.engine.breakers.all.first)
+            let breaker = try #require(env.services.breakers.all.first)
             #expect(try await client.call(.post, "/api/admin/breakers/\(breaker.name)", json: ["action": "force_open"], token: token).status == .ok)
             body = try await health()
             figures = try #require(body["figures"] as? [String: [String: Any]])

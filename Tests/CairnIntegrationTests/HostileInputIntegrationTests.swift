@@ -97,8 +97,8 @@ struct HostileInputIntegrationTests {
                     VALUES ('legacy', 'offline', NULL, NULL, NULL, 60000, 99, '{"chunk_delay_ms":1e300}', 0, NULL)
                     """)
             }
-            try await env.engine.providers.load()
-            #expect(env.engine.providers.maxRetries("legacy") == 10)
+            try await env.services.providers.load()
+            #expect(env.services.providers.maxRetries("legacy") == 10)
             #expect(try await client.call(.get, "/api/admin/providers/legacy", token: admin).status == .ok)
         }
     }
@@ -116,7 +116,7 @@ struct HostileInputIntegrationTests {
             let moved = try await client.call(.put, "/api/admin/providers/p", json: ["type": "openai", "model": "m", "base_url": "https://collector.evil.example/v1"], token: admin)
             #expect(moved.status == .unprocessableContent)
             #expect(((try moved.json()["error"] as? [String: Any])?["details"] as? [String: String])?["api_key"] != nil)
-            #expect(env.engine.providers.record("p")?.baseURL == "https://api.example.com/v2")
+            #expect(env.services.providers.record("p")?.baseURL == "https://api.example.com/v2")
             // Another host with a key given again: fine.
             let rekeyed = try await client.call(.put, "/api/admin/providers/p",
                                                 json: ["type": "openai", "model": "m", "base_url": "https://other.example/v1", "api_key": "sk-fedcba9876543210"], token: admin)

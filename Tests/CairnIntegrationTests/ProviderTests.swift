@@ -369,8 +369,8 @@ struct ProviderTests {
 
             // Providers survive a restart: they live in the database.
             #expect(try await put("kept", ["type": "anthropic", "model": "claude-x", "api_key": "ant-0000000000001111"]).0 == .created)
-            try await h.env.engine.providers.load()
-            #expect(h.env.engine.providers.record("kept")?.apiKey == "ant-0000000000001111")
+            try await h.env.services.providers.load()
+            #expect(h.env.services.providers.record("kept")?.apiKey == "ant-0000000000001111")
         }
         await vendor.close()
     }

@@ -190,7 +190,7 @@ struct SignInTests {
             let provider = browser.provider
             let down = try await browser.signIn(as: "pat", beforeCallback: { provider.stop() }).location
             #expect(down == "/#login_error=provider_unavailable", "\(down)")
-            let breaker = try #require(env.engine.breakers.existing("auth:mock"))
+            let breaker = try #require(env.services.breakers.existing("auth:mock"))
             #expect(breaker.snapshot().lifetime.failed >= 1)
             // A new sign-in says so at once.
             #expect(try await client.call(.get, "/api/auth/oauth/second/start").status == .found, "discovery is cached")
@@ -234,7 +234,7 @@ struct SignInTests {
             #expect(seen.headers.last?["authorization"] == "Bearer gho_token")
             #expect(seen.headers[seen.paths.lastIndex(of: "/login/oauth/access_token")!]["content-type"] == "application/x-www-form-urlencoded")
             // GitHub's calls went through the provider's breaker.
-            #expect(env.engine.breakers.existing("auth:gh") != nil)
+            #expect(env.services.breakers.existing("auth:gh") != nil)
         }
         await github.close()
     }

@@ -10,16 +10,16 @@ import Testing
 
 @Suite("A socket's outbound queue")
 struct GatewayConnectionTests {
-    func connection(queue: Int, counters: GatewayCounters) throws -> (GatewayConnection, Store) {
+    func connection(queue: Int, counters: GatewayMetrics) throws -> (GatewayConnection, Store) {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("gw-\(UUID().uuidString).db").path
         let store = try Store(path: path)
         let principal = Principal(userID: UserID.generate(), sessionID: nil, role: .user, authMethod: .accessToken)
         let log = RunLog(runs: RunRepository(store: store), logger: Logger(label: "test"))
-        return (GatewayConnection(principal: principal, log: log, queueLimit: queue, counters: counters), store)
+        return (GatewayConnection(principal: principal, log: log, queueLimit: queue, metrics: counters), store)
     }
 
     @Test func aClientThatDoesNotReadIsClosedWith1013InsteadOfBuffering() async throws {
-        let counters = GatewayCounters()
+        let counters = GatewayMetrics()
         let (connection, store) = try connection(queue: 16, counters: counters)
         defer { try? store.close() }
         for index in 0..<16 { connection.send("frame \(index)") }
@@ -34,7 +34,7 @@ struct GatewayConnectionTests {
     }
 
     @Test func liveEventsContinueAfterTheResumePointWithoutDuplicates() async throws {
-        let counters = GatewayCounters()
+        let counters = GatewayMetrics()
         let (connection, store) = try connection(queue: 64, counters: counters)
         defer { try? store.close() }
         let run = RunID.generate()
@@ -59,7 +59,7 @@ struct GatewayConnectionTests {
     }
 
     @Test func runsUnderWayAtConnectWaitForAResumeWhileNewRunsStreamAtOnce() async throws {
-        let (connection, store) = try connection(queue: 64, counters: GatewayCounters())
+        let (connection, store) = try connection(queue: 64, counters: GatewayMetrics())
         defer { try? store.close() }
         let user = connection.principal.userID
         let old = RunID.generate(), new = RunID.generate(), thread = ThreadID.generate()

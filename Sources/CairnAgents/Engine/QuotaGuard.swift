@@ -6,18 +6,21 @@ import Synchronization
 /// Enforces per-user quotas before a run starts. It keeps the (small) table of per-user
 /// overrides in memory, so a server with no limits set pays nothing per run.
 ///
-///     try await engine.quotas.check(user, now: clock.now())   // throws 429 quota_exceeded
+///     let quotas = QuotaGuard(repository: QuotaRepository(store: store), settings: settings)
+///     try await quotas.load()
+///     try await quotas.check(user, now: clock.now())   // throws 429 quota_exceeded
 public final class QuotaGuard: Sendable {
     let repository: QuotaRepository
     let settings: LiveSettings
     private let overrides = Mutex<[UserID: QuotaLimits]>([:])
 
-    init(repository: QuotaRepository, settings: LiveSettings) {
+    public init(repository: QuotaRepository, settings: LiveSettings) {
         self.repository = repository
         self.settings = settings
     }
 
-    func load() async throws {
+    /// Reads the overrides from the database (once, at boot).
+    public func load() async throws {
         let all = try await repository.allOverrides()
         overrides.withLock { $0 = all }
     }

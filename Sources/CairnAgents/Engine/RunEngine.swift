@@ -6,23 +6,37 @@ import Synchronization
 
 /// Starts, schedules, cancels and recovers runs. Per-run state lives in the run's own task and
 /// `RunContext`; the only shared maps are keyed by run id and hold no user data.
+///
+/// The engine owns only the run life cycle. Its collaborators (repositories, the agent and
+/// provider directories, the breakers, the run log, the quota guard) are built once by the
+/// application and handed in; other parts of the server use them directly, not through the
+/// engine.
+///
+/// ```swift
+/// let engine = RunEngine(
+///     runs: runs, threads: threads, notes: notes, log: log, agents: agents, providers: providers,
+///     breakers: breakers, quotas: quotas, settings: settings, logger: logger)
+/// try await engine.prepare()                  // closes runs a crash left open
+/// let started = try await engine.start(userID: user, threadID: nil, input: "Hi", agent: nil, requestID: nil)
+/// try await engine.cancel(runID: started.run.id, userID: user)
+/// await engine.shutdown()                     // running runs end `interrupted`
+/// ```
 public final class RunEngine: Sendable {
-    public let agents: AgentRegistry
-    /// The run event log: every event is written and read through it.
-    public let log: RunLog
+    let agents: AgentRegistry
+    /// The run event log: every event is written through it.
+    let log: RunLog
     let runs: RunRepository
     let threads: ThreadRepository
     let notes: NoteRepository
     let settings: LiveSettings
     let clock: any WallClock
     let logger: Logger
-    public let providers: ProviderDirectory
-    public let breakers: BreakerRegistry
-    let usage: UsageRepository
+    let providers: ProviderDirectory
+    let breakers: BreakerRegistry
     /// Run and model-call measurements (`/metrics`).
     let metrics: EngineMetrics
     /// Per-user quotas, checked before a run is admitted.
-    public let quotas: QuotaGuard
+    let quotas: QuotaGuard
     let scheduler: Mutex<SchedulerState>
     let active = Mutex<[RunID: ActiveRun]>([:])
     /// Every run's deadline, watched by one task.
@@ -54,25 +68,24 @@ public final class RunEngine: Sendable {
         let userID: UserID
     }
 
+    /// An engine over collaborators the caller built (and loaded: agents, providers, quotas).
     public init(
-        store: Store, settings: LiveSettings, breakers: BreakerRegistry, clock: any WallClock = SystemClock(), logger: Logger,
-        metrics: EngineMetrics = EngineMetrics()
+        runs: RunRepository, threads: ThreadRepository, notes: NoteRepository, log: RunLog, agents: AgentRegistry,
+        providers: ProviderDirectory, breakers: BreakerRegistry, quotas: QuotaGuard, settings: LiveSettings,
+        clock: any WallClock = SystemClock(), logger: Logger, metrics: EngineMetrics = EngineMetrics()
     ) {
-        self.metrics = metrics
-        runs = RunRepository(store: store)
-        threads = ThreadRepository(store: store)
-        notes = NoteRepository(store: store)
-        log = RunLog(runs: runs, logger: logger)
-        agents = AgentRegistry(repository: AgentRepository(store: store), toolNames: Set(BuiltinTools.all.map(\.name)))
+        self.runs = runs
+        self.threads = threads
+        self.notes = notes
+        self.log = log
+        self.agents = agents
+        self.providers = providers
+        self.breakers = breakers
+        self.quotas = quotas
         self.settings = settings
         self.clock = clock
         self.logger = logger
-        providers = ProviderDirectory(
-            repository: ProviderRepository(store: store),
-            offlineChunkDelay: { .milliseconds(settings.snapshot[.agentsOfflineChunkDelayMs]) })
-        self.breakers = breakers
-        usage = UsageRepository(store: store)
-        quotas = QuotaGuard(repository: QuotaRepository(store: store), settings: settings)
+        self.metrics = metrics
         let snapshot = settings.snapshot
         scheduler = Mutex(
             SchedulerState(
@@ -81,11 +94,8 @@ public final class RunEngine: Sendable {
                     queuePerUser: snapshot[.runsQueuePerUser])))
     }
 
-    /// Loads agent definitions and closes runs a crash left open, as `interrupted`.
+    /// Closes runs a crash left open, as `interrupted` (call once at boot, before serving).
     public func prepare() async throws {
-        try await agents.load()
-        try await providers.load()
-        try await quotas.load()
         for (run, lastSeq) in try await runs.unfinished() {
             let emitter = RunEmitter(runID: run.id, threadID: run.threadID, userID: run.userID, log: log, clock: clock, lastSeq: lastSeq)
             let (openAgents, openCalls) = try await openWorkAfterCrash(run)

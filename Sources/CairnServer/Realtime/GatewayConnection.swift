@@ -12,7 +12,8 @@ import Synchronization
 final class GatewayConnection: Sendable {
     let principal: Principal
     let log: RunLog
-    let counters: GatewayCounters
+    /// Counts a socket dropped for not reading.
+    let metrics: GatewayMetrics
     let frames: AsyncStream<String>
     private let continuation: AsyncStream<String>.Continuation
     /// Called once, when the server first decides to close this socket.
@@ -39,10 +40,10 @@ final class GatewayConnection: Sendable {
     /// Serializes the slow deliveries so replayed and live events of one run interleave correctly.
     private let delivery = DeliveryLock()
 
-    init(principal: Principal, log: RunLog, queueLimit: Int, counters: GatewayCounters, onClose: @escaping @Sendable () -> Void = {}) {
+    init(principal: Principal, log: RunLog, queueLimit: Int, metrics: GatewayMetrics, onClose: @escaping @Sendable () -> Void = {}) {
         self.principal = principal
         self.log = log
-        self.counters = counters
+        self.metrics = metrics
         self.onClose = onClose
         (frames, continuation) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingOldest(queueLimit))
     }
@@ -52,7 +53,7 @@ final class GatewayConnection: Sendable {
 
     func send(_ frame: String) {
         if case .dropped = continuation.yield(frame) {
-            counters.slowConsumerDropped()
+            metrics.slowConsumerDropped()
             close(WebSocketGateway.tryAgainLater, reason: "client is not reading its events")
         }
     }
@@ -97,7 +98,7 @@ final class GatewayConnection: Sendable {
         switch fast {
         case .sent: return
         case .overflowed:
-            counters.slowConsumerDropped()
+            metrics.slowConsumerDropped()
             close(WebSocketGateway.tryAgainLater, reason: "client is not reading its events")
             return
         case .slow: break

@@ -13,10 +13,14 @@ import Synchronization
 /// runs, and can start, cancel and resume runs. Events reach the socket through a bounded queue;
 /// a client that stops reading is closed with 1013 instead of holding memory or the run.
 struct WebSocketGateway: Sendable {
+    /// Starts, cancels and resumes runs.
     let engine: RunEngine
-    let auth: AuthService
+    /// The live feed of the user's run events, and the stored events gaps are filled from.
+    let log: RunLog
     let settings: LiveSettings
-    let counters: GatewayCounters
+    let connections: ConnectionRegistry
+    let sessions: SessionWatcher
+    let metrics: GatewayMetrics
     let logger: Logger
 
     /// Close codes of our own, in the application range.
@@ -44,8 +48,8 @@ struct WebSocketGateway: Sendable {
         // frame delivered or not. The deadline outlives this handler, which returns as soon as it
         // stops reading.
         let connection = GatewayConnection(
-            principal: principal, log: engine.log, queueLimit: config[.wsOutboundQueue],
-            counters: counters
+            principal: principal, log: log, queueLimit: config[.wsOutboundQueue],
+            metrics: metrics
         ) {
             Task {
                 try? await Task.sleep(for: Self.closeDeadline)
@@ -54,32 +58,18 @@ struct WebSocketGateway: Sendable {
         }
         // Over the per-user limit the user's oldest socket gives way (close 4429), so a new tab
         // always works; over the server-wide limit the new socket is closed with 1013.
-        let (admitted, replaced) = counters.state.withLock { state -> (Bool, GatewayConnection?) in
-            guard state.open < config[.wsMaxConnections] else { return (false, nil) }
-            var mine = state.perUser[principal.userID, default: []]
-            let replaced = mine.count >= config[.wsMaxConnectionsPerUser] ? mine.removeFirst() : nil
-            mine.append(connection)
-            state.perUser[principal.userID] = mine
-            state.open += 1
-            if replaced != nil { state.replaced += 1 }
-            return (true, replaced)
-        }
-        guard admitted else {
+        switch connections.admit(connection, limit: config[.wsMaxConnections], perUser: config[.wsMaxConnectionsPerUser]) {
+        case .refused:
             try? await outbound.close(Self.tryAgainLater, reason: "server is at its connection limit")
             return
+        case .admittedReplacingOldest: metrics.connectionReplaced()
+        case .admitted: break
         }
-        replaced?.close(Self.tooManyConnections, reason: "replaced by a newer connection")
         // A revoked session or disabled user loses its sockets within a second.
-        counters.watchSessions { [auth] in await auth.areStillValid($0) }
-        defer {
-            counters.state.withLock { state in
-                state.open -= 1
-                state.perUser[principal.userID]?.removeAll { $0 === connection }
-                if state.perUser[principal.userID]?.isEmpty == true { state.perUser.removeValue(forKey: principal.userID) }
-            }
-        }
-        let subscription = engine.log.subscribe(user: principal.userID, buffer: config[.wsOutboundQueue])
-        defer { engine.log.unsubscribe(subscription) }
+        sessions.watch()
+        defer { connections.remove(connection) }
+        let subscription = log.subscribe(user: principal.userID, buffer: config[.wsOutboundQueue])
+        defer { log.unsubscribe(subscription) }
         connection.send(
             Frame.envelope(
                 .connectionEstablished,
@@ -93,7 +83,7 @@ struct WebSocketGateway: Sendable {
             group.addTask {
                 for await frame in connection.frames {
                     try await outbound.write(.text(frame))
-                    counters.messagesOut.add(1, ordering: .relaxed)
+                    metrics.frameSent()
                 }
                 if let code = connection.closeCode {
                     try? await outbound.close(code, reason: connection.closeReason)
@@ -106,7 +96,7 @@ struct WebSocketGateway: Sendable {
                 }
                 // The bus dropped this socket for falling behind: the client resumes from its last seq.
                 if !Task.isCancelled {
-                    counters.slowConsumerDropped()
+                    metrics.slowConsumerDropped()
                     connection.close(Self.tryAgainLater, reason: "fell behind the live events; reconnect and resume")
                 }
             }
@@ -120,7 +110,7 @@ struct WebSocketGateway: Sendable {
             do {
                 var iterator = inbound.messages(maxSize: Self.frameLimit(config)).makeAsyncIterator()
                 while let message = try await iterator.next() {
-                    counters.messagesIn.add(1, ordering: .relaxed)
+                    metrics.messageReceived()
                     // Closing: what the client sent after that is not handled. A flood of buffered
                     // frames must not keep a closed socket (and its slot) alive.
                     if connection.closeCode != nil { break }
@@ -174,7 +164,7 @@ struct WebSocketGateway: Sendable {
                 connection.send(Frame.error(ErrorResponse.cairnError(from: error)))
             }
         case .resume(let runID, let after):
-            counters.resumes.add(1, ordering: .relaxed)
+            metrics.resumeRequested()
             do {
                 guard try await connection.replay(runID: runID, after: after) else {
                     connection.send(ClientFrame.notFound.frame)

@@ -6,8 +6,8 @@ import Hummingbird
 
 /// `/api/admin/agents`: list and create-or-replace agent definitions (each PUT is a new version).
 struct AdminAgentRoutes {
-    let engine: RunEngine
-    let auth: AuthService
+    let agents: AgentRegistry
+    let audit: AuditTrail
     let clock: any WallClock
 
     /// The request body; `provider` may be one name or a fallback list.
@@ -43,7 +43,7 @@ struct AdminAgentRoutes {
 
     func register(on admin: RouterGroup<CairnRequestContext>) {
         admin.get("/agents") { _, _ in
-            try APIJSON.response(Page(items: engine.agents.all.map(Stored.init), nextCursor: nil))
+            try APIJSON.response(Page(items: agents.all.map(Stored.init), nextCursor: nil))
         }
         admin.put("/agents/:name") { request, context in
             let principal = try context.requirePrincipal()
@@ -62,9 +62,9 @@ struct AdminAgentRoutes {
                 name: name, description: body.description, kind: body.kind, systemPrompt: body.systemPrompt,
                 provider: providers, model: body.model, tools: body.tools, maxSteps: body.maxSteps,
                 temperature: body.temperature, steps: body.steps)
-            let previous = engine.agents.definition(name)
-            let saved = try await engine.agents.save(definition, by: principal.userID.rawValue, now: clock.now())
-            await auth.audit.record(
+            let previous = agents.definition(name)
+            let saved = try await agents.save(definition, by: principal.userID.rawValue, now: clock.now())
+            await audit.record(
                 "admin.agent_saved", actor: principal.userID.rawValue, target: name, origin: request.origin(context),
                 details: ["before_version": previous.map { String($0.version ?? 0) } ?? "none", "after_version": String(saved.version ?? 0)])
             return try APIJSON.response(Stored(saved), status: previous == nil ? .created : .ok)

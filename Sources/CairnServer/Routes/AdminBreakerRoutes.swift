@@ -7,8 +7,10 @@ import Hummingbird
 /// `/api/admin/breakers`: every circuit breaker's state, rates, counts and transitions, and the
 /// admin actions `force_open`, `force_closed`, `disable`, `reset` (each audited).
 struct AdminBreakerRoutes {
-    let engine: RunEngine
-    let auth: AuthService
+    let breakers: BreakerRegistry
+    /// Listed with a breaker for each configured provider, called or not.
+    let providers: ProviderDirectory
+    let audit: AuditTrail
     let clock: any WallClock
 
     struct ActionBody: Decodable { let action: String }
@@ -51,10 +53,10 @@ struct AdminBreakerRoutes {
     func register(on admin: RouterGroup<CairnRequestContext>) {
         admin.get("/breakers") { _, _ in
             let now = clock.now()
-            return try APIJSON.response(Page(items: engine.allBreakers().map { Shown($0.snapshot(), now: now) }, nextCursor: nil))
+            return try APIJSON.response(Page(items: breakers.all(withProvidersOf: providers).map { Shown($0.snapshot(), now: now) }, nextCursor: nil))
         }
         admin.get("/breakers/:name") { _, context in
-            guard let breaker = engine.breakers.existing(context.pathName) else { throw CairnError.notFound("breaker") }
+            guard let breaker = breakers.existing(context.pathName) else { throw CairnError.notFound("breaker") }
             return try APIJSON.response(Shown(breaker.snapshot(), now: clock.now()))
         }
         admin.post("/breakers/:name") { request, context in
@@ -64,10 +66,10 @@ struct AdminBreakerRoutes {
                 throw CairnError.validation(["action": "must be one of \(CircuitBreaker.Action.allCases.map(\.rawValue).joined(separator: ", "))"])
             }
             let name = context.pathName
-            guard let breaker = engine.breakers.existing(name) else { throw CairnError.notFound("breaker") }
+            guard let breaker = breakers.existing(name) else { throw CairnError.notFound("breaker") }
             let before = breaker.currentState
             breaker.apply(action, actor: principal.userID.rawValue)
-            await auth.audit.record(
+            await audit.record(
                 "admin.breaker_\(action.rawValue)", actor: principal.userID.rawValue, target: name, origin: request.origin(context),
                 details: ["before": before.rawValue, "after": breaker.currentState.rawValue])
             return try APIJSON.response(Shown(breaker.snapshot(), now: clock.now()))

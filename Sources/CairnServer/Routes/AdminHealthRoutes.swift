@@ -8,7 +8,18 @@ import Hummingbird
 /// `GET /api/admin/health`: the operator's figures, each with `ok`, `warn` or `fail`, and an
 /// overall status (the worst of them). `/readyz` stays the cheap probe for load balancers.
 struct AdminHealthRoutes {
-    let env: ServerEnvironment
+    let settings: LiveSettings
+    let store: Store
+    let backups: BackupService
+    let connections: ConnectionRegistry
+    /// Run load (running and queued).
+    let engine: RunEngine
+    /// Recent outcomes (runs per minute, error rate).
+    let runs: RunRepository
+    let breakers: BreakerRegistry
+    let signingKeys: SigningKeyRepository
+    let clock: any WallClock
+    let startedAt: Date
 
     /// One figure: its value, its status, and why when it is not ok.
     struct Figure {
@@ -33,7 +44,7 @@ struct AdminHealthRoutes {
             let rank = ["ok": 0, "warn": 1, "fail": 2]
             let worst = figures.values.map(\.status).max { (rank[$0] ?? 0) < (rank[$1] ?? 0) } ?? "ok"
             let body: JSONValue = [
-                "status": .string(worst), "checked_at": .string(Timestamp.format(env.clock.now())),
+                "status": .string(worst), "checked_at": .string(Timestamp.format(clock.now())),
                 "figures": .object(figures.mapValues(\.json)),
             ]
             return Response(
@@ -42,14 +53,14 @@ struct AdminHealthRoutes {
     }
 
     func figures() async throws -> [String: Figure] {
-        let now = env.clock.now()
-        let settings = env.settings.snapshot
+        let now = clock.now()
+        let settings = settings.snapshot
         var figures: [String: Figure] = [:]
         figures["version"] = Figure(.string("\(BuildInfo.version) (\(BuildInfo.commit))"))
-        figures["uptime_seconds"] = Figure(.number(Double(max(0, Int(now.timeIntervalSince(env.startedAt))))))
-        let database = env.store.path
-        figures["database_bytes"] = Figure(.number(Double(env.store.fileBytes())))
-        let wal = env.store.fileBytes(suffix: "-wal")
+        figures["uptime_seconds"] = Figure(.number(Double(max(0, Int(now.timeIntervalSince(startedAt))))))
+        let database = store.path
+        figures["database_bytes"] = Figure(.number(Double(store.fileBytes())))
+        let wal = store.fileBytes(suffix: "-wal")
         figures["wal_bytes"] =
             wal > 256 << 20
             ? Figure(.number(Double(wal)), "warn", note: "the WAL is over 256 MiB: long readers keep checkpoints from finishing")
@@ -62,12 +73,12 @@ struct AdminHealthRoutes {
                     : free < 1 << 30 ? Figure(.number(Double(free)), "warn", note: "under 1 GiB free") : Figure(.number(Double(free)))
             } ?? Figure(.null, "warn", note: "free space unknown")
         figures["last_backup"] = try await lastBackup(now: now, intervalHours: settings[.backupsIntervalHours])
-        figures["sockets_open"] = Figure(.number(Double(env.gateway.open)))
-        let load = env.engine.load
+        figures["sockets_open"] = Figure(.number(Double(connections.open)))
+        let load = engine.load
         figures["runs_active"] = Figure(.number(Double(load.running)))
         figures["runs_queued"] = Figure(.number(Double(load.queued)))
         for minutes in [5, 60] {
-            let (finished, failed) = try await env.engine.outcomes(since: now.addingTimeInterval(-Double(minutes) * 60))
+            let (finished, failed) = try await runs.outcomes(since: now.addingTimeInterval(-Double(minutes) * 60))
             figures["runs_per_minute_\(minutes)m"] = Figure(.number((Double(finished) / Double(minutes) * 100).rounded() / 100))
             let rate = finished == 0 ? 0 : (Double(failed) / Double(finished) * 1000).rounded() / 1000
             figures["error_rate_\(minutes)m"] =
@@ -76,13 +87,13 @@ struct AdminHealthRoutes {
                 : finished >= 5 && rate >= 0.1 ? Figure(.number(rate), "warn", note: "\(failed) of \(finished) runs failed") : Figure(.number(rate))
         }
         var states: [String: JSONValue] = [:]
-        for breaker in env.engine.breakers.all {
+        for breaker in breakers.all {
             let state = breaker.snapshot().state.rawValue
             states[state] = .number((states[state]?.numberValue ?? 0) + 1)
         }
         let open = [BreakerState.open, .forcedOpen].reduce(0) { $0 + (states[$1.rawValue]?.intValue ?? 0) }
         figures["breakers"] = open > 0 ? Figure(.object(states), "warn", note: "\(open) circuit breaker(s) open") : Figure(.object(states))
-        let active = try await SigningKeyRepository(store: env.store).all().filter { $0.retiredAt == nil }.map(\.createdAt).max()
+        let active = try await signingKeys.all().filter { $0.retiredAt == nil }.map(\.createdAt).max()
         let keyAge = active.map { max(0, Int(now.timeIntervalSince($0))) }
         figures["signing_key_age_seconds"] =
             keyAge.map {
@@ -97,7 +108,7 @@ struct AdminHealthRoutes {
     /// The newest good backup's time and age: warn when there is none while backups are
     /// scheduled, or when it is older than twice the interval.
     func lastBackup(now: Date, intervalHours: Int) async throws -> Figure {
-        guard let last = try await env.backups.lastGood() else {
+        guard let last = try await backups.lastGood() else {
             return intervalHours > 0 ? Figure(.null, "warn", note: "no backup yet") : Figure(.null, note: "scheduled backups are off")
         }
         let age = max(0, Int(now.timeIntervalSince(last.createdAt)))

@@ -8,7 +8,12 @@ import Hummingbird
 /// `/api/admin/providers`: configure model provider instances and test them with a real call;
 /// `/api/admin/usage`: tokens by user, provider/model or run.
 struct AdminProviderRoutes {
-    let engine: RunEngine
+    let providers: ProviderDirectory
+    /// Agents that name a provider keep it from being deleted.
+    let agents: AgentRegistry
+    let breakers: BreakerRegistry
+    let usage: UsageRepository
+    /// Audit and the emails of the usage-by-user rows.
     let auth: AuthService
     let clock: any WallClock
 
@@ -67,11 +72,11 @@ struct AdminProviderRoutes {
 
     func register(on admin: RouterGroup<CairnRequestContext>) {
         admin.get("/providers") { _, _ in
-            try APIJSON.response(Page(items: engine.providers.records.map(Shown.init), nextCursor: nil))
+            try APIJSON.response(Page(items: providers.records.map(Shown.init), nextCursor: nil))
         }
         admin.get("/providers/:name") { _, context in
             let name = context.pathName
-            guard let record = engine.providers.record(name) else { throw CairnError.notFound("provider") }
+            guard let record = providers.record(name) else { throw CairnError.notFound("provider") }
             return try APIJSON.response(Shown(record))
         }
         admin.put("/providers/:name") { request, context in
@@ -83,7 +88,7 @@ struct AdminProviderRoutes {
                 name: name, type: body.type, baseURL: body.baseUrl?.isEmpty == true ? nil : body.baseUrl,
                 apiKey: body.apiKey, model: body.model, timeoutMs: body.timeoutMs ?? 60_000, maxRetries: body.maxRetries ?? 2,
                 options: (body.options ?? [:]).jsonText, updatedAt: clock.now(), updatedBy: principal.userID.rawValue)
-            let (saved, previous) = try await engine.providers.save(record)
+            let (saved, previous) = try await providers.save(record)
             await auth.audit.record(
                 "admin.provider_saved", actor: principal.userID.rawValue, target: name, origin: request.origin(context),
                 details: [
@@ -95,20 +100,20 @@ struct AdminProviderRoutes {
         admin.delete("/providers/:name") { request, context in
             let principal = try context.requirePrincipal()
             let name = context.pathName
-            let users = engine.agents.all.filter { $0.provider?.contains(name) == true }.map(\.name)
+            let users = agents.all.filter { $0.provider?.contains(name) == true }.map(\.name)
             if !users.isEmpty {
                 throw CairnError(
                     .conflict, "agents still use this provider: \(users.joined(separator: ", "))", details: ["agents": users.joined(separator: ",")])
             }
-            guard try await engine.providers.delete(name) else { throw CairnError.notFound("provider") }
-            engine.breakers.remove(ProviderCaller.breakerName(name))
+            guard try await providers.delete(name) else { throw CairnError.notFound("provider") }
+            breakers.remove(ProviderCaller.breakerName(name))
             await auth.audit.record("admin.provider_deleted", actor: principal.userID.rawValue, target: name, origin: request.origin(context))
             return Response(status: .noContent)
         }
         admin.post("/providers/:name/test") { request, context in
             let principal = try context.requirePrincipal()
             let name = context.pathName
-            guard let provider = engine.providers.provider(name) else { throw CairnError.notFound("provider") }
+            guard let provider = providers.provider(name) else { throw CairnError.notFound("provider") }
             let result = await Self.test(provider)
             await auth.audit.record(
                 "admin.provider_tested", actor: principal.userID.rawValue, target: name, origin: request.origin(context),
@@ -122,9 +127,9 @@ struct AdminProviderRoutes {
             }
             let since = try AdminRunRoutes.date(query["since"], "since")
             let until = try AdminRunRoutes.date(query["until"], "until")
-            let totals = try await engine.usageTotals(by: grouping, since: since, until: until)
+            let totals = try await usage.totals(by: grouping, since: since, until: until)
             let emails = grouping == .user ? try await auth.emails(of: totals.compactMap { $0.key["user_id"].flatMap(UserID.init) }) : [:]
-            let prices = Dictionary(engine.providers.records.map { ($0.name, ProviderOptions.storedPrices($0.options, type: $0.type)) }) { $1 }
+            let prices = Dictionary(providers.records.map { ($0.name, ProviderOptions.storedPrices($0.options, type: $0.type)) }) { $1 }
             let items = totals.map { total in
                 let label =
                     switch grouping {

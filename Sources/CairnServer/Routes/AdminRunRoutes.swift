@@ -7,7 +7,11 @@ import Hummingbird
 
 /// `/api/admin/runs`: every user's runs, filtered; one run's events; cancel any run.
 struct AdminRunRoutes {
+    /// Cancels runs.
     let engine: RunEngine
+    let runs: RunRepository
+    let log: RunLog
+    /// Finds users by email; audits cancels.
     let auth: AuthService
 
     struct RunItem: Encodable {
@@ -64,7 +68,7 @@ struct AdminRunRoutes {
                 guard let id = RunID(cursor) else { throw CairnError(.invalidRequest, "malformed cursor") }
                 return id
             }
-            let found = try await engine.runs(matching: filter)
+            let found = try await runs.list(filter)
             return try APIJSON.response(
                 Page(
                     items: found.map { RunItem($0.run, email: $0.email) },
@@ -72,15 +76,15 @@ struct AdminRunRoutes {
         }
         admin.get("/runs/:id/events") { request, context in
             let id = try context.pathID(as: RunID.self, what: "run")
-            guard let run = try await engine.run(id: id) else { throw CairnError.notFound("run") }
+            guard let run = try await runs.run(id: id) else { throw CairnError.notFound("run") }
             let after = try RunRoutes.afterSeq(request.uri.queryParameters["after"].map(String.init))
-            let events = try await engine.log.events(run: id, user: run.userID, after: after) ?? []
+            let events = try await log.events(run: id, user: run.userID, after: after) ?? []
             let body = "{\"items\":[" + events.map(\.envelopeJSON).joined(separator: ",") + "]}"
             return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: .init(string: body)))
         }
         admin.post("/runs/:id/cancel") { request, context in
             let id = try context.pathID(as: RunID.self, what: "run")
-            guard let run = try await engine.run(id: id) else { throw CairnError.notFound("run") }
+            guard let run = try await runs.run(id: id) else { throw CairnError.notFound("run") }
             try await engine.cancel(runID: id, userID: run.userID)
             let principal = try context.requirePrincipal()
             await auth.audit.record(

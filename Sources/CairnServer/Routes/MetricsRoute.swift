@@ -13,7 +13,20 @@ import Prometheus
 /// server's Prometheus registry): HTTP requests by route and status with latency, run
 /// durations by agent and status, model-call latency and tokens by provider.
 struct MetricsRoute {
-    let env: ServerEnvironment
+    let settings: LiveSettings
+    /// Checks an admin bearer token.
+    let auth: AuthService
+    /// Open sockets and the counters of `/ws`.
+    let gateway: GatewayServices
+    /// Run load (running and queued).
+    let engine: RunEngine
+    let store: Store
+    let breakers: BreakerRegistry
+    let providers: ProviderDirectory
+    /// The Prometheus registry of what is recorded as it happens.
+    let metrics: ServerMetrics
+    let clock: any WallClock
+    let startedAt: Date
 
     func register(on router: Router<CairnRequestContext>) {
         router.get("/metrics") { request, _ in
@@ -26,9 +39,9 @@ struct MetricsRoute {
 
     private func authorize(_ request: Request) async throws {
         guard let token = AuthenticationMiddleware.bearerToken(request.headers[.authorization]) else { throw CairnError.unauthenticated }
-        let configured = env.settings.snapshot[.metricsToken]
+        let configured = settings.snapshot[.metricsToken]
         if !configured.isEmpty, Self.constantTimeEqual(token, configured) { return }
-        guard try await env.auth.authenticate(bearer: token).isAdmin else {
+        guard try await auth.authenticate(bearer: token).isAdmin else {
             throw CairnError(.forbidden, "administrator role or the metrics token required")
         }
     }
@@ -46,26 +59,26 @@ struct MetricsRoute {
 
     func render() -> String {
         var out = MetricsText()
-        let ws = env.gateway.snapshot
+        let ws = gateway.snapshot
         out.metric("cairn_ws_connections", "gauge", "open WebSocket connections", [([:], ws.open)])
         out.metric("cairn_ws_messages_in_total", "counter", "client messages received", [([:], ws.messagesIn)])
         out.metric("cairn_ws_messages_out_total", "counter", "frames sent to clients", [([:], ws.messagesOut)])
         out.metric("cairn_ws_slow_consumers_dropped_total", "counter", "sockets closed 1013 for not reading", [([:], ws.slowConsumersDropped)])
         out.metric("cairn_ws_resumes_total", "counter", "resume requests served", [([:], ws.resumes)])
         out.metric("cairn_ws_replaced_total", "counter", "oldest sockets closed 4429 for a new one", [([:], ws.replaced)])
-        let load = env.engine.load
+        let load = engine.load
         out.metric("cairn_runs_running", "gauge", "runs executing", [([:], load.running)])
         out.metric("cairn_runs_queued", "gauge", "runs waiting for a slot", [([:], load.queued)])
-        out.metric("cairn_database_bytes", "gauge", "size of cairn.db", [([:], Int(env.store.fileBytes()))])
-        out.metric("cairn_database_wal_bytes", "gauge", "size of the write-ahead log", [([:], Int(env.store.fileBytes(suffix: "-wal")))])
+        out.metric("cairn_database_bytes", "gauge", "size of cairn.db", [([:], Int(store.fileBytes()))])
+        out.metric("cairn_database_wal_bytes", "gauge", "size of the write-ahead log", [([:], Int(store.fileBytes(suffix: "-wal")))])
         if let resident = Self.residentBytes() {
             out.metric("cairn_process_resident_memory_bytes", "gauge", "resident memory of the process", [([:], resident)])
         }
         if let descriptors = Self.openDescriptors() { out.metric("cairn_process_open_fds", "gauge", "open file descriptors", [([:], descriptors)]) }
         out.metric(
             "cairn_process_uptime_seconds", "gauge", "seconds since the server started",
-            [([:], max(0, Int(env.clock.now().timeIntervalSince(env.startedAt))))])
-        let snapshots = env.engine.allBreakers().map { $0.snapshot() }
+            [([:], max(0, Int(clock.now().timeIntervalSince(startedAt))))])
+        let snapshots = breakers.all(withProvidersOf: providers).map { $0.snapshot() }
         out.metric(
             "cairn_breaker_state", "gauge", "1 for the breaker's current state",
             snapshots.flatMap { snapshot in
@@ -83,7 +96,7 @@ struct MetricsRoute {
         out.metric(
             "cairn_breaker_slow_calls_total", "counter", "calls slower than the breaker's slow-call duration",
             snapshots.map { (["breaker": $0.name], $0.lifetime.slow) })
-        return out.text + env.metrics.registry.emitToString()
+        return out.text + metrics.registry.emitToString()
     }
 
     /// Resident set size from `/proc/self/statm` (Linux); nil elsewhere.

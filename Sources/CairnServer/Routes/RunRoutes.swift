@@ -9,7 +9,12 @@ import NIOCore
 
 /// `/api/threads/{id}/runs` and `/api/runs/*`: starting, inspecting, cancelling and following runs.
 struct RunRoutes {
+    /// Starts, cancels and resumes runs.
     let engine: RunEngine
+    let runs: RunRepository
+    /// Stored events and the live stream of a run.
+    let log: RunLog
+    /// Re-checks a streaming caller's credential.
     let auth: AuthService
     /// How often an open stream re-checks its credential (logout, revocation, disabled user end it).
     static let sessionCheckPeriod = Duration.seconds(1)
@@ -77,7 +82,7 @@ struct RunRoutes {
         api.get("/runs/:id/events") { request, context in
             let principal = try context.requirePrincipal()
             let after = try Self.afterSeq(request.uri.queryParameters["after"].map(String.init))
-            guard let events = try await engine.log.events(run: try context.pathID(as: RunID.self, what: "run"), user: principal.userID, after: after)
+            guard let events = try await log.events(run: try context.pathID(as: RunID.self, what: "run"), user: principal.userID, after: after)
             else {
                 throw CairnError.notFound("run")
             }
@@ -91,8 +96,8 @@ struct RunRoutes {
             let principal = try context.requirePrincipal()
             let id = try context.pathID(as: RunID.self, what: "run")
             let after = try Self.afterSeq(request.headers[HTTPField.Name("Last-Event-ID")!] ?? request.uri.queryParameters["after"].map(String.init))
-            guard try await engine.run(id: id, userID: principal.userID) != nil else { throw CairnError.notFound("run") }
-            let log = engine.log
+            guard try await runs.run(id: id, userID: principal.userID) != nil else { throw CairnError.notFound("run") }
+            let log = self.log
             let auth = self.auth
             let body = ResponseBody { writer in
                 // Events are produced by one task and written here; a second task re-checks the
@@ -132,7 +137,7 @@ struct RunRoutes {
     }
 
     func ownRun(_ context: CairnRequestContext) async throws -> RunRecord {
-        guard let run = try await engine.run(id: try context.pathID(as: RunID.self, what: "run"), userID: try context.requirePrincipal().userID)
+        guard let run = try await runs.run(id: try context.pathID(as: RunID.self, what: "run"), userID: try context.requirePrincipal().userID)
         else {
             throw CairnError.notFound("run")
         }
