@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 
-@Suite("The pages in a real browser")
+// One at a time: each test blocks a thread while its browser runs (drive), and two cores cannot
+// run several Chromiums and servers side by side without starving the others' waits.
+@Suite("The pages in a real browser", .serialized)
 struct BrowserE2ETests {
     /// The interpreter with Playwright installed (`make test-e2e` prepares it); Chromium is Debian's.
     static var python: String { ProcessInfo.processInfo.environment["CAIRN_BROWSER_PYTHON"] ?? "python3" }

@@ -42,15 +42,17 @@ final class CairnProcess: Sendable {
     /// Waits for the "listening" line and returns the bound port.
     func waitForPort(timeout: Duration = .seconds(20)) async throws -> Int {
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
+        while true {
+            // The log is read before the deadline is: a test task starved past the deadline (other
+            // tests blocking the cooperative threads) must not miss a line that is already there.
             if let range = log.range(of: #"url=http://[^: ]+:(\d+)"#, options: .regularExpression) {
                 let match = log[range]
                 if let port = Int(match.split(separator: ":").last ?? "") { return port }
             }
             if !process.isRunning { throw E2EError("cairn exited early (\(process.terminationStatus)): \(log)") }
+            guard ContinuousClock.now < deadline else { throw E2EError("cairn did not start listening: \(log)") }
             try await Task.sleep(for: .milliseconds(20))
         }
-        throw E2EError("cairn did not start listening: \(log)")
     }
 
     /// Waits for exit and returns the status, or throws after `timeout`.
