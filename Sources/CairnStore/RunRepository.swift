@@ -98,7 +98,7 @@ public struct RunRepository: Sendable {
         if let message = outcome.assistantMessage {
             try ThreadRepository.insertMessage(db, message, userID: finish.userID)
         }
-        try UsageRepository.insert(db, runID: finish.runID.rawValue, userID: finish.userID.rawValue, calls: outcome.calls, now: finish.at)
+        try UsageRepository.insert(db, runID: finish.runID, userID: finish.userID, calls: outcome.calls, now: finish.at)
         try db.execute(
             sql: """
                 UPDATE runs SET status = ?, error_code = ?, error_message = ?, input_tokens = ?, output_tokens = ?, finished_at = ?

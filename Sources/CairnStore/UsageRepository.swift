@@ -7,20 +7,22 @@ import GRDB
 /// ```swift
 /// let usage = UsageRepository(store: store)
 /// let perDay = try await usage.totals(by: .day, since: Date().addingTimeInterval(-7 * 86_400))
-/// let oneUser = try await usage.totals(by: .provider, since: nil, userID: user.rawValue)
+/// let oneUser = try await usage.totals(by: .provider, since: nil, userID: user)
 /// ```
 public struct UsageRepository: Sendable {
     let store: Store
     public init(store: Store) { self.store = store }
 
     /// Written with the run's end (`RunRepository.finish`), in the same transaction.
-    static func insert(_ db: Database, runID: String, userID: String, calls: [ModelCallUsage], now: Date) throws {
+    static func insert(_ db: Database, runID: RunID, userID: UserID, calls: [ModelCallUsage], now: Date) throws {
         let statement = try db.cachedStatement(
             sql: """
                 INSERT INTO model_usage (run_id, user_id, provider, model, input_tokens, output_tokens, at) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
         for call in calls {
-            try statement.execute(arguments: [runID, userID, call.provider, call.model, call.inputTokens, call.outputTokens, now.millis])
+            try statement.execute(arguments: [
+                runID.rawValue, userID.rawValue, call.provider, call.model, call.inputTokens, call.outputTokens, now.millis,
+            ])
         }
     }
 
@@ -42,7 +44,7 @@ public struct UsageRepository: Sendable {
 
     /// Token and run totals per group between `since` and `until` (model calls count at the
     /// end of their run; runs count when they were created), largest first, at most 1,000 groups.
-    public func totals(by grouping: Grouping, since: Date?, until: Date? = nil, userID: String? = nil) async throws -> [Total] {
+    public func totals(by grouping: Grouping, since: Date?, until: Date? = nil, userID: UserID? = nil) async throws -> [Total] {
         let columns: [(name: String, usage: String, runs: String?)] =
             switch grouping {
             case .user: [("user_id", "m.user_id", "r.user_id")]
@@ -66,7 +68,7 @@ public struct UsageRepository: Sendable {
         }
         if let userID {
             usageSQL += " AND m.user_id = ?"
-            usageArguments += [userID]
+            usageArguments += [userID.rawValue]
         }
         usageSQL += " GROUP BY \(columns.map(\.usage).joined(separator: ", ")), m.provider"
         // Runs per group from the runs themselves (a run that made no model call counts too).
@@ -84,7 +86,7 @@ public struct UsageRepository: Sendable {
             }
             if let userID {
                 sql += " AND r.user_id = ?"
-                runsArguments += [userID]
+                runsArguments += [userID.rawValue]
             }
             runsSQL = sql + " GROUP BY \(columns.compactMap(\.runs).joined(separator: ", "))"
         }

@@ -14,7 +14,7 @@ public struct RecallTool: Tool {
     public init() {}
 
     public func execute(_ arguments: [String: JSONValue], context: ToolContext) async throws -> JSONValue {
-        let notes = try await context.notes.list(userID: context.run.userID.rawValue, filter: arguments["contains"]?.stringValue, limit: 20)
+        let notes = try await context.notes.list(userID: context.run.userID, filter: arguments["contains"]?.stringValue, limit: 20)
         return ["notes": .array(notes.map(JSONValue.string))]
     }
 }

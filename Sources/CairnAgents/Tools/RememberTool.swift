@@ -16,7 +16,7 @@ public struct RememberTool: Tool {
 
     public func execute(_ arguments: [String: JSONValue], context: ToolContext) async throws -> JSONValue {
         let note = arguments["note"]?.stringValue ?? ""
-        try await context.notes.add(userID: context.run.userID.rawValue, content: note, now: context.now())
+        try await context.notes.add(userID: context.run.userID, content: note, now: context.now())
         return ["stored": .string(note)]
     }
 }

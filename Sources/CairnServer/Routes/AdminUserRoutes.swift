@@ -34,15 +34,6 @@ struct AdminUserRoutes {
     }
     struct ResetBody: Encodable { let resetUrl: String, expiresAt: Date }
     struct RevokedBody: Encodable { let revoked: Int }
-    /// One live session of a user, as `GET /api/auth/sessions` shows the user's own (without `current`).
-    struct SessionBody: Encodable {
-        let id: String
-        let createdAt: Date
-        let lastUsedAt: Date
-        let expiresAt: Date
-        let ip: String?
-        let userAgent: String?
-    }
     struct AuditBody: Encodable {
         let id: String
         let at: Date
@@ -155,11 +146,7 @@ struct AdminUserRoutes {
         }
         admin.get("/users/:id/sessions") { _, context in
             let id = try context.pathID(as: UserID.self, what: "user")
-            let items = try await auth.liveSessions(of: id).map {
-                SessionBody(
-                    id: $0.id.rawValue, createdAt: $0.createdAt, lastUsedAt: $0.lastUsedAt, expiresAt: $0.expiresAt,
-                    ip: $0.ip, userAgent: $0.userAgent)
-            }
+            let items = try await auth.liveSessions(of: id).map { SessionBody($0) }
             return try APIJSON.response(Page(items: items, nextCursor: nil))
         }
         admin.delete("/users/:id/sessions/:session") { request, context in

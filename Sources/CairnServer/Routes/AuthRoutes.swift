@@ -37,15 +37,6 @@ struct AuthRoutes {
         let user: UserBody
         let status = "pending"
     }
-    struct SessionBody: Encodable {
-        let id: String
-        let createdAt: Date
-        let lastUsedAt: Date
-        let expiresAt: Date
-        let ip: String?
-        let userAgent: String?
-        let current: Bool
-    }
 
     func register(public group: RouterGroup<CairnRequestContext>, protected authed: RouterGroup<CairnRequestContext>) {
         group.post("/register") { request, context in
@@ -108,11 +99,7 @@ struct AuthRoutes {
         }
         authed.get("/sessions") { _, context in
             let principal = try context.requirePrincipal()
-            let items = try await auth.liveSessions(of: principal).map {
-                SessionBody(
-                    id: $0.id.rawValue, createdAt: $0.createdAt, lastUsedAt: $0.lastUsedAt, expiresAt: $0.expiresAt,
-                    ip: $0.ip, userAgent: $0.userAgent, current: $0.id == principal.sessionID)
-            }
+            let items = try await auth.liveSessions(of: principal).map { SessionBody($0, current: $0.id == principal.sessionID) }
             return try APIJSON.response(Page(items: items, nextCursor: nil))
         }
         authed.delete("/sessions/:id") { request, context in
