@@ -166,4 +166,37 @@ struct APIKeyTests {
             #expect(try await close?.closeCode == .unknown(4401))
         }
     }
+
+    /// Two sockets of one user opened with two keys are two credentials: revoking one key closes
+    /// only its socket (the watcher once keyed sockets by user and session, which keys lack).
+    @Test func revokingOneKeyClosesOnlyTheSocketOpenedWithIt() async throws {
+        try await TestServer().run { client, _ in
+            let user = try await client.registerUser("two-keys@example.com")
+            let (first, firstKey) = try await createKey(client, user.access, ["name": "one"])
+            let (_, secondKey) = try await createKey(client, user.access, ["name": "two"])
+            let port = try #require(client.port)
+            let ready = Shared(0)
+            let revoked = Shared(false)
+            async let firstClose = openSocket(port: port, headers: ["Authorization": "Bearer \(firstKey)"]) { inbox, _ in
+                try await inbox.wait("established") { !$0.isEmpty }
+                ready.value += 1
+                try await inbox.waitClosed(timeout: .seconds(5))
+            }
+            async let secondClose = openSocket(port: port, headers: ["Authorization": "Bearer \(secondKey)"]) { inbox, sender in
+                try await inbox.wait("established") { !$0.isEmpty }
+                ready.value += 1
+                while !revoked.value { try await Task.sleep(for: .milliseconds(5)) }
+                // Past two checks of the watcher (one a second), this socket still answers.
+                try await Task.sleep(for: .milliseconds(2_500))
+                try await sender.send(["type": "ping"])
+                try await inbox.wait("pong") { frameTypes($0).contains("pong") }
+                #expect(!inbox.closed)
+            }
+            while ready.value < 2 { try await Task.sleep(for: .milliseconds(5)) }
+            #expect(try await client.call(.delete, "/api/keys/\(first)", token: user.access).status == .noContent)
+            revoked.value = true
+            #expect(try await firstClose?.closeCode == .unknown(4401))
+            #expect(try await secondClose?.closeCode != .unknown(4401))
+        }
+    }
 }

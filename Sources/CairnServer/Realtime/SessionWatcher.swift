@@ -57,7 +57,8 @@ public final class SessionWatcher: Sendable {
 
     private func closeRevoked(_ open: [GatewayConnection]) async {
         let key = { (principal: Principal) in
-            "\(principal.userID.rawValue)|\(principal.sessionID?.rawValue ?? "")|\(principal.tokenID ?? "")"
+            // The API key too: two sockets of one user opened with two keys are two credentials.
+            "\(principal.userID.rawValue)|\(principal.sessionID?.rawValue ?? "")|\(principal.tokenID ?? "")|\(principal.apiKeyID?.rawValue ?? "")"
         }
         var distinct: [String: Principal] = [:]
         for connection in open { distinct[key(connection.principal)] = connection.principal }
