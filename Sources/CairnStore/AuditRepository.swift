@@ -23,35 +23,15 @@ public struct AuditRepository: Sendable {
 
     public func list(_ query: AuditQuery) async throws -> [AuditEntry] {
         try await store.pool.read { db in
-            var sql = "SELECT * FROM audit_log WHERE 1 = 1"
-            var arguments: StatementArguments = []
-            if let actor = query.actor {
-                sql += " AND actor = ?"
-                arguments += [actor]
-            }
-            if let action = query.action {
-                sql += " AND action = ?"
-                arguments += [action]
-            }
-            if let target = query.target {
-                sql += " AND target = ?"
-                arguments += [target]
-            }
-            if let since = query.since {
-                sql += " AND at >= ?"
-                arguments += [since.millis]
-            }
-            if let until = query.until {
-                sql += " AND at <= ?"
-                arguments += [until.millis]
-            }
-            if let before = query.before {
-                sql += " AND id < ?"
-                arguments += [before.rawValue]
-            }
-            sql += " ORDER BY id DESC LIMIT ?"
-            arguments += [query.limit]
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row in
+            var conditions = SQLConditions()
+            conditions.add("actor = ?", query.actor)
+            conditions.add("action = ?", query.action)
+            conditions.add("target = ?", query.target)
+            conditions.add("at >= ?", query.since?.millis)
+            conditions.add("at <= ?", query.until?.millis)
+            conditions.add("id < ?", query.before?.rawValue)
+            let sql = "SELECT * FROM audit_log WHERE 1 = 1" + conditions.sql + " ORDER BY id DESC LIMIT ?"
+            return try Row.fetchAll(db, sql: sql, arguments: conditions.arguments + [query.limit]).compactMap { row in
                 guard let id = AuditID(row["id"]) else { return nil }
                 return AuditEntry(
                     id: id, at: Date(millis: row["at"]), actor: row["actor"], action: row["action"], target: row["target"],

@@ -157,35 +157,19 @@ public struct RunRepository: Sendable {
     /// Every user's runs matching `query`, newest first, each with its owner's email.
     public func list(_ query: RunListQuery) async throws -> [(run: RunRecord, email: String?)] {
         try await store.pool.read { db in
-            var sql = "SELECT r.*, u.email AS user_email FROM runs r LEFT JOIN users u ON u.id = r.user_id WHERE 1 = 1"
-            var arguments: StatementArguments = []
-            if !query.statuses.isEmpty {
-                sql += " AND r.status IN (\(Array(repeating: "?", count: query.statuses.count).joined(separator: ",")))"
-                arguments += StatementArguments(query.statuses.map(\.rawValue))
+            var conditions = SQLConditions()
+            conditions.add("r.status", in: query.statuses.map(\.rawValue))
+            conditions.add("r.user_id = ?", query.userID?.rawValue)
+            conditions.add("r.agent = ?", query.agent)
+            conditions.add("r.created_at >= ?", query.since?.millis)
+            conditions.add("r.created_at <= ?", query.until?.millis)
+            conditions.add("r.id < ?", query.before?.rawValue)
+            let sql =
+                "SELECT r.*, u.email AS user_email FROM runs r LEFT JOIN users u ON u.id = r.user_id WHERE 1 = 1" + conditions.sql
+                + " ORDER BY r.id DESC LIMIT ?"
+            return try Row.fetchAll(db, sql: sql, arguments: conditions.arguments + [query.limit]).map {
+                (try RunRecord(row: $0), $0["user_email"] as String?)
             }
-            if let user = query.userID {
-                sql += " AND r.user_id = ?"
-                arguments += [user.rawValue]
-            }
-            if let agent = query.agent {
-                sql += " AND r.agent = ?"
-                arguments += [agent]
-            }
-            if let since = query.since {
-                sql += " AND r.created_at >= ?"
-                arguments += [since.millis]
-            }
-            if let until = query.until {
-                sql += " AND r.created_at <= ?"
-                arguments += [until.millis]
-            }
-            if let before = query.before {
-                sql += " AND r.id < ?"
-                arguments += [before.rawValue]
-            }
-            sql += " ORDER BY r.id DESC LIMIT ?"
-            arguments += [query.limit]
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { (try RunRecord(row: $0), $0["user_email"] as String?) }
         }
     }
 
