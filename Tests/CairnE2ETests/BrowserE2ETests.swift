@@ -25,6 +25,23 @@ struct BrowserE2ETests {
         return try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any], "\(output) \(errors)")
     }
 
+    /// A server over a fresh data directory with the administrator root@example.com ("admin
+    /// password 1") made by `cairn admin create`, plus `settings` as `--set` flags.
+    func serveWithAdministrator(_ name: String, settings: [String] = []) async throws -> (CairnProcess, Int) {
+        let dataDir = temporaryDirectory(name)
+        let (status, output) = try await runCairn(["admin", "create", "--email", "root@example.com", "--password-stdin",
+                                                   "--data-dir", dataDir.path, "--set", "auth.bcrypt_cost=4"], stdin: "admin password 1\n")
+        #expect(status == 0, "\(output)")
+        let server = try CairnProcess(["serve", "--port", "0", "--data-dir", dataDir.path, "--set", "auth.bcrypt_cost=4"]
+                                      + settings.flatMap { ["--set", $0] })
+        do {
+            return (server, try await server.waitForPort())
+        } catch {
+            server.terminate()
+            throw error
+        }
+    }
+
     @Test func chatPageSignsUpChatsAndStopsOverTheWebSocket() async throws {
         let server = try CairnProcess(["serve", "--port", "0", "--data-dir", temporaryDirectory("browser").path, "--set", "auth.bcrypt_cost=4",
                                        "--set", "agents.offline_chunk_delay_ms=40"])
@@ -90,13 +107,8 @@ struct BrowserE2ETests {
     /// Every console section in Chromium (Clients/browser_admin.py, screenshots in .build/screenshots).
     /// A section whose API does not answer is listed in `unavailable` (its checks are then skipped, so the list must be empty).
     @Test func consoleSectionsWorkEndToEnd() async throws {
-        let dataDir = temporaryDirectory("browser-admin")
-        let (status, output) = try await runCairn(["admin", "create", "--email", "root@example.com", "--password-stdin",
-                                                   "--data-dir", dataDir.path, "--set", "auth.bcrypt_cost=4"], stdin: "admin password 1\n")
-        #expect(status == 0, "\(output)")
-        let server = try CairnProcess(["serve", "--port", "0", "--data-dir", dataDir.path, "--set", "auth.bcrypt_cost=4"])
+        let (server, port) = try await serveWithAdministrator("browser-admin")
         defer { server.terminate() }
-        let port = try await server.waitForPort()
         let summary = try drive("browser_admin.py", port: port, environment: ["CAIRN_OIDC_PYTHON": Self.oidcPython])
         let unavailable = Set(summary["unavailable"] as? [String] ?? [])
         #expect(unavailable.isEmpty, "every console section's API answers: \(unavailable.sorted())")
@@ -262,13 +274,8 @@ struct BrowserE2ETests {
     /// and normal inputs and on every prefix of a streamed answer, then end to end with a fake
     /// OpenAI-compatible vendor on loopback streaming a hostile Markdown answer to the chat page.
     @Test func chatAnswersRenderAsSafeMarkdown() async throws {
-        let dataDir = temporaryDirectory("browser-markdown")
-        let (status, output) = try await runCairn(["admin", "create", "--email", "root@example.com", "--password-stdin",
-                                                   "--data-dir", dataDir.path, "--set", "auth.bcrypt_cost=4"], stdin: "admin password 1\n")
-        #expect(status == 0, "\(output)")
-        let server = try CairnProcess(["serve", "--port", "0", "--data-dir", dataDir.path, "--set", "auth.bcrypt_cost=4"])
+        let (server, port) = try await serveWithAdministrator("browser-markdown")
         defer { server.terminate() }
-        let port = try await server.waitForPort()
         let summary = try drive("browser_markdown.py", port: port)
 
         // (a) render() in the page: nothing hostile becomes an element, an attribute or a link, and it stays visible.
@@ -337,14 +344,8 @@ struct BrowserE2ETests {
     /// one summary line; a pipeline's steps nested; Stop in words; a reload mid-stream continues the
     /// same answer, whole and once; a failed run (an agent on a dead provider) live and after reopening.
     @Test func chatTimelineShowsToolsPipelinesStopsReloadsAndFailures() async throws {
-        let dataDir = temporaryDirectory("browser-timeline")
-        let (status, output) = try await runCairn(["admin", "create", "--email", "root@example.com", "--password-stdin",
-                                                   "--data-dir", dataDir.path, "--set", "auth.bcrypt_cost=4"], stdin: "admin password 1\n")
-        #expect(status == 0, "\(output)")
-        let server = try CairnProcess(["serve", "--port", "0", "--data-dir", dataDir.path, "--set", "auth.bcrypt_cost=4",
-                                       "--set", "agents.offline_chunk_delay_ms=40"])
+        let (server, port) = try await serveWithAdministrator("browser-timeline", settings: ["agents.offline_chunk_delay_ms=40"])
         defer { server.terminate() }
-        let port = try await server.waitForPort()
         let summary = try drive("browser_timeline.py", port: port)
 
         #expect(summary["indicator_role"] as? String == "status")
