@@ -144,7 +144,8 @@ let package = Package(
             name: "CairnUnitTests",
             dependencies: ["CairnCore", "CairnStore", "CairnAuth", "CairnAgents", "CairnServer", "CairnTestSupport",
                            .product(name: "PropertyBased", package: "swift-property-based"),
-                           .product(name: "JWTKit", package: "jwt-kit")],
+                           .product(name: "JWTKit", package: "jwt-kit"),
+                           .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

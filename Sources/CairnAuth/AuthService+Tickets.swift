@@ -10,18 +10,17 @@ extension AuthService {
         let ticket = "wst_" + Base64URL.random(bytes: 24)
         let now = clock.now()
         try await tickets.create(
-            hash: Self.digest(ticket), userID: principal.userID.rawValue,
-            sessionID: principal.sessionID?.rawValue, now: now, expiresAt: now.addingTimeInterval(60))
+            hash: Self.digest(ticket), userID: principal.userID, sessionID: principal.sessionID, now: now,
+            expiresAt: now.addingTimeInterval(60))
         return (ticket, 60)
     }
 
     /// Redeems a ticket once; the session and user must still be live.
     public func authenticate(ticket: String) async throws -> Principal {
         let invalid = CairnError(.unauthenticated, "invalid, used or expired ticket")
-        guard ticket.count < 200, let redeemed = try await tickets.redeem(hash: Self.digest(ticket), now: clock.now()),
-            let userID = UserID(redeemed.userID)
-        else { throw invalid }
-        let sessionID = redeemed.sessionID.flatMap(SessionID.init)
+        guard ticket.count < 200, let (userID, sessionID) = try await tickets.redeem(hash: Self.digest(ticket), now: clock.now()) else {
+            throw invalid
+        }
         guard let state = try await sessions.accessState(userID: userID, sessionID: sessionID, jti: "", now: clock.now()),
             state.userActive, state.sessionLive, let role = Role(rawValue: state.role)
         else { throw invalid }

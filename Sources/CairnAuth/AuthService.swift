@@ -6,7 +6,7 @@ import Logging
 /// Accounts, sessions and tokens. Every piece of security state lives in the database.
 ///
 /// ```swift
-/// let auth = AuthService(store: store, settings: live, logger: logger)
+/// let auth = AuthService(repositories: Repositories(store.pool), settings: live, logger: logger)
 /// try await auth.prepare()                                   // signing keys, pruning
 /// let signedIn = try await auth.login(email: "ada@example.com", password: password, origin: origin)
 /// let principal = try await auth.authenticate(bearer: signedIn.tokens.accessToken)
@@ -32,22 +32,24 @@ public final class AuthService: Sendable {
     /// A real bcrypt hash to verify against when the email is unknown, so both paths cost the same.
     let decoyHash: DecoyHash
 
-    public init(store: Store, settings: LiveSettings, clock: any WallClock = SystemClock(), logger: Logger) {
+    /// Takes the account repositories (users, sessions, keys, tickets, resets, signing keys,
+    /// audit) from `repositories`.
+    public init(repositories: Repositories, settings: LiveSettings, clock: any WallClock = SystemClock(), logger: Logger) {
         let snapshot = settings.snapshot
-        users = UserRepository(store: store)
-        sessions = SessionRepository(store: store)
-        setupTokens = SetupTokenRepository(store: store)
-        signingKeys = SigningKeyRepository(store: store)
-        tickets = TicketRepository(store: store)
-        passwordResets = PasswordResetRepository(store: store)
-        apiKeys = APIKeyRepository(store: store)
+        users = repositories.users
+        sessions = repositories.sessions
+        setupTokens = repositories.setupTokens
+        signingKeys = repositories.signingKeys
+        tickets = repositories.tickets
+        passwordResets = repositories.passwordResets
+        apiKeys = repositories.apiKeys
         tokens = TokenService(
             repository: signingKeys, clock: clock,
             options: .init(
                 issuer: snapshot[.authIssuer], audience: snapshot[.authAudience],
                 leeway: TimeInterval(snapshot[.authLeewaySeconds]),
                 maximumLifetime: TimeInterval(SettingsCatalog.maximum(.authRefreshTTLSeconds))))
-        audit = AuditTrail(repository: AuditRepository(store: store), clock: clock, logger: logger)
+        audit = AuditTrail(repository: repositories.audit, clock: clock, logger: logger)
         hasher = PasswordHasher(cost: snapshot[.authBcryptCost])
         limiter = RateLimiter(clock: clock)
         throttle = LoginThrottle(limiter: limiter)

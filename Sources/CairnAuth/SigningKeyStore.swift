@@ -4,7 +4,7 @@ import CairnStore
 ///
 /// ```swift
 /// let tokens = TokenService(
-///     repository: SigningKeyRepository(store: store), clock: SystemClock(),
+///     repository: SigningKeyRepository(store.pool), clock: SystemClock(),
 ///     options: .init(issuer: "cairn", audience: "cairn", leeway: 30, maximumLifetime: 1_209_600))
 /// try await tokens.prepare()      // creates the first key when the store has none
 /// ```

@@ -17,7 +17,7 @@ func benchEngine(env: ServerEnvironment, directory: URL) async throws {
     flags["runs.queue_per_user"] = "10"
     env.settings.replace(with: try ConfigurationLoader.load(ConfigurationSources(flags: flags)))
 
-    let users = UserRepository(store: env.store)
+    let users = UserRepository(env.store.pool)
     var userIDs: [UserID] = []
     for index in 0..<100 {
         let id = UserID.generate()

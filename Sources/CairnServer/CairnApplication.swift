@@ -25,6 +25,7 @@ public enum CairnApplication {
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: BodyLimitMiddleware(limit: env.settings.snapshot[.serverBodyLimitBytes]))
         let services = env.services
+        let repositories = services.repositories
         HealthRoutes(store: env.store).register(on: router)
         OpenAPIRoute().register(on: router)
         JWKSRoute(auth: env.auth).register(on: router)
@@ -34,40 +35,40 @@ public enum CairnApplication {
         ).register(on: router)
 
         let authenticate = AuthenticationMiddleware(auth: env.auth)
-        let signIn = SignInService(auth: env.auth, store: env.store, breakers: services.breakers)
+        let signIn = SignInService(auth: env.auth, repository: repositories.signInProviders, breakers: services.breakers)
         SignInRoutes(signIn: signIn, settings: env.settings).register(on: router.group("/api/auth"))
         AuthRoutes(auth: env.auth, settings: env.settings, quotas: services.quotas).register(
             public: router.group("/api/auth"),
             protected: router.group("/api/auth").add(middleware: authenticate).add(middleware: APIKeyPolicyMiddleware(allowed: ["/api/auth/me"])))
         let admin = router.group("/api/admin").add(middleware: authenticate).add(middleware: AdminOnlyMiddleware())
-        AdminUserRoutes(auth: env.auth, audit: services.audit, quotas: services.quotas, clock: env.clock).register(on: admin)
+        AdminUserRoutes(auth: env.auth, audit: repositories.audit, quotas: services.quotas, clock: env.clock).register(on: admin)
         AdminAgentRoutes(agents: services.agents, audit: env.auth.audit, clock: env.clock).register(on: admin)
         AdminProviderRoutes(
-            providers: services.providers, agents: services.agents, breakers: services.breakers, usage: services.usage, auth: env.auth,
+            providers: services.providers, agents: services.agents, breakers: services.breakers, usage: repositories.usage, auth: env.auth,
             clock: env.clock
         ).register(on: admin)
         AdminBreakerRoutes(breakers: services.breakers, providers: services.providers, audit: env.auth.audit, clock: env.clock).register(on: admin)
         AdminBackupRoutes(backups: env.backups).register(on: admin)
         AdminHealthRoutes(
             settings: env.settings, store: env.store, backups: env.backups, connections: env.gateway.connections, engine: env.engine,
-            runs: services.runs,
-            breakers: services.breakers, signingKeys: services.signingKeys, clock: env.clock, startedAt: env.startedAt
+            runs: repositories.runs,
+            breakers: services.breakers, signingKeys: repositories.signingKeys, clock: env.clock, startedAt: env.startedAt
         ).register(on: admin)
-        AdminRunRoutes(engine: env.engine, runs: services.runs, log: services.log, auth: env.auth).register(on: admin)
-        AdminSignInProviderRoutes(repository: services.signInProviders, auth: env.auth, clock: env.clock).register(on: admin)
+        AdminRunRoutes(engine: env.engine, runs: repositories.runs, log: services.log, auth: env.auth).register(on: admin)
+        AdminSignInProviderRoutes(repository: repositories.signInProviders, auth: env.auth, clock: env.clock).register(on: admin)
         AdminSettingsRoutes(
             settings: SettingsAdministration(
-                live: env.settings, repository: services.settingChanges,
+                live: env.settings, repository: repositories.settings,
                 audit: env.auth.audit, clock: env.clock)
         ).register(on: admin)
 
         let api = router.group("/api").add(middleware: authenticate).add(middleware: APIKeyPolicyMiddleware())
         APIKeyRoutes(auth: env.auth).register(on: api)
         ThreadRoutes(
-            agents: services.agents, threads: services.threads, settings: env.settings, clock: env.clock,
+            agents: services.agents, threads: repositories.threads, settings: env.settings, clock: env.clock,
             limiter: RateLimiter(clock: env.clock)
         ).register(on: api)
-        RunRoutes(engine: env.engine, runs: services.runs, log: services.log, auth: env.auth).register(on: api)
+        RunRoutes(engine: env.engine, runs: repositories.runs, log: services.log, auth: env.auth).register(on: api)
 
         AssetRoutes().register(on: router)
         return router

@@ -37,17 +37,19 @@ public struct ServerEnvironment: Sendable {
         -> ServerEnvironment
     {
         let live = LiveSettings(settings)
-        let auth = AuthService(store: store, settings: live, clock: clock, logger: logger)
+        let repositories = Repositories(store.pool)
+        let auth = AuthService(repositories: repositories, settings: live, clock: clock, logger: logger)
         try await auth.prepare()
-        let services = Services(store: store, settings: live, clock: clock, logger: logger)
+        let services = Services(repositories: repositories, settings: live, clock: clock, logger: logger)
         try await services.load()
         let metrics = ServerMetrics()
         let engine = RunEngine(
-            runs: services.runs, threads: services.threads, notes: services.notes, log: services.log, agents: services.agents,
+            runs: repositories.runs, threads: repositories.threads, notes: repositories.notes, log: services.log, agents: services.agents,
             providers: services.providers, breakers: services.breakers, quotas: services.quotas, settings: live, clock: clock,
             logger: logger, metrics: metrics.engine)
         try await engine.prepare()
-        let backups = BackupService(store: store, settings: live, audit: auth.audit, clock: clock, logger: logger)
+        let backups = BackupService(
+            store: store, repository: repositories.backups, settings: live, audit: auth.audit, clock: clock, logger: logger)
         return ServerEnvironment(
             settings: live, store: store, logger: logger, clock: clock, auth: auth, services: services, engine: engine,
             backups: backups, startedAt: clock.now(),

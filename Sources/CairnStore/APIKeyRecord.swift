@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 
 /// A personal API key as stored: only a digest of its secret.
-public struct APIKeyRecord: Sendable, Equatable {
+public struct APIKeyRecord: Sendable, Equatable, StoredRecord {
     public let id: APIKeyID
     public let userID: UserID
     public let name: String
@@ -11,7 +11,7 @@ public struct APIKeyRecord: Sendable, Equatable {
     public let prefix: String
     public let secretHash: String
     /// Space-separated scope names.
-    public let scopes: [String]
+    @SpaceSeparated public var scopes: [String]
     public let createdAt: Date
     public let expiresAt: Date?
     public let lastUsedAt: Date?
@@ -33,12 +33,16 @@ public struct APIKeyRecord: Sendable, Equatable {
         self.revokedAt = revokedAt
     }
 
-    init?(row: Row) {
-        guard let id = APIKeyID(row["id"]), let user = UserID(row["user_id"]) else { return nil }
-        self.init(
-            id: id, userID: user, name: row["name"], prefix: row["prefix"], secretHash: row["secret_hash"],
-            scopes: (row["scopes"] as String).split(separator: " ").map(String.init), createdAt: Date(millis: row["created_at"]),
-            expiresAt: (row["expires_at"] as Int64?).map(Date.init(millis:)), lastUsedAt: (row["last_used_at"] as Int64?).map(Date.init(millis:)),
-            revokedAt: (row["revoked_at"] as Int64?).map(Date.init(millis:)))
+    public static let databaseTableName = "api_keys"
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, prefix
+        case userID = "user_id"
+        case secretHash = "secret_hash"
+        case scopes
+        case createdAt = "created_at"
+        case expiresAt = "expires_at"
+        case lastUsedAt = "last_used_at"
+        case revokedAt = "revoked_at"
     }
 }

@@ -5,101 +5,94 @@ import GRDB
 /// Personal API keys: create, list, revoke, and the lookup a request makes.
 ///
 /// ```swift
-/// let keys = APIKeyRepository(store: store)
+/// let keys = APIKeyRepository(store.pool)
 /// let created = try await keys.create(record, now: Date())      // false: the user has maxPerUser keys
 /// let found = try await keys.lookup(id: keyID)                  // (key, role, userActive), nil when unknown
 /// _ = try await keys.revoke(id: keyID, userID: owner, now: Date())
 /// ```
 public struct APIKeyRepository: Sendable {
-    let store: Store
-    public init(store: Store) { self.store = store }
+    let database: any DatabaseWriter
+    public init(_ database: any DatabaseWriter) { self.database = database }
 
     /// The most live keys one user may hold.
     public static let maxPerUser = 50
 
     /// Stores a new key; false when the user already holds `maxPerUser` live keys.
     public func create(_ key: APIKeyRecord, now: Date) async throws -> Bool {
-        try await store.pool.write { db in
+        try await database.write { db in
             let live =
                 try Int.fetchOne(
                     db,
                     sql: """
                         SELECT COUNT(*) FROM api_keys WHERE user_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)
-                        """, arguments: [key.userID.rawValue, now.millis]) ?? 0
+                        """, arguments: [key.userID, now.millis]) ?? 0
             guard live < Self.maxPerUser else { return false }
-            try db.execute(
-                sql: """
-                    INSERT INTO api_keys (id, user_id, name, prefix, secret_hash, scopes, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    key.id.rawValue, key.userID.rawValue, key.name, key.prefix, key.secretHash, key.scopes.joined(separator: " "),
-                    key.createdAt.millis, key.expiresAt?.millis,
-                ])
+            try key.insert(db)
             return true
         }
     }
 
     /// The user's keys that are not revoked, newest first (expired ones included, marked by their date).
     public func list(userID: UserID) async throws -> [APIKeyRecord] {
-        try await store.pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM api_keys WHERE user_id = ? AND revoked_at IS NULL ORDER BY id DESC",
-                arguments: [userID.rawValue]
-            ).compactMap(APIKeyRecord.init(row:))
+        try await database.read { db in
+            try APIKeyRecord.fetchAll(
+                db, sql: "SELECT * FROM api_keys WHERE user_id = ? AND revoked_at IS NULL ORDER BY id DESC", arguments: [userID])
         }
     }
 
     /// Revokes one of the user's keys; false when there is no such live key.
     public func revoke(id: APIKeyID, userID: UserID, now: Date) async throws -> Bool {
-        try await store.pool.write { db in
+        try await database.write { db in
             try db.execute(
                 sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
-                arguments: [now.millis, id.rawValue, userID.rawValue])
+                arguments: [now.millis, id, userID])
             return db.changesCount > 0
         }
     }
 
     /// Revokes every key of a user (disabled accounts); returns how many.
     public func revokeAll(userID: UserID, now: Date) async throws -> Int {
-        try await store.pool.write { db in
+        try await database.write { db in
             try db.execute(
-                sql: "UPDATE api_keys SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", arguments: [now.millis, userID.rawValue])
+                sql: "UPDATE api_keys SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", arguments: [now.millis, userID])
             return db.changesCount
         }
     }
 
     /// A key with its owner's role and status, for authentication.
     public func lookup(id: APIKeyID) async throws -> (key: APIKeyRecord, role: String, userActive: Bool)? {
-        try await store.pool.read { db in
+        try await database.read { db in
             guard
                 let row = try Row.fetchOne(
                     db,
                     sql: """
                         SELECT k.*, u.role AS user_role, u.status AS user_status FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = ?
-                        """, arguments: [id.rawValue]), let key = APIKeyRecord(row: row)
+                        """, arguments: [id])
             else { return nil }
-            return (key, row["user_role"], (row["user_status"] as String) == "active")
+            return (
+                try APIKeyRecord(row: row), try row.decode(forColumn: "user_role"), try row.decode(String.self, forColumn: "user_status") == "active"
+            )
         }
     }
 
     /// Which of these keys still work (live, unexpired, owner active), in one read.
     public func stillValid(_ ids: [APIKeyID], now: Date) async throws -> [Bool] {
-        try await store.pool.read { db in
+        try await database.read { db in
             try ids.map { id in
                 try Bool.fetchOne(
                     db,
                     sql: """
                         SELECT EXISTS(SELECT 1 FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = ? AND k.revoked_at IS NULL
                             AND (k.expires_at IS NULL OR k.expires_at > ?) AND u.status = 'active')
-                        """, arguments: [id.rawValue, now.millis]) ?? false
+                        """, arguments: [id, now.millis]) ?? false
             }
         }
     }
 
     /// Records use (the caller throttles how often).
     public func touch(id: APIKeyID, at now: Date) async throws {
-        try await store.pool.write { db in
-            try db.execute(sql: "UPDATE api_keys SET last_used_at = ? WHERE id = ?", arguments: [now.millis, id.rawValue])
+        try await database.write { db in
+            try db.execute(sql: "UPDATE api_keys SET last_used_at = ? WHERE id = ?", arguments: [now.millis, id])
         }
     }
 }

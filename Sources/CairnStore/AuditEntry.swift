@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 
 /// One audit entry: who did what to what, from where. Never holds a password or token.
-public struct AuditEntry: Sendable, Equatable {
+public struct AuditEntry: Sendable, Equatable, StoredRecord {
     public var id: AuditID
     public var at: Date
     public var actor: String?
@@ -26,5 +26,12 @@ public struct AuditEntry: Sendable, Equatable {
         self.ip = ip
         self.userAgent = userAgent
         self.details = details
+    }
+
+    public static let databaseTableName = "audit_log"
+
+    enum CodingKeys: String, CodingKey {
+        case id, at, actor, action, target, ip, details
+        case userAgent = "user_agent"
     }
 }

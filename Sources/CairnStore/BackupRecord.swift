@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 
 /// One backup attempt: a verified file, or a failure with its reason.
-public struct BackupRecord: Sendable, Equatable {
+public struct BackupRecord: Sendable, Equatable, StoredRecord {
     public var id: BackupID
     public var createdAt: Date
     public var path: String
@@ -32,12 +32,13 @@ public struct BackupRecord: Sendable, Equatable {
         self.error = error
     }
 
-    init(row: Row) throws {
-        guard let id = BackupID(row["id"]), let trigger = BackupTrigger(rawValue: row["trigger"]) else {
-            throw CairnError(.internal, "corrupt backup row")
-        }
-        self.init(
-            id: id, createdAt: Date(millis: row["created_at"]), path: row["path"], sizeBytes: row["size_bytes"], durationMs: row["duration_ms"],
-            gzip: row["gzip"], verified: row["verified"], trigger: trigger, createdBy: row["created_by"], error: row["error"])
+    public static let databaseTableName = "backups"
+
+    enum CodingKeys: String, CodingKey {
+        case id, path, gzip, verified, trigger, error
+        case createdAt = "created_at"
+        case sizeBytes = "size_bytes"
+        case durationMs = "duration_ms"
+        case createdBy = "created_by"
     }
 }

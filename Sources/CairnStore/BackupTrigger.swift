@@ -3,6 +3,6 @@ import Foundation
 import GRDB
 
 /// What started a backup.
-public enum BackupTrigger: String, Sendable, CaseIterable, Codable {
+public enum BackupTrigger: String, Sendable, CaseIterable, Codable, DatabaseValueConvertible {
     case manual, schedule, cli
 }

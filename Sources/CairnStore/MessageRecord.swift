@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 
 /// One message in a thread.
-public struct MessageRecord: Sendable, Equatable {
+public struct MessageRecord: Sendable, Equatable, DecodedRecord {
     public var id: MessageID
     public var threadID: ThreadID
     public var role: MessageRole
@@ -20,15 +20,10 @@ public struct MessageRecord: Sendable, Equatable {
         self.createdAt = createdAt
     }
 
-    init(row: Row) throws {
-        guard let id = MessageID(row["id"]), let threadID = ThreadID(row["thread_id"]), let role = MessageRole(rawValue: row["role"]) else {
-            throw CairnError(.internal, "corrupt message row")
-        }
-        self.id = id
-        self.threadID = threadID
-        self.role = role
-        content = row["content"]
-        runID = (row["run_id"] as String?).flatMap(RunID.init)
-        createdAt = Date(millis: row["created_at"])
+    enum CodingKeys: String, CodingKey {
+        case id, role, content
+        case threadID = "thread_id"
+        case runID = "run_id"
+        case createdAt = "created_at"
     }
 }

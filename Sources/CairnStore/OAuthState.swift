@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 
 /// What an authorization request left behind: checked once at the callback.
-public struct OAuthState: Sendable, Equatable {
+public struct OAuthState: Sendable, Equatable, DecodedRecord {
     public let provider: String
     public let codeVerifier: String
     public let nonce: String
@@ -16,5 +16,11 @@ public struct OAuthState: Sendable, Equatable {
         self.nonce = nonce
         self.redirect = redirect
         self.browserHash = browserHash
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case provider, nonce, redirect
+        case codeVerifier = "code_verifier"
+        case browserHash = "browser_hash"
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 
 /// A configured model provider instance as stored. `apiKey` never leaves the server unmasked.
-public struct ProviderRecord: Sendable, Equatable {
+public struct ProviderRecord: Sendable, Equatable, StoredRecord {
     public var name: String
     public var type: String
     public var baseURL: String?
@@ -32,10 +32,15 @@ public struct ProviderRecord: Sendable, Equatable {
         self.updatedBy = updatedBy
     }
 
-    init(row: Row) {
-        self.init(
-            name: row["name"], type: row["type"], baseURL: row["base_url"], apiKey: row["api_key"], model: row["model"],
-            timeoutMs: row["timeout_ms"], maxRetries: row["max_retries"], options: row["options"],
-            updatedAt: Date(millis: row["updated_at"]), updatedBy: row["updated_by"])
+    public static let databaseTableName = "providers"
+
+    enum CodingKeys: String, CodingKey {
+        case name, type, model, options
+        case baseURL = "base_url"
+        case apiKey = "api_key"
+        case timeoutMs = "timeout_ms"
+        case maxRetries = "max_retries"
+        case updatedAt = "updated_at"
+        case updatedBy = "updated_by"
     }
 }

@@ -6,22 +6,21 @@ import GRDB
 /// and model tokens recorded when runs end).
 ///
 /// ```swift
-/// let quotas = QuotaRepository(store: store)
+/// let quotas = QuotaRepository(store.pool)
 /// try await quotas.setOverride(QuotaLimits(tokensPerDay: 100_000), of: user)   // nil removes it
 /// let used = try await quotas.usage(of: user, now: Date())                      // runs and tokens today, this month
 /// ```
 public struct QuotaRepository: Sendable {
-    let store: Store
-    public init(store: Store) { self.store = store }
+    let database: any DatabaseWriter
+    public init(_ database: any DatabaseWriter) { self.database = database }
 
     /// Every override (one row per user who has one).
     public func allOverrides() async throws -> [UserID: QuotaLimits] {
-        try await store.pool.read { db in
+        try await database.read { db in
             var result: [UserID: QuotaLimits] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT * FROM user_quotas") {
-                guard let id = UserID(row["user_id"]) else { continue }
-                result[id] = QuotaLimits(
-                    runsPerDay: row["runs_per_day"], tokensPerDay: row["tokens_per_day"], tokensPerMonth: row["tokens_per_month"])
+            for row in try Row.fetchAll(db, sql: "SELECT user_id, runs_per_day, tokens_per_day, tokens_per_month FROM user_quotas") {
+                result[try row.decode(atIndex: 0)] = QuotaLimits(
+                    runsPerDay: try row.decode(atIndex: 1), tokensPerDay: try row.decode(atIndex: 2), tokensPerMonth: try row.decode(atIndex: 3))
             }
             return result
         }
@@ -29,9 +28,9 @@ public struct QuotaRepository: Sendable {
 
     /// Sets (or, with nil or an empty override, removes) a user's override.
     public func setOverride(_ limits: QuotaLimits?, of user: UserID) async throws {
-        try await store.pool.write { db in
+        try await database.write { db in
             guard let limits, !limits.isEmpty else {
-                try db.execute(sql: "DELETE FROM user_quotas WHERE user_id = ?", arguments: [user.rawValue])
+                try db.execute(sql: "DELETE FROM user_quotas WHERE user_id = ?", arguments: [user])
                 return
             }
             try db.execute(
@@ -39,7 +38,7 @@ public struct QuotaRepository: Sendable {
                     INSERT INTO user_quotas (user_id, runs_per_day, tokens_per_day, tokens_per_month) VALUES (?, ?, ?, ?)
                     ON CONFLICT(user_id) DO UPDATE SET runs_per_day = excluded.runs_per_day,
                         tokens_per_day = excluded.tokens_per_day, tokens_per_month = excluded.tokens_per_month
-                    """, arguments: [user.rawValue, limits.runsPerDay, limits.tokensPerDay, limits.tokensPerMonth])
+                    """, arguments: [user, limits.runsPerDay, limits.tokensPerDay, limits.tokensPerMonth])
         }
     }
 
@@ -47,21 +46,22 @@ public struct QuotaRepository: Sendable {
     public func usage(of users: [UserID], now: Date) async throws -> [UserID: QuotaUsage] {
         guard !users.isEmpty else { return [:] }
         let periods = QuotaPeriods(now: now)
-        return try await store.pool.read { db in
+        return try await database.read { db in
             var result: [UserID: QuotaUsage] = [:]
             for user in users {
                 let runs =
                     try Int.fetchOne(
                         db, sql: "SELECT COUNT(*) FROM runs WHERE user_id = ? AND created_at >= ?",
-                        arguments: [user.rawValue, periods.dayStart.millis]) ?? 0
+                        arguments: [user, periods.dayStart.millis]) ?? 0
                 let row = try Row.fetchOne(
                     db,
                     sql: """
                         SELECT COALESCE(SUM(CASE WHEN at >= ? THEN input_tokens + output_tokens END), 0) AS today,
                                COALESCE(SUM(input_tokens + output_tokens), 0) AS month
                         FROM model_usage WHERE user_id = ? AND at >= ?
-                        """, arguments: [periods.dayStart.millis, user.rawValue, periods.monthStart.millis])
-                result[user] = QuotaUsage(runsToday: runs, tokensToday: row?["today"] ?? 0, tokensMonth: row?["month"] ?? 0)
+                        """, arguments: [periods.dayStart.millis, user, periods.monthStart.millis])
+                result[user] = QuotaUsage(
+                    runsToday: runs, tokensToday: try row?.decode(forColumn: "today") ?? 0, tokensMonth: try row?.decode(forColumn: "month") ?? 0)
             }
             return result
         }

@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 
 /// A run: one agent answering one user message.
-public struct RunRecord: Sendable, Equatable {
+public struct RunRecord: Sendable, Equatable, StoredRecord {
     public var id: RunID
     public var threadID: ThreadID
     public var userID: UserID
@@ -37,24 +37,20 @@ public struct RunRecord: Sendable, Equatable {
         self.createdAt = createdAt
     }
 
-    init(row: Row) throws {
-        guard let id = RunID(row["id"]), let threadID = ThreadID(row["thread_id"]), let userID = UserID(row["user_id"]),
-            let status = RunStatus(rawValue: row["status"])
-        else { throw CairnError(.internal, "corrupt run row") }
-        self.id = id
-        self.threadID = threadID
-        self.userID = userID
-        agent = row["agent"]
-        agentVersion = row["agent_version"]
-        self.status = status
-        input = row["input"]
-        errorCode = row["error_code"]
-        errorMessage = row["error_message"]
-        inputTokens = row["input_tokens"]
-        outputTokens = row["output_tokens"]
-        resumedFrom = (row["resumed_from"] as String?).flatMap(RunID.init)
-        createdAt = Date(millis: row["created_at"])
-        startedAt = (row["started_at"] as Int64?).map(Date.init(millis:))
-        finishedAt = (row["finished_at"] as Int64?).map(Date.init(millis:))
+    public static let databaseTableName = "runs"
+
+    enum CodingKeys: String, CodingKey {
+        case id, agent, status, input
+        case threadID = "thread_id"
+        case userID = "user_id"
+        case agentVersion = "agent_version"
+        case errorCode = "error_code"
+        case errorMessage = "error_message"
+        case inputTokens = "input_tokens"
+        case outputTokens = "output_tokens"
+        case resumedFrom = "resumed_from"
+        case createdAt = "created_at"
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
     }
 }

@@ -21,7 +21,7 @@ struct SQLConditions {
     }
 
     /// `column IN (?, …)` over `values`; nothing when there are none.
-    mutating func add(_ column: String, in values: [String]) {
+    mutating func add(_ column: String, in values: [some DatabaseValueConvertible]) {
         guard !values.isEmpty else { return }
         sql += " AND \(column) IN (\(Array(repeating: "?", count: values.count).joined(separator: ",")))"
         arguments += StatementArguments(values)

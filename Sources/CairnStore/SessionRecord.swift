@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 
 /// A login: the server-side anchor of a refresh token.
-public struct SessionRecord: Sendable, Equatable {
+public struct SessionRecord: Sendable, Equatable, StoredRecord {
     public var id: SessionID
     public var userID: UserID
     public var refreshJTI: String
@@ -26,19 +26,17 @@ public struct SessionRecord: Sendable, Equatable {
         self.userAgent = userAgent
     }
 
-    init(row: Row) throws {
-        guard let id = SessionID(row["id"]), let userID = UserID(row["user_id"]) else {
-            throw CairnError(.internal, "corrupt session row")
-        }
-        self.id = id
-        self.userID = userID
-        refreshJTI = row["refresh_jti"]
-        createdAt = Date(millis: row["created_at"])
-        lastUsedAt = Date(millis: row["last_used_at"])
-        expiresAt = Date(millis: row["expires_at"])
-        revokedAt = (row["revoked_at"] as Int64?).map(Date.init(millis:))
-        revokedReason = row["revoked_reason"]
-        ip = row["ip"]
-        userAgent = row["user_agent"]
+    public static let databaseTableName = "sessions"
+
+    enum CodingKeys: String, CodingKey {
+        case id, ip
+        case userID = "user_id"
+        case refreshJTI = "refresh_jti"
+        case createdAt = "created_at"
+        case lastUsedAt = "last_used_at"
+        case expiresAt = "expires_at"
+        case revokedAt = "revoked_at"
+        case revokedReason = "revoked_reason"
+        case userAgent = "user_agent"
     }
 }

@@ -5,7 +5,7 @@ import GRDB
 /// Sessions, refresh-token rotation and the access-token denylist.
 ///
 /// ```swift
-/// let sessions = SessionRepository(store: store)
+/// let sessions = SessionRepository(store.pool)
 /// switch try await sessions.rotate(sessionID: id, presentedJTI: old, newJTI: new, presentedExpiresAt: expiry, now: Date()) {
 /// case .rotated(let user): issueTokens(for: user, refreshJTI: new)
 /// case .reuseDetected: break          // an old token came back: the session is now revoked
@@ -13,89 +13,73 @@ import GRDB
 /// }
 /// ```
 public struct SessionRepository: Sendable {
-    let store: Store
-    public init(store: Store) { self.store = store }
+    let database: any DatabaseWriter
+    public init(_ database: any DatabaseWriter) { self.database = database }
 
     public func create(_ session: SessionRecord) async throws {
-        try await store.pool.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO sessions (id, user_id, refresh_jti, created_at, last_used_at, expires_at, ip, user_agent)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    session.id.rawValue, session.userID.rawValue, session.refreshJTI, session.createdAt.millis,
-                    session.lastUsedAt.millis, session.expiresAt.millis, session.ip, session.userAgent,
-                ])
+        try await database.write { db in
+            try session.insert(db)
         }
     }
 
     /// Atomically rotates the session's refresh token, or detects reuse of an old one.
     public func rotate(sessionID: SessionID, presentedJTI: String, newJTI: String, presentedExpiresAt: Date, now: Date) async throws -> RefreshOutcome
     {
-        try await store.pool.write { db in
-            guard
-                let session = try Row.fetchOne(db, sql: "SELECT * FROM sessions WHERE id = ?", arguments: [sessionID.rawValue]).map(
-                    SessionRecord.init(row:))
-            else {
-                return .invalid
-            }
+        try await database.write { db in
+            guard let session = try SessionRecord.fetchOne(db, key: sessionID) else { return .invalid }
             if session.revokedAt != nil || session.expiresAt <= now { return .invalid }
             if session.refreshJTI == presentedJTI {
                 try db.execute(
                     sql: "INSERT OR IGNORE INTO used_refresh_tokens (jti, session_id, used_at, expires_at) VALUES (?, ?, ?, ?)",
-                    arguments: [presentedJTI, sessionID.rawValue, now.millis, presentedExpiresAt.millis])
+                    arguments: [presentedJTI, sessionID, now.millis, presentedExpiresAt.millis])
                 try db.execute(
                     sql: "UPDATE sessions SET refresh_jti = ?, last_used_at = ? WHERE id = ?",
-                    arguments: [newJTI, now.millis, sessionID.rawValue])
+                    arguments: [newJTI, now.millis, sessionID])
                 return .rotated(userID: session.userID)
             }
             let used =
                 try Bool.fetchOne(
                     db, sql: "SELECT EXISTS(SELECT 1 FROM used_refresh_tokens WHERE jti = ? AND session_id = ?)",
-                    arguments: [presentedJTI, sessionID.rawValue]) ?? false
+                    arguments: [presentedJTI, sessionID]) ?? false
             guard used else { return .invalid }
             try db.execute(
                 sql: "UPDATE sessions SET revoked_at = ?, revoked_reason = 'refresh_reuse' WHERE id = ?",
-                arguments: [now.millis, sessionID.rawValue])
+                arguments: [now.millis, sessionID])
             return .reuseDetected(userID: session.userID)
         }
     }
 
     public func find(id: SessionID) async throws -> SessionRecord? {
-        try await store.pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM sessions WHERE id = ?", arguments: [id.rawValue]).map(SessionRecord.init(row:))
+        try await database.read { db in
+            try SessionRecord.fetchOne(db, key: id)
         }
     }
 
     /// Whether the user signed in from `ip` at or after `since` (a client the account knows).
     public func hasSignedIn(userID: UserID, fromIP ip: String, since: Date) async throws -> Bool {
-        try await store.pool.read { db in
+        try await database.read { db in
             try Bool.fetchOne(
                 db, sql: "SELECT EXISTS (SELECT 1 FROM sessions WHERE user_id = ? AND ip = ? AND created_at >= ?)",
-                arguments: [userID.rawValue, ip, since.millis]) ?? false
+                arguments: [userID, ip, since.millis]) ?? false
         }
     }
 
     /// The user's sessions that are neither revoked nor expired, newest first.
     public func listLive(userID: UserID, now: Date) async throws -> [SessionRecord] {
-        try await store.pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT * FROM sessions WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? ORDER BY id DESC
-                    """, arguments: [userID.rawValue, now.millis]
-            ).map(SessionRecord.init(row:))
+        try await database.read { db in
+            try SessionRecord.fetchAll(
+                db, sql: "SELECT * FROM sessions WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? ORDER BY id DESC",
+                arguments: [userID, now.millis])
         }
     }
 
     /// Revokes one of the user's sessions; false when it is not theirs or already ended.
     @discardableResult
     public func revoke(id: SessionID, userID: UserID, reason: String, now: Date) async throws -> Bool {
-        try await store.pool.write { db in
+        try await database.write { db in
             try db.execute(
                 sql: "UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
-                arguments: [now.millis, reason, id.rawValue, userID.rawValue])
+                arguments: [now.millis, reason, id, userID])
             return db.changesCount > 0
         }
     }
@@ -103,30 +87,30 @@ public struct SessionRepository: Sendable {
     /// Revokes every live session of the user except `keep`; returns how many ended.
     @discardableResult
     public func revokeAll(userID: UserID, except keep: SessionID? = nil, reason: String, now: Date) async throws -> Int {
-        try await store.pool.write { db in
+        try await database.write { db in
             try db.execute(
                 sql: "UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE user_id = ? AND revoked_at IS NULL AND id IS NOT ?",
-                arguments: [now.millis, reason, userID.rawValue, keep?.rawValue])
+                arguments: [now.millis, reason, userID, keep])
             return db.changesCount
         }
     }
 
     /// Denylists an access token until it would have expired anyway.
     public func revokeToken(jti: String, expiresAt: Date) async throws {
-        try await store.pool.write { db in
+        try await database.write { db in
             try db.execute(sql: "INSERT OR IGNORE INTO revoked_tokens (jti, expires_at) VALUES (?, ?)", arguments: [jti, expiresAt.millis])
         }
     }
 
     /// Everything needed to accept or reject an access token, in one read.
     public func accessState(userID: UserID, sessionID: SessionID?, jti: String, now: Date) async throws -> AccessState? {
-        try await store.pool.read { db in try Self.accessState(db, userID: userID, sessionID: sessionID, jti: jti, now: now) }
+        try await database.read { db in try Self.accessState(db, userID: userID, sessionID: sessionID, jti: jti, now: now) }
     }
 
     /// The states of many credentials in one read transaction (the WebSocket gateway checks all
     /// its sockets' sessions every second).
     public func accessStates(_ credentials: [(userID: UserID, sessionID: SessionID?, jti: String)], now: Date) async throws -> [AccessState?] {
-        try await store.pool.read { db in
+        try await database.read { db in
             try credentials.map { try Self.accessState(db, userID: $0.userID, sessionID: $0.sessionID, jti: $0.jti, now: now) }
         }
     }
@@ -140,16 +124,16 @@ public struct SessionRepository: Sendable {
                            (SELECT COUNT(*) FROM sessions s WHERE s.id = ? AND s.user_id = u.id AND s.revoked_at IS NULL AND s.expires_at > ?) AS live,
                            EXISTS(SELECT 1 FROM revoked_tokens WHERE jti = ?) AS revoked
                     FROM users u WHERE u.id = ?
-                    """, arguments: [sessionID?.rawValue, now.millis, jti, userID.rawValue])
+                    """, arguments: [sessionID, now.millis, jti, userID])
         else { return nil }
         return AccessState(
-            role: row["role"], userActive: (row["status"] as String) == "active",
-            sessionLive: (row["live"] as Int) > 0, tokenRevoked: row["revoked"])
+            role: try row.decode(forColumn: "role"), userActive: try row.decode(String.self, forColumn: "status") == "active",
+            sessionLive: try row.decode(Int.self, forColumn: "live") > 0, tokenRevoked: try row.decode(forColumn: "revoked"))
     }
 
     /// Deletes denylist and used-token rows that can no longer matter.
     public func prune(now: Date) async throws {
-        try await store.pool.write { db in
+        try await database.write { db in
             try db.execute(sql: "DELETE FROM revoked_tokens WHERE expires_at < ?", arguments: [now.millis])
             try db.execute(sql: "DELETE FROM used_refresh_tokens WHERE expires_at < ?", arguments: [now.millis])
         }

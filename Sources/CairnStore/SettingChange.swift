@@ -4,7 +4,7 @@ import GRDB
 
 /// One recorded change of a runtime setting. `before`/`after` are the runtime overrides (nil:
 /// none, the lower layers decide); the effective values are what was in force.
-public struct SettingChange: Sendable, Equatable {
+public struct SettingChange: Sendable, Equatable, DecodedRecord {
     public let id: SettingChangeID
     public let at: Date
     public let actor: String?
@@ -16,27 +16,11 @@ public struct SettingChange: Sendable, Equatable {
     public let effectiveAfter: String
     public let revertedFrom: SettingChangeID?
 
-    init?(row: Row) {
-        guard let id = SettingChangeID(row["id"]) else { return nil }
-        self.init(
-            id: id, at: Date(millis: row["at"]), actor: row["actor"], actorEmail: row["actor_email"], key: row["key"],
-            before: row["before"], after: row["after"], effectiveBefore: row["effective_before"], effectiveAfter: row["effective_after"],
-            revertedFrom: (row["reverted_from"] as String?).flatMap(SettingChangeID.init))
-    }
-
-    init(
-        id: SettingChangeID, at: Date, actor: String?, actorEmail: String?, key: String, before: String?, after: String?,
-        effectiveBefore: String, effectiveAfter: String, revertedFrom: SettingChangeID?
-    ) {
-        self.id = id
-        self.at = at
-        self.actor = actor
-        self.actorEmail = actorEmail
-        self.key = key
-        self.before = before
-        self.after = after
-        self.effectiveBefore = effectiveBefore
-        self.effectiveAfter = effectiveAfter
-        self.revertedFrom = revertedFrom
+    enum CodingKeys: String, CodingKey {
+        case id, at, actor, key, before, after
+        case actorEmail = "actor_email"
+        case effectiveBefore = "effective_before"
+        case effectiveAfter = "effective_after"
+        case revertedFrom = "reverted_from"
     }
 }

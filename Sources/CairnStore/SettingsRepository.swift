@@ -6,30 +6,30 @@ import GRDB
 /// the history of every change (who, when, before, after) so one can be reverted.
 ///
 /// ```swift
-/// let settings = SettingsRepository(store: store)
+/// let settings = SettingsRepository(store.pool)
 /// let runtime = try settings.all()                                // the runtime layer, by key
 /// try settings.set("auth.registration", "closed", by: admin.rawValue)
 /// let history = try await settings.history(key: "auth.registration", before: nil, limit: 20)
 /// ```
 public struct SettingsRepository: Sendable {
-    let store: Store
-    public init(store: Store) { self.store = store }
+    let database: any DatabaseWriter
+    public init(_ database: any DatabaseWriter) { self.database = database }
 
     /// Every stored runtime setting as key → raw string value.
     public func all() throws -> [String: String] {
-        try store.pool.read { db in try Self.all(db) }
+        try database.read { db in try Self.all(db) }
     }
 
     static func all(_ db: Database) throws -> [String: String] {
         var result: [String: String] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT key, value FROM settings") {
-            result[row["key"]] = row["value"]
+            result[try row.decode(atIndex: 0)] = try row.decode(atIndex: 1)
         }
         return result
     }
 
     public func set(_ key: String, _ value: String, by actor: String?, at: Date = Date()) throws {
-        try store.pool.write { db in try Self.set(db, key, value, by: actor, at: at) }
+        try database.write { db in try Self.set(db, key, value, by: actor, at: at) }
     }
 
     static func set(_ db: Database, _ key: String, _ value: String?, by actor: String?, at: Date) throws {
@@ -47,7 +47,7 @@ public struct SettingsRepository: Sendable {
     }
 
     public func remove(_ key: String) throws {
-        try store.pool.write { db in
+        try database.write { db in
             try db.execute(sql: "DELETE FROM settings WHERE key = ?", arguments: [key])
         }
     }
@@ -63,7 +63,7 @@ public struct SettingsRepository: Sendable {
         _ overrides: [String: String?], by actor: String?, at: Date, revertOf: SettingChangeID? = nil,
         resolve: @escaping @Sendable ([String: String]) throws -> EffectiveSettings
     ) async throws -> (EffectiveSettings, [SettingChange]) {
-        try await store.pool.write { db in
+        try await database.write { db in
             let stored = try Self.all(db)
             var runtime = stored
             for (key, value) in overrides { runtime[key] = value }
@@ -82,8 +82,7 @@ public struct SettingsRepository: Sendable {
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
-                        change.id.rawValue, at.millis, actor, key, change.before, change.after, change.effectiveBefore,
-                        change.effectiveAfter, revertOf?.rawValue,
+                        change.id, at.millis, actor, key, change.before, change.after, change.effectiveBefore, change.effectiveAfter, revertOf,
                     ])
                 changes.append(change)
             }
@@ -93,7 +92,7 @@ public struct SettingsRepository: Sendable {
 
     /// History newest first, optionally of one key, paged by id.
     public func history(key: String?, before: SettingChangeID?, limit: Int) async throws -> [SettingChange] {
-        try await store.pool.read { db in
+        try await database.read { db in
             var sql = "SELECT h.*, u.email AS actor_email FROM settings_history h LEFT JOIN users u ON u.id = h.actor WHERE 1 = 1"
             var arguments: StatementArguments = []
             if let key {
@@ -102,20 +101,19 @@ public struct SettingsRepository: Sendable {
             }
             if let before {
                 sql += " AND h.id < ?"
-                arguments += [before.rawValue]
+                arguments += [before]
             }
             sql += " ORDER BY h.id DESC LIMIT ?"
             arguments += [limit]
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap(SettingChange.init(row:))
+            return try SettingChange.fetchAll(db, sql: sql, arguments: arguments)
         }
     }
 
     public func change(_ id: SettingChangeID) async throws -> SettingChange? {
-        try await store.pool.read { db in
-            try Row.fetchOne(
+        try await database.read { db in
+            try SettingChange.fetchOne(
                 db, sql: "SELECT h.*, u.email AS actor_email FROM settings_history h LEFT JOIN users u ON u.id = h.actor WHERE h.id = ?",
-                arguments: [id.rawValue]
-            ).flatMap(SettingChange.init(row:))
+                arguments: [id])
         }
     }
 }

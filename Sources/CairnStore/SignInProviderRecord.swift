@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 
 /// A sign-in provider an administrator configured (OpenID Connect, Google or GitHub).
-public struct SignInProviderRecord: Sendable, Equatable {
+public struct SignInProviderRecord: Sendable, Equatable, StoredRecord {
     public var id: String
     public var type: String
     public var name: String
@@ -12,7 +12,7 @@ public struct SignInProviderRecord: Sendable, Equatable {
     public var issuer: String?
     public var clientID: String
     public var clientSecret: String
-    public var scopes: [String]
+    @SpaceSeparated public var scopes: [String]
     public var updatedAt: Date
     public var updatedBy: String?
 
@@ -31,10 +31,14 @@ public struct SignInProviderRecord: Sendable, Equatable {
         self.updatedBy = updatedBy
     }
 
-    init(row: Row) {
-        self.init(
-            id: row["id"], type: row["type"], name: row["name"], issuer: row["issuer"], clientID: row["client_id"],
-            clientSecret: row["client_secret"], scopes: (row["scopes"] as String).split(separator: " ").map(String.init),
-            updatedAt: Date(millis: row["updated_at"]), updatedBy: row["updated_by"])
+    public static let databaseTableName = "auth_providers"
+
+    enum CodingKeys: String, CodingKey {
+        case id, type, name, issuer
+        case clientID = "client_id"
+        case clientSecret = "client_secret"
+        case scopes
+        case updatedAt = "updated_at"
+        case updatedBy = "updated_by"
     }
 }

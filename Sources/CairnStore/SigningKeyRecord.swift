@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 /// A token signing key as stored: the private key never leaves the database file.
-public struct SigningKeyRecord: Sendable, Equatable {
+public struct SigningKeyRecord: Sendable, Equatable, StoredRecord {
     public let kid: String
     public let algorithm: String
     public let privateKey: Data
@@ -15,5 +15,14 @@ public struct SigningKeyRecord: Sendable, Equatable {
         self.privateKey = privateKey
         self.createdAt = createdAt
         self.retiredAt = retiredAt
+    }
+
+    public static let databaseTableName = "signing_keys"
+
+    enum CodingKeys: String, CodingKey {
+        case kid, algorithm
+        case privateKey = "private_key"
+        case createdAt = "created_at"
+        case retiredAt = "retired_at"
     }
 }

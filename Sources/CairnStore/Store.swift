@@ -9,7 +9,7 @@ import GRDB
 ///
 /// ```swift
 /// let store = try Store(path: "/var/lib/cairn/cairn.db", synchronous: .normal)
-/// let users = UserRepository(store: store)
+/// let users = UserRepository(store.pool)
 /// let admin = try await users.adminExists()
 /// try store.close()
 /// ```

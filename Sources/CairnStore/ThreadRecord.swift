@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 
 /// A thread (a conversation with agents) owned by one user.
-public struct ThreadRecord: Sendable, Equatable {
+public struct ThreadRecord: Sendable, Equatable, StoredRecord {
     public var id: ThreadID
     public var userID: UserID
     public var title: String
@@ -13,15 +13,13 @@ public struct ThreadRecord: Sendable, Equatable {
     public var createdAt: Date
     public var updatedAt: Date
 
-    init(row: Row) throws {
-        guard let id = ThreadID(row["id"]), let userID = UserID(row["user_id"]) else { throw CairnError(.internal, "corrupt thread row") }
-        self.id = id
-        self.userID = userID
-        title = row["title"]
-        agent = row["agent"]
-        archived = row["archived"]
-        messageCount = row["message_count"]
-        createdAt = Date(millis: row["created_at"])
-        updatedAt = Date(millis: row["updated_at"])
+    public static let databaseTableName = "threads"
+
+    enum CodingKeys: String, CodingKey {
+        case id, title, agent, archived
+        case userID = "user_id"
+        case messageCount = "message_count"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
     }
 }

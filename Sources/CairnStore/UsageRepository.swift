@@ -5,13 +5,13 @@ import GRDB
 /// Tokens used by every model call, per run, user, provider and model.
 ///
 /// ```swift
-/// let usage = UsageRepository(store: store)
+/// let usage = UsageRepository(store.pool)
 /// let perDay = try await usage.totals(by: .day, since: Date().addingTimeInterval(-7 * 86_400))
 /// let oneUser = try await usage.totals(by: .provider, since: nil, userID: user)
 /// ```
 public struct UsageRepository: Sendable {
-    let store: Store
-    public init(store: Store) { self.store = store }
+    let database: any DatabaseWriter
+    public init(_ database: any DatabaseWriter) { self.database = database }
 
     /// Written with the run's end (`RunRepository.finish`), in the same transaction.
     static func insert(_ db: Database, runID: RunID, userID: UserID, calls: [ModelCallUsage], now: Date) throws {
@@ -21,7 +21,7 @@ public struct UsageRepository: Sendable {
                 """)
         for call in calls {
             try statement.execute(arguments: [
-                runID.rawValue, userID.rawValue, call.provider, call.model, call.inputTokens, call.outputTokens, now.millis,
+                runID, userID, call.provider, call.model, call.inputTokens, call.outputTokens, now.millis,
             ])
         }
     }
@@ -68,7 +68,7 @@ public struct UsageRepository: Sendable {
         }
         if let userID {
             usageSQL += " AND m.user_id = ?"
-            usageArguments += [userID.rawValue]
+            usageArguments += [userID]
         }
         usageSQL += " GROUP BY \(columns.map(\.usage).joined(separator: ", ")), m.provider"
         // Runs per group from the runs themselves (a run that made no model call counts too).
@@ -86,12 +86,12 @@ public struct UsageRepository: Sendable {
             }
             if let userID {
                 sql += " AND r.user_id = ?"
-                runsArguments += [userID.rawValue]
+                runsArguments += [userID]
             }
             runsSQL = sql + " GROUP BY \(columns.compactMap(\.runs).joined(separator: ", "))"
         }
         let names = columns.map(\.name)
-        return try await store.pool.read { [usageSQL, usageArguments, runsSQL, runsArguments] db in
+        return try await database.read { [usageSQL, usageArguments, runsSQL, runsArguments] db in
             var totals: [[String: String]: Total] = [:]
             func key(_ row: Row) -> [String: String] {
                 Dictionary(uniqueKeysWithValues: names.map { ($0, (row[$0] as String?) ?? "") })
@@ -99,13 +99,13 @@ public struct UsageRepository: Sendable {
             for row in try Row.fetchAll(db, sql: usageSQL, arguments: usageArguments) {
                 let group = key(row)
                 var total = totals[group] ?? Total(key: group, runs: 0, calls: 0, inputTokens: 0, outputTokens: 0, byProvider: [:])
-                let input: Int = row["input"]
-                let output: Int = row["output"]
-                total.calls += row["calls"] as Int
+                let input: Int = try row.decode(forColumn: "input")
+                let output: Int = try row.decode(forColumn: "output")
+                total.calls += try row.decode(Int.self, forColumn: "calls")
                 total.inputTokens += input
                 total.outputTokens += output
-                if runsSQL == nil { total.runs += row["runs"] as Int }
-                let provider: String = row["price_provider"]
+                if runsSQL == nil { total.runs += try row.decode(Int.self, forColumn: "runs") }
+                let provider: String = try row.decode(forColumn: "price_provider")
                 let previous = total.byProvider[provider] ?? (0, 0)
                 total.byProvider[provider] = (previous.input + input, previous.output + output)
                 totals[group] = total
@@ -114,7 +114,7 @@ public struct UsageRepository: Sendable {
                 for row in try Row.fetchAll(db, sql: runsSQL, arguments: runsArguments) {
                     let group = key(row)
                     var total = totals[group] ?? Total(key: group, runs: 0, calls: 0, inputTokens: 0, outputTokens: 0, byProvider: [:])
-                    total.runs = row["runs"]
+                    total.runs = try row.decode(forColumn: "runs")
                     totals[group] = total
                 }
             }

@@ -3,8 +3,8 @@ import Foundation
 import GRDB
 
 /// A stored account.
-public struct UserRecord: Sendable, Equatable {
-    public enum Status: String, Sendable { case active, pending, disabled }
+public struct UserRecord: Sendable, Equatable, StoredRecord {
+    public enum Status: String, Sendable, Codable, DatabaseValueConvertible { case active, pending, disabled }
 
     public var id: UserID
     public var email: String
@@ -36,22 +36,17 @@ public struct UserRecord: Sendable, Equatable {
         self.updatedAt = createdAt
     }
 
-    init(row: Row) throws {
-        guard let id = UserID(row["id"]), let status = Status(rawValue: row["status"]) else {
-            throw CairnError(.internal, "corrupt user row")
-        }
-        self.id = id
-        email = row["email"]
-        name = row["name"]
-        passwordHash = row["password_hash"]
-        role = row["role"]
-        self.status = status
-        authProvider = row["auth_provider"]
-        failedLogins = row["failed_logins"]
-        firstFailedAt = (row["first_failed_at"] as Int64?).map(Date.init(millis:))
-        lockedUntil = (row["locked_until"] as Int64?).map(Date.init(millis:))
-        createdAt = Date(millis: row["created_at"])
-        updatedAt = Date(millis: row["updated_at"])
-        lastLoginAt = (row["last_login_at"] as Int64?).map(Date.init(millis:))
+    public static let databaseTableName = "users"
+
+    enum CodingKeys: String, CodingKey {
+        case id, email, name, role, status
+        case passwordHash = "password_hash"
+        case authProvider = "auth_provider"
+        case failedLogins = "failed_logins"
+        case firstFailedAt = "first_failed_at"
+        case lockedUntil = "locked_until"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+        case lastLoginAt = "last_login_at"
     }
 }

@@ -52,8 +52,8 @@ struct BackupCommand: AsyncParsableCommand {
         func record(in database: String, _ record: BackupRecord) async {
             guard let store = try? Store(path: database) else { return }
             defer { try? store.close() }
-            try? await BackupRepository(store: store).insert(record)
-            try? await AuditRepository(store: store).append(
+            try? await BackupRepository(store.pool).insert(record)
+            try? await AuditRepository(store.pool).append(
                 AuditEntry(
                     at: record.createdAt, actor: "cli",
                     action: record.error == nil ? "backup.create" : "backup.failed",

@@ -18,7 +18,7 @@ struct ConfigCommand: ParsableCommand {
             // Include runtime settings when the database already exists; never create it here.
             let dbPath = URL(fileURLWithPath: settings[.dataDir]).appendingPathComponent("cairn.db").path
             if FileManager.default.fileExists(atPath: dbPath), let store = try? Store(path: dbPath) {
-                if let runtime = try? SettingsRepository(store: store).all(), let withRuntime = try? options.load(runtime: runtime) {
+                if let runtime = try? SettingsRepository(store.pool).all(), let withRuntime = try? options.load(runtime: runtime) {
                     settings = withRuntime
                 }
                 try? store.close()

@@ -70,7 +70,7 @@ extension SettingsOptions {
     /// Settings including the database's runtime layer, or exit 2 on an invalid stored value.
     func loadWithRuntimeOrExit(_ store: Store) throws -> EffectiveSettings {
         do {
-            return try load(runtime: try SettingsRepository(store: store).all())
+            return try load(runtime: try SettingsRepository(store.pool).all())
         } catch let error as ConfigurationError {
             printError(error.description)
             throw ExitCode(2)

@@ -53,7 +53,7 @@ struct APIKeyTests {
             #expect(try await client.call(.delete, "/api/keys/\(id)", token: user.access).status == .noContent)
             #expect(try await client.call(.get, "/api/threads", token: key).status == .unauthorized)
             #expect(try await client.call(.delete, "/api/keys/\(id)", token: user.access).status == .notFound)
-            let audited = try await AuditRepository(store: env.store).list(AuditQuery(target: id))
+            let audited = try await AuditRepository(env.store.pool).list(AuditQuery(target: id))
             #expect(Set(audited.map(\.action)) == ["auth.api_key_created", "auth.api_key_revoked", "auth.api_key_revoked_used"])
         }
     }
@@ -124,7 +124,7 @@ struct APIKeyTests {
             #expect(try await client.call(.delete, "/api/admin/users/\(user.userID)/keys/\(id)", token: admin).status == .noContent)
             #expect(try await client.call(.delete, "/api/admin/users/\(user.userID)/keys/\(id)", token: admin).status == .notFound)
             for _ in 0..<3 { #expect(try await client.call(.get, "/api/threads", token: key).status == .unauthorized) }
-            let audit = AuditRepository(store: env.store)
+            let audit = AuditRepository(env.store.pool)
             #expect(try await audit.list(AuditQuery(action: "admin.api_key_revoked")).first?.target == id)
             #expect(try await audit.list(AuditQuery(action: "auth.api_key_revoked_used")).count == 1, "once a minute per key")
         }

@@ -12,7 +12,7 @@ import Testing
 @Suite("Accounts and authentication over a live server")
 struct AuthFlowTests {
     func auditActions(_ env: ServerEnvironment) async throws -> [String] {
-        try await AuditRepository(store: env.store).list(AuditQuery(limit: 200)).map(\.action).reversed()
+        try await AuditRepository(env.store.pool).list(AuditQuery(limit: 200)).map(\.action).reversed()
     }
 
     @Test func fullLifecycleSurvivesARestart() async throws {
@@ -67,7 +67,7 @@ struct AuthFlowTests {
             for action in ["auth.register", "auth.login_succeeded", "auth.refresh_reuse_detected", "auth.logout"] {
                 #expect(actions.contains(action), "missing audit \(action)")
             }
-            let audit = try await AuditRepository(store: env.store).list(AuditQuery(limit: 200))
+            let audit = try await AuditRepository(env.store.pool).list(AuditQuery(limit: 200))
             for entry in audit {
                 #expect(!(entry.details ?? "").contains("correct horse"), "audit must never hold a password")
             }
@@ -193,7 +193,7 @@ struct AuthFlowTests {
         try await TestServer(["auth.registration": "closed"]).run { client, env in
             let closed = try await client.call(.post, "/api/auth/register", json: ["email": "no@example.com", "password": "correct horse battery"])
             #expect(closed.status == .forbidden)
-            #expect(try await UserRepository(store: env.store).find(emailNormalized: "no@example.com") == nil)
+            #expect(try await UserRepository(env.store.pool).find(emailNormalized: "no@example.com") == nil)
         }
     }
 
@@ -280,7 +280,7 @@ struct AuthFlowTests {
             let huge = ByteBuffer(repeating: UInt8(ascii: "a"), count: 10 * 1024 * 1024)
             let tooBig = try await client.execute(uri: "/api/auth/register", method: .post, headers: [.contentType: "application/json"], body: huge)
             #expect(tooBig.status == .contentTooLarge)
-            #expect(try await UserRepository(store: env.store).list(search: nil, after: nil, limit: 10).isEmpty)
+            #expect(try await UserRepository(env.store.pool).list(search: nil, after: nil, limit: 10).isEmpty)
 
             // Duplicate email (any case) is a conflict.
             _ = try await client.registerUser("dup@example.com")

@@ -340,7 +340,7 @@ struct EngineTests {
             let userID = try #require(UserID(user.userID))
             let threadID = ThreadID.generate()
             let runID = RunID.generate()
-            let runs = RunRepository(store: env.store)
+            let runs = RunRepository(env.store.pool)
             _ = try await runs.create(NewRun(runID: runID, threadID: threadID, userID: userID, agent: "assistant", agentVersion: 0, input: "hi",
                                              messageID: .generate(), createThreadTitle: "t"), now: Date())
             func event(_ seq: Int, _ type: RunEventType, _ agent: String?, _ payload: JSONValue) -> RunEvent {
@@ -352,7 +352,7 @@ struct EngineTests {
             return (userID, runID)
         }
         try await server.run { client, env in
-            let runs = RunRepository(store: env.store)
+            let runs = RunRepository(env.store.pool)
             let run = try #require(try await runs.run(id: runID, userID: userID))
             #expect(run.status == .interrupted)
             let events = try #require(try await runs.events(runID: runID, userID: userID, after: 0))

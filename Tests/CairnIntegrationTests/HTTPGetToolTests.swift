@@ -36,7 +36,7 @@ struct ToolDispatcherTests {
         defer { try? store.close() }
         let context = ToolContext(
             run: RunContext(userID: .generate(), threadID: .generate(), runID: .generate(), requestID: nil, deadline: .now + .seconds(60), stop: StopReason()),
-            threads: ThreadRepository(store: store), notes: NoteRepository(store: store),
+            threads: ThreadRepository(store.pool), notes: NoteRepository(store.pool),
             settings: try server.settings(), breakers: BreakerRegistry(), now: { Date() })
         let dispatcher = ToolDispatcher(tools: BuiltinTools.all, timeout: .seconds(5))
         let allowed: Set<String> = ["calculator"]

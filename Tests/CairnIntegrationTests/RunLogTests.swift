@@ -17,12 +17,12 @@ struct RunLogTests {
     init() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("runlog-\(UUID().uuidString).db").path
         store = try Store(path: path)
-        repository = RunRepository(store: store)
+        repository = RunRepository(store.pool)
         log = RunLog(runs: repository, logger: Logger(label: "test"))
     }
 
     func createUser() async throws {
-        try await UserRepository(store: store).create(UserRecord(id: user, email: "\(user.rawValue)@example.com", name: "", passwordHash: nil,
+        try await UserRepository(store.pool).create(UserRecord(id: user, email: "\(user.rawValue)@example.com", name: "", passwordHash: nil,
                                                                  role: "user", status: .active, createdAt: Date()),
                                                       emailNormalized: "\(user.rawValue)@example.com")
     }

@@ -95,7 +95,7 @@ struct SignInTests {
             // Signing in again finds the same person by the linked identity.
             let again = try await browser.exchange(try await browser.signIn(as: "olive").location)
             #expect(try again.json()["user"].flatMap { ($0 as? [String: Any])?["id"] as? String } == me["id"] as? String)
-            let actions = try await AuditRepository(store: env.store).list(AuditQuery(limit: 100)).map(\.action)
+            let actions = try await AuditRepository(env.store.pool).list(AuditQuery(limit: 100)).map(\.action)
             #expect(actions.filter { $0 == "auth.oauth_login" }.count == 2 && actions.contains("auth.register"))
         }
     }
@@ -140,7 +140,7 @@ struct SignInTests {
             }
             #expect(try await client.call(.get, "/api/auth/oauth/nobody/start").status == .notFound)
             #expect(try await client.call(.post, "/api/auth/oauth/exchange", json: ["login_code": "made-up"]).status == .unauthorized)
-            let failures = try await AuditRepository(store: env.store).list(AuditQuery(action: "auth.oauth_failed", limit: 50))
+            let failures = try await AuditRepository(env.store.pool).list(AuditQuery(action: "auth.oauth_failed", limit: 50))
             #expect(failures.count >= 4)
             _ = admin
         }
@@ -292,7 +292,7 @@ struct SignInTests {
             // A genuine token works.
             let ok = try await attempt { try await signers.sign(claims($0), kid: "k1") }
             #expect(ok.hasPrefix("/#login_code="), "\(ok)")
-            let failures = try await AuditRepository(store: env.store).list(AuditQuery(action: "auth.oauth_failed", limit: 50))
+            let failures = try await AuditRepository(env.store.pool).list(AuditQuery(action: "auth.oauth_failed", limit: 50))
             #expect(failures.count >= 7)
         }
         await idp.close()

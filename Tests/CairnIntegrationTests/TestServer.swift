@@ -37,7 +37,7 @@ struct TestServer {
         var logger = Logger(label: "cairn-test")
         logger.logLevel = .warning
         // As `cairn serve` does: the runtime settings stored in the database on top.
-        let settings = try settings().withRuntime(try SettingsRepository(store: store).all())
+        let settings = try settings().withRuntime(try SettingsRepository(store.pool).all())
         let env = try await ServerEnvironment.boot(settings: settings, store: store, logger: logger, clock: clock)
         // HummingbirdTesting ends a live server by cancelling it, which Hummingbird reports as an
         // error ("Waiting on child channel: CancellationError()") on every test: its own logger

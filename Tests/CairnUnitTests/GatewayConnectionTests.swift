@@ -14,7 +14,7 @@ struct GatewayConnectionTests {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("gw-\(UUID().uuidString).db").path
         let store = try Store(path: path)
         let principal = Principal(userID: UserID.generate(), sessionID: nil, role: .user, authMethod: .accessToken)
-        let log = RunLog(runs: RunRepository(store: store), logger: Logger(label: "test"))
+        let log = RunLog(runs: RunRepository(store.pool), logger: Logger(label: "test"))
         return (GatewayConnection(principal: principal, log: log, queueLimit: queue, metrics: counters), store)
     }
 

@@ -6,7 +6,7 @@ import Synchronization
 /// Enforces per-user quotas before a run starts. It keeps the (small) table of per-user
 /// overrides in memory, so a server with no limits set pays nothing per run.
 ///
-///     let quotas = QuotaGuard(repository: QuotaRepository(store: store), settings: settings)
+///     let quotas = QuotaGuard(repository: QuotaRepository(store.pool), settings: settings)
 ///     try await quotas.load()
 ///     try await quotas.check(user, now: clock.now())   // throws 429 quota_exceeded
 public final class QuotaGuard: Sendable {

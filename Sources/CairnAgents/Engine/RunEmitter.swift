@@ -8,7 +8,7 @@ import Synchronization
 /// exactly once. Emitting never waits for the disk (see `RunLog`).
 ///
 /// ```swift
-/// let log = RunLog(runs: RunRepository(store: store), logger: logger)
+/// let log = RunLog(runs: RunRepository(store.pool), logger: logger)
 /// let emitter = RunEmitter(runID: run.id, threadID: run.threadID, userID: run.userID, log: log, clock: SystemClock())
 /// try await emitter.agentStarted("assistant", parent: nil, step: nil)
 /// try await emitter.emit(.messageDelta, agent: "assistant", payload: ["text": "Hello"])

@@ -10,7 +10,7 @@ import Foundation
 /// exchanges for the usual token pair. Tokens never travel in a URL.
 ///
 /// ```swift
-/// let signIn = SignInService(auth: auth, store: store, breakers: breakers)
+/// let signIn = SignInService(auth: auth, repository: repositories.signInProviders, breakers: breakers)
 /// let start = try await signIn.begin(provider: "google", redirect: "/", callback: url, origin: origin)
 /// // browser → provider → callback
 /// let done = try await signIn.complete(provider: "google", query: query, browserToken: cookie, callback: url, origin: origin)
@@ -25,9 +25,9 @@ public final class SignInService: Sendable {
     static let loginCodeLifetime: TimeInterval = 60
     static let googleIssuer = "https://accounts.google.com"
 
-    public init(auth: AuthService, store: Store, breakers: BreakerRegistry) {
+    public init(auth: AuthService, repository: SignInProviderRepository, breakers: BreakerRegistry) {
         self.auth = auth
-        repository = SignInProviderRepository(store: store)
+        self.repository = repository
         self.breakers = breakers
     }
 

@@ -27,8 +27,8 @@ public final class BackupService: Sendable {
     let startedAt: Date
     private let running = Mutex(false)
 
-    public init(store: Store, settings: LiveSettings, audit: AuditTrail, clock: any WallClock, logger: Logger) {
-        repository = BackupRepository(store: store)
+    public init(store: Store, repository: BackupRepository, settings: LiveSettings, audit: AuditTrail, clock: any WallClock, logger: Logger) {
+        self.repository = repository
         databasePath = store.path
         directory = ((store.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("backups")
         self.settings = settings

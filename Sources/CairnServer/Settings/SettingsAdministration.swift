@@ -6,7 +6,7 @@ import Foundation
 /// The console's view of the configuration: every setting with its source, and runtime edits
 /// that are validated as a whole, stored with their history, audited and applied at once.
 ///
-///     let admin = SettingsAdministration(live: env.settings, repository: SettingsRepository(store: store), audit: auth.audit, clock: clock)
+///     let admin = SettingsAdministration(live: env.settings, repository: SettingsRepository(store.pool), audit: auth.audit, clock: clock)
 ///     let changed = try await admin.update(["auth.registration": "closed"], by: principal, origin: origin)
 struct SettingsAdministration: Sendable {
     let live: LiveSettings
