@@ -84,15 +84,14 @@ extension AuthService {
         }
         guard let found, found.key.revokedAt == nil, found.userActive,
             found.key.expiresAt.map({ $0 > now }) ?? true,
-            Self.constantTimeEqual(Self.digest(secret), found.key.secretHash),
-            let role = Role(rawValue: found.role)
+            Self.constantTimeEqual(Self.digest(secret), found.key.secretHash)
         else { throw invalid }
         // `last_used_at` is written at most once a minute per key.
         if found.key.lastUsedAt.map({ now.timeIntervalSince($0) >= 60 }) ?? true {
             try? await apiKeys.touch(id: id, at: now)
         }
         return Principal(
-            userID: found.key.userID, sessionID: nil, role: role, authMethod: .apiKey, apiKeyID: id,
+            userID: found.key.userID, sessionID: nil, role: found.role, authMethod: .apiKey, apiKeyID: id,
             scopes: Set(found.key.scopes.compactMap(APIKeyScope.init)))
     }
 

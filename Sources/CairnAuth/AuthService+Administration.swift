@@ -11,7 +11,7 @@ extension AuthService {
         let now = clock.now()
         let user = UserRecord(
             id: .generate(now: now), email: email, name: name ?? "", passwordHash: try await hasher.hash(password),
-            role: Role.admin.rawValue, status: .active, createdAt: now)
+            role: .admin, status: .active, createdAt: now)
         try await users.create(user, emailNormalized: email)
         await audit.record(
             "admin.user_created", actor: actor ?? user.id.rawValue, target: user.id.rawValue, origin: origin,
@@ -90,7 +90,7 @@ extension AuthService {
             throw CairnError(.conflict, "administrators cannot demote or disable themselves")
         }
         let now = clock.now()
-        guard let (before, after) = try await users.update(id: id, role: role?.rawValue, status: status, at: now) else {
+        guard let (before, after) = try await users.update(id: id, role: role, status: status, at: now) else {
             throw CairnError.notFound("user")
         }
         if status == .disabled {
@@ -101,8 +101,8 @@ extension AuthService {
         await audit.record(
             "admin.user_updated", actor: admin.userID.rawValue, target: id.rawValue, origin: origin,
             details: [
-                "before": "role=\(before.role) status=\(before.status.rawValue)",
-                "after": "role=\(after.role) status=\(after.status.rawValue)",
+                "before": "role=\(before.role.rawValue) status=\(before.status.rawValue)",
+                "after": "role=\(after.role.rawValue) status=\(after.status.rawValue)",
             ])
         return after
     }

@@ -22,9 +22,9 @@ extension AuthService {
             throw invalid
         }
         guard let state = try await sessions.accessState(userID: userID, sessionID: sessionID, jti: "", now: clock.now()),
-            state.userActive, state.sessionLive, let role = Role(rawValue: state.role)
+            state.userActive, state.sessionLive
         else { throw invalid }
-        return Principal(userID: userID, sessionID: sessionID, role: role, authMethod: .accessToken)
+        return Principal(userID: userID, sessionID: sessionID, role: state.role, authMethod: .accessToken)
     }
 
     /// Whether each principal's user is still active, its session live and its token not revoked,

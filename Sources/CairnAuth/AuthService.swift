@@ -90,7 +90,7 @@ public final class AuthService: Sendable {
         let now = clock.now()
         let user = UserRecord(
             id: .generate(now: now), email: email, name: name, passwordHash: try await hasher.hash(password),
-            role: Role.user.rawValue, status: mode == "approval" ? .pending : .active, createdAt: now)
+            role: .user, status: mode == "approval" ? .pending : .active, createdAt: now)
         try await users.create(user, emailNormalized: email)
         await audit.record(
             "auth.register", actor: user.id.rawValue, target: user.id.rawValue, origin: origin,
@@ -227,13 +227,12 @@ public final class AuthService: Sendable {
         if token.hasPrefix(Self.apiKeyPrefix) { return try await authenticate(apiKey: token) }
         let verified = try await tokens.verify(token, as: .access)
         guard let state = try await sessions.accessState(userID: verified.userID, sessionID: verified.sessionID, jti: verified.jti, now: clock.now()),
-            state.userActive, state.sessionLive, !state.tokenRevoked,
-            let role = Role(rawValue: state.role)
+            state.userActive, state.sessionLive, !state.tokenRevoked
         else {
             throw CairnError(.unauthenticated, "invalid or expired token")
         }
         return Principal(
-            userID: verified.userID, sessionID: verified.sessionID, role: role, authMethod: .accessToken,
+            userID: verified.userID, sessionID: verified.sessionID, role: state.role, authMethod: .accessToken,
             tokenID: verified.jti, tokenExpiresAt: verified.expiresAt.timeIntervalSince1970)
     }
 

@@ -4,6 +4,15 @@ import Foundation
 import JWTKit
 
 /// Token issuance and verification with Ed25519 keys kept in the database.
+///
+/// ```swift
+/// let tokens = TokenService(
+///     repository: SigningKeyRepository(store.pool), clock: SystemClock(),
+///     options: .init(issuer: "cairn", audience: "cairn", leeway: 30, maximumLifetime: 1_209_600))
+/// try await tokens.prepare()      // creates the first key when the database has none
+/// let issued = try await tokens.issue(.access, userID: user, sessionID: session, role: .user, lifetime: 900)
+/// let verified = try await tokens.verify(issued.token, as: .access)
+/// ```
 public actor TokenService {
     public struct Options: Sendable {
         public var issuer: String
@@ -24,7 +33,7 @@ public actor TokenService {
     static let maximumTokenLength = 8192
     static let reloadInterval: TimeInterval = 5
 
-    private let repository: any SigningKeyStore
+    private let repository: SigningKeyRepository
     private let clock: any WallClock
     private let options: Options
     private var keys = JWTKeyCollection()
@@ -32,7 +41,7 @@ public actor TokenService {
     private var trusted: [String: SigningKeyRecord] = [:]
     private var lastReload = Date.distantPast
 
-    public init(repository: any SigningKeyStore, clock: any WallClock, options: Options) {
+    public init(repository: SigningKeyRepository, clock: any WallClock, options: Options) {
         self.repository = repository
         self.clock = clock
         self.options = options
@@ -56,7 +65,7 @@ public actor TokenService {
         return key.kid
     }
 
-    public func issue(_ type: TokenType, userID: UserID, sessionID: SessionID, role: String, lifetime: TimeInterval, jti: String? = nil) async throws
+    public func issue(_ type: TokenType, userID: UserID, sessionID: SessionID, role: Role, lifetime: TimeInterval, jti: String? = nil) async throws
         -> IssuedToken
     {
         try await reloadIfStale()
@@ -67,7 +76,7 @@ public actor TokenService {
         let claims = TokenClaims(
             iss: .init(value: options.issuer), aud: .init(value: [options.audience]), sub: .init(value: userID.rawValue),
             sid: sessionID.rawValue, jti: .init(value: jti), iat: .init(value: now), nbf: .init(value: now),
-            exp: .init(value: expiresAt), typ: type.rawValue, role: role)
+            exp: .init(value: expiresAt), typ: type.rawValue, role: role.rawValue)
         let token = try await keys.sign(claims, kid: JWKIdentifier(string: kid))
         return IssuedToken(token: token, jti: jti, expiresAt: expiresAt)
     }

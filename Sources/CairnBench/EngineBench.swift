@@ -23,7 +23,7 @@ func benchEngine(env: ServerEnvironment, directory: URL) async throws {
         let id = UserID.generate()
         try await users.create(
             UserRecord(
-                id: id, email: "engine\(index)@example.com", name: "", passwordHash: nil, role: "user",
+                id: id, email: "engine\(index)@example.com", name: "", passwordHash: nil, role: .user,
                 status: .active, createdAt: Date()), emailNormalized: "engine\(index)@example.com")
         userIDs.append(id)
     }

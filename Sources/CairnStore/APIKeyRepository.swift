@@ -60,7 +60,7 @@ public struct APIKeyRepository: Sendable {
     }
 
     /// A key with its owner's role and status, for authentication.
-    public func lookup(id: APIKeyID) async throws -> (key: APIKeyRecord, role: String, userActive: Bool)? {
+    public func lookup(id: APIKeyID) async throws -> (key: APIKeyRecord, role: Role, userActive: Bool)? {
         try await database.read { db in
             guard
                 let row = try Row.fetchOne(

@@ -16,3 +16,4 @@ extension Identifier: DatabaseValueConvertible {
 extension RunStatus: DatabaseValueConvertible {}
 extension RunEventType: DatabaseValueConvertible {}
 extension MessageRole: DatabaseValueConvertible {}
+extension Role: DatabaseValueConvertible {}

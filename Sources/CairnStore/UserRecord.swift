@@ -10,7 +10,7 @@ public struct UserRecord: Sendable, Equatable, StoredRecord {
     public var email: String
     public var name: String
     public var passwordHash: String?
-    public var role: String
+    public var role: Role
     public var status: Status
     public var authProvider: String
     public var failedLogins: Int
@@ -21,7 +21,7 @@ public struct UserRecord: Sendable, Equatable, StoredRecord {
     public var lastLoginAt: Date?
 
     public init(
-        id: UserID, email: String, name: String, passwordHash: String?, role: String, status: Status,
+        id: UserID, email: String, name: String, passwordHash: String?, role: Role, status: Status,
         authProvider: String = "password", createdAt: Date
     ) {
         self.id = id

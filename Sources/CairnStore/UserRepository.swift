@@ -8,7 +8,7 @@ import GRDB
 /// let users = UserRepository(store.pool)          // or any DatabaseWriter: an in-memory queue in tests
 /// try await users.create(user, emailNormalized: "ada@example.com")
 /// let found = try await users.find(emailNormalized: "ada@example.com")
-/// let change = try await users.update(id: user.id, role: "admin", status: nil, at: Date())   // (before, after)
+/// let change = try await users.update(id: user.id, role: .admin, status: nil, at: Date())   // (before, after)
 /// ```
 public struct UserRepository: Sendable {
     let database: any DatabaseWriter
@@ -87,7 +87,9 @@ public struct UserRepository: Sendable {
 
     public func adminExists() async throws -> Bool {
         try await database.read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM users WHERE role = 'admin' AND status = 'active')") ?? false
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS(SELECT 1 FROM users WHERE role = ? AND status = ?)", arguments: [Role.admin, UserRecord.Status.active])
+                ?? false
         }
     }
 
@@ -140,7 +142,7 @@ public struct UserRepository: Sendable {
     }
 
     /// Changes role and/or status; returns the user before and after, or nil when absent.
-    public func update(id: UserID, role: String?, status: UserRecord.Status?, at now: Date) async throws -> (before: UserRecord, after: UserRecord)? {
+    public func update(id: UserID, role: Role?, status: UserRecord.Status?, at now: Date) async throws -> (before: UserRecord, after: UserRecord)? {
         try await database.write { db in
             guard let before = try UserRecord.fetchOne(db, key: id) else { return nil }
             var after = before

@@ -127,7 +127,7 @@ struct RouteMatrixTests {
             #expect(try await client.call(.patch, "/api/admin/users/\(disabled.userID)", json: ["disabled": true], token: admin.access).status == .ok)
             let principal = try await env.auth.authenticate(bearer: owner.access)
             let expired = try await env.auth.tokens.issue(.access, userID: principal.userID, sessionID: try #require(principal.sessionID),
-                                                          role: "user", lifetime: 1).token
+                                                          role: .user, lifetime: 1).token
             try await Task.sleep(for: .milliseconds(2_100))
 
             // Callers whose credential is not (or no longer) good: 401 on everything but open routes.

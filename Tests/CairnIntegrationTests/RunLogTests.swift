@@ -23,7 +23,7 @@ struct RunLogTests {
 
     func createUser() async throws {
         try await UserRepository(store.pool).create(UserRecord(id: user, email: "\(user.rawValue)@example.com", name: "", passwordHash: nil,
-                                                                 role: "user", status: .active, createdAt: Date()),
+                                                                 role: .user, status: .active, createdAt: Date()),
                                                       emailNormalized: "\(user.rawValue)@example.com")
     }
 

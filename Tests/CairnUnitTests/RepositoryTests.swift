@@ -22,7 +22,7 @@ struct RepositoryTests {
     @discardableResult
     func user(_ name: String, status: UserRecord.Status = .active) async throws -> UserRecord {
         let user = UserRecord(
-            id: .generate(), email: "\(name)@Example.com", name: name, passwordHash: "hash", role: "user", status: status, createdAt: now)
+            id: .generate(), email: "\(name)@Example.com", name: name, passwordHash: "hash", role: .user, status: status, createdAt: now)
         try await repositories.users.create(user, emailNormalized: "\(name)@example.com")
         return user
     }
@@ -46,13 +46,13 @@ struct RepositoryTests {
     func userUpdate() async throws {
         let bob = try await user("bob", status: .pending)
         let later = now.addingTimeInterval(60)
-        let change = try #require(try await repositories.users.update(id: bob.id, role: "admin", status: nil, at: later))
-        #expect(change.before.role == "user")
-        #expect(change.after.role == "admin")
+        let change = try #require(try await repositories.users.update(id: bob.id, role: .admin, status: nil, at: later))
+        #expect(change.before.role == .user)
+        #expect(change.after.role == .admin)
         #expect(change.after.status == .pending)
         #expect(change.after.updatedAt == Date(millis: later.millis))
         #expect(try await repositories.users.find(id: bob.id) == change.after)
-        #expect(try await repositories.users.update(id: .generate(), role: "admin", status: nil, at: later) == nil)
+        #expect(try await repositories.users.update(id: .generate(), role: .admin, status: nil, at: later) == nil)
         #expect(try await repositories.users.adminExists() == false)
         _ = try await repositories.users.update(id: bob.id, role: nil, status: .active, at: later)
         #expect(try await repositories.users.adminExists())
@@ -89,7 +89,7 @@ struct RepositoryTests {
         let found = try #require(try await repositories.apiKeys.lookup(id: key.id))
         #expect(found.key.scopes == ["chat", "runs:read"])
         #expect(found.key.expiresAt == Date(millis: now.addingTimeInterval(3600).millis))
-        #expect(found.role == "user")
+        #expect(found.role == .user)
         #expect(found.userActive)
         #expect(try await repositories.apiKeys.list(userID: owner.id).map(\.id) == [key.id])
         let stranger = try await user("eve")

@@ -4,34 +4,24 @@ import CairnStore
 import Foundation
 import Testing
 
-/// Keys in memory, so token logic is tested without files.
-actor MemoryKeyStore: SigningKeyStore {
-    var keys: [SigningKeyRecord] = []
-    func all() async throws -> [SigningKeyRecord] { keys }
-    func rotate(to key: SigningKeyRecord) async throws {
-        keys = keys.map { $0.retiredAt == nil ? SigningKeyRecord(kid: $0.kid, algorithm: $0.algorithm, privateKey: $0.privateKey, createdAt: $0.createdAt, retiredAt: key.createdAt) : $0 }
-        keys.append(key)
-    }
-    func insertIfNoneActive(_ key: SigningKeyRecord) async throws {
-        if !keys.contains(where: { $0.retiredAt == nil }) { keys.append(key) }
-    }
-}
-
 @Suite("Token issue and verification")
 struct TokenServiceTests {
     let clock = ManualClock()
     let user = UserID.generate()
     let session = SessionID.generate()
 
-    func service(_ store: MemoryKeyStore = MemoryKeyStore(), clock: ManualClock? = nil, issuer: String = "cairn", audience: String = "cairn") async throws -> TokenService {
-        let service = TokenService(repository: store, clock: clock ?? self.clock,
+    /// Signing keys in a database of their own, in memory.
+    static func keys() throws -> SigningKeyRepository { SigningKeyRepository(try InMemoryDatabase.make()) }
+
+    func service(_ store: SigningKeyRepository? = nil, clock: ManualClock? = nil, issuer: String = "cairn", audience: String = "cairn") async throws -> TokenService {
+        let service = TokenService(repository: try store ?? Self.keys(), clock: clock ?? self.clock,
                                    options: .init(issuer: issuer, audience: audience, leeway: 30, maximumLifetime: 86_400))
         try await service.prepare()
         return service
     }
 
     func issue(_ service: TokenService, _ type: TokenType = .access, lifetime: TimeInterval = 900) async throws -> String {
-        try await service.issue(type, userID: user, sessionID: session, role: "user", lifetime: lifetime).token
+        try await service.issue(type, userID: user, sessionID: session, role: .user, lifetime: lifetime).token
     }
 
     func expectRejected(_ service: TokenService, _ token: String, as type: TokenType = .access, sourceLocation: SourceLocation = #_sourceLocation) async {
@@ -86,7 +76,7 @@ struct TokenServiceTests {
     }
 
     @Test func notYetValidIsRejected() async throws {
-        let store = MemoryKeyStore()
+        let store = try Self.keys()
         let future = ManualClock(clock.now().addingTimeInterval(3600))
         let issuer = try await service(store, clock: future)
         let verifier = try await service(store)
@@ -94,7 +84,7 @@ struct TokenServiceTests {
     }
 
     @Test func wrongIssuerOrAudienceIsRejected() async throws {
-        let store = MemoryKeyStore()
+        let store = try Self.keys()
         let verifier = try await service(store)
         await expectRejected(verifier, try await issue(try await service(store, issuer: "someone-else")))
         await expectRejected(verifier, try await issue(try await service(store, audience: "another-api")))
@@ -102,7 +92,7 @@ struct TokenServiceTests {
 
     @Test func tokensFromAnotherKeyAreRejected() async throws {
         let mine = try await service()
-        let theirs = try await service(MemoryKeyStore())
+        let theirs = try await service(try Self.keys())
         await expectRejected(mine, try await issue(theirs))
         // Same kid as ours, but signed by their key: the signature fails.
         let myKid = Self.json(Self.segments(try await issue(mine))[0])["kid"] as! String
@@ -163,7 +153,7 @@ struct TokenServiceTests {
     }
 
     @Test func rotationKeepsOldTokensValidAndSignsWithTheNewKey() async throws {
-        let store = MemoryKeyStore()
+        let store = try Self.keys()
         let service = try await service(store)
         let before = try await issue(service)
         let newKid = try await service.rotate()

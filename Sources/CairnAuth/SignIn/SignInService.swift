@@ -235,7 +235,7 @@ public final class SignInService: Sendable {
         guard mode != "closed" else { throw SignInRefusal(code: "registration_closed", reason: "registration is closed") }
         let user = UserRecord(
             id: .generate(now: now), email: email, name: String((identity.name ?? "").prefix(100)), passwordHash: nil,
-            role: Role.user.rawValue, status: mode == "approval" ? .pending : .active, authProvider: provider.id, createdAt: now)
+            role: .user, status: mode == "approval" ? .pending : .active, authProvider: provider.id, createdAt: now)
         try await auth.users.create(user, emailNormalized: email)
         try await repository.link(provider: provider.id, subject: identity.subject, user: user.id, email: email, at: now)
         await auth.audit.record(

@@ -30,9 +30,9 @@ public struct CairnRequestContext: RequestContext, WebSocketRequestContext {
         channel = source.channel
     }
 
-    /// The `:id` path parameter as a typed id; a wrong prefix or shape is `not_found`, never a 500.
-    public func pathID<Kind: IdentifierKind>(as _: Identifier<Kind>.Type, what: String) throws -> Identifier<Kind> {
-        guard let id = parameters.get("id").flatMap(Identifier<Kind>.init) else { throw CairnError.notFound(what) }
+    /// A path parameter (`:id` unless named) as a typed id; a wrong prefix or shape is `not_found`, never a 500.
+    public func pathID<Kind: IdentifierKind>(as _: Identifier<Kind>.Type, what: String, parameter: String = "id") throws -> Identifier<Kind> {
+        guard let id = parameters.get(parameter).flatMap(Identifier<Kind>.init) else { throw CairnError.notFound(what) }
         return id
     }
 

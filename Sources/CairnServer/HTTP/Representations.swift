@@ -25,7 +25,7 @@ struct UserBody: Encodable {
         id = user.id.rawValue
         email = user.email
         name = user.name
-        role = user.role
+        role = user.role.rawValue
         status = user.status.rawValue
         createdAt = user.createdAt
         authProvider = user.authProvider

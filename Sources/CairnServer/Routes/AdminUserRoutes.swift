@@ -140,7 +140,7 @@ struct AdminUserRoutes {
         }
         admin.delete("/users/:id/keys/:key") { request, context in
             let id = try context.pathID(as: UserID.self, what: "user")
-            guard let raw = context.parameters.get("key"), let key = APIKeyID(raw) else { throw CairnError.notFound("API key") }
+            let key = try context.pathID(as: APIKeyID.self, what: "API key", parameter: "key")
             try await auth.revokeAPIKey(key, of: id, by: try context.requirePrincipal(), origin: request.origin(context))
             return Response(status: .noContent)
         }
@@ -151,7 +151,7 @@ struct AdminUserRoutes {
         }
         admin.delete("/users/:id/sessions/:session") { request, context in
             let id = try context.pathID(as: UserID.self, what: "user")
-            guard let raw = context.parameters.get("session"), let session = SessionID(raw) else { throw CairnError.notFound("session") }
+            let session = try context.pathID(as: SessionID.self, what: "session", parameter: "session")
             try await auth.revokeSession(session, of: id, by: try context.requirePrincipal(), origin: request.origin(context))
             return Response(status: .noContent)
         }

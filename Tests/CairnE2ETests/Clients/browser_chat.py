@@ -68,6 +68,9 @@ with sync_playwright() as pw:
     summary["reload_signed_in"] = page.evaluate("async () => (await CairnAuth.api('GET', '/api/auth/me')).email")
     summary["cookie_names"] = sorted(cookie["name"] for cookie in page.context.cookies())
     summary["refresh_cookie_http_only"] = all(cookie["httpOnly"] for cookie in page.context.cookies() if cookie["name"] == "cairn_refresh")
+    # Sign out once the reloaded page has finished loading (threads, agents, the socket's ticket):
+    # a request still in flight when the session ends is answered 401, which Chromium logs.
+    page.wait_for_load_state("networkidle")
     page.get_by_role("button", name="Sign out").click()
     page.reload()
     expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible(timeout=10000)
