@@ -4,7 +4,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// Serves the pages compiled from Public/ with validators and a strict CSP.
+/// Serves the pages compiled from Public/ with validators, gzip for clients that accept it, and a
+/// strict CSP.
 struct AssetRoutes {
     static let pagePolicy = [
         "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
@@ -13,6 +14,8 @@ struct AssetRoutes {
     ].joined(separator: "; ")
 
     func register(on router: Router<CairnRequestContext>) {
+        // Compress every file now (about 20 ms for 600 KB), not on the event loop of the first request.
+        _ = ServedAsset.all
         router.get("/") { request, _ in try serve(path: "/", request: request) }
         // The router matches `/admin` and `/admin/` alike; only the bare form is redirected.
         router.get("/admin") { request, _ in
@@ -30,18 +33,12 @@ struct AssetRoutes {
     }
 
     func serve(path: String, request: Request) throws -> Response {
-        guard let asset = Assets.lookup(path) else { throw CairnError(.notFound, "no such page") }
-        var headers: HTTPFields = [
-            .eTag: asset.etag,
-            .cacheControl: asset.contentType.hasPrefix("text/html") ? "no-cache" : "public, max-age=3600",
-            .contentSecurityPolicy: Self.pagePolicy,
-        ]
-        if let match = request.headers[.ifNoneMatch],
-            match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == asset.etag || $0 == "*" })
-        {
-            return Response(status: .notModified, headers: headers)
-        }
-        headers[.contentType] = asset.contentType
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: asset.bytes)))
+        guard let file = ServedAsset.lookup(path) else { throw CairnError(.notFound, "no such page") }
+        return file.response(
+            to: request,
+            headers: [
+                .cacheControl: file.asset.contentType.hasPrefix("text/html") ? "no-cache" : "public, max-age=3600",
+                .contentSecurityPolicy: Self.pagePolicy,
+            ])
     }
 }

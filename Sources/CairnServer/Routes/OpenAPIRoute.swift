@@ -8,11 +8,9 @@ struct OpenAPIRoute {
     static let assetPath = "/openapi.json"
 
     func register(on router: Router<CairnRequestContext>) {
-        router.get("/api/openapi.json") { _, _ in
-            guard let asset = Assets.lookup(Self.assetPath) else { throw HTTPError(.notFound) }
-            return Response(
-                status: .ok, headers: [.contentType: "application/json", .cacheControl: "public, max-age=300", .eTag: asset.etag],
-                body: .init(byteBuffer: ByteBuffer(bytes: asset.bytes)))
+        router.get("/api/openapi.json") { request, _ in
+            guard let file = ServedAsset.lookup(Self.assetPath) else { throw HTTPError(.notFound) }
+            return file.response(to: request, headers: [.cacheControl: "public, max-age=300"])
         }
     }
 }
