@@ -1,58 +1,25 @@
 """Drives the chat page's account and thread features in headless Chromium (Playwright) and prints
 a JSON summary: two users kept apart (list, search, API), keyboard-only sign-in/send/Stop, thread
 rename/search/delete, the agent picker and Retry, and the Account dialog (password, sessions, API
-keys, usage). Screenshots go to .build/screenshots/account-*.png."""
+keys, usage). Screenshots go to $CAIRN_SCREENSHOTS (default .build/screenshots) as account-*.png."""
 import json
-import os
-import pathlib
 import sys
-import urllib.error
-import urllib.request
 
 from playwright.sync_api import expect, sync_playwright
 
+from browser_support import Shots, launch_chromium, record_errors, request
+
 base = sys.argv[1]
-shots = pathlib.Path(__file__).resolve().parents[3] / ".build" / "screenshots"
-shots.mkdir(parents=True, exist_ok=True)
 summary = {"errors": [], "screenshots": []}
+shot = Shots(summary, "account-")
 PASSWORD = "correct horse battery"
 NEW_PASSWORD = "a brand new passphrase"
-
-
-def call(method, path, token=None, body=None):
-    """(status, parsed body or None) of an API call made outside the browser."""
-    headers = {"Accept": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    data = None
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-        data = json.dumps(body).encode()
-    request = urllib.request.Request(base + path, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=20) as response:
-            text = response.read().decode()
-            return response.status, (json.loads(text) if text else None)
-    except urllib.error.HTTPError as error:
-        text = error.read().decode()
-        try:
-            return error.code, json.loads(text)
-        except ValueError:
-            return error.code, None
-
-
-def shot(page, name):
-    path = shots / f"account-{name}.png"
-    page.screenshot(path=str(path))
-    summary["screenshots"].append(path.name)
 
 
 def watch(page, who):
     # Refused requests the test makes on purpose (another user's thread, a wrong password) log
     # "Failed to load resource"; anything else written to the console as an error counts.
-    page.on("console", lambda m: summary["errors"].append(f"{who}: {m.text}")
-            if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
-    page.on("pageerror", lambda e: summary["errors"].append(f"{who}: {e}"))
+    record_errors(page, summary["errors"], f"{who}: ", console=lambda m: not m.text.startswith("Failed to load resource"))
 
 
 def in_page(page, method, path):
@@ -75,12 +42,12 @@ def search(page, words):
 
 
 for email, name in (("ada@example.com", "Ada Lovelace"), ("bob@example.com", "Bob")):
-    status, registered = call("POST", "/api/auth/register", body={"email": email, "password": PASSWORD, "name": name})
+    status, registered, _ = request(base, "POST", "/api/auth/register", {"email": email, "password": PASSWORD, "name": name})
     assert status == 201, status
-    assert call("POST", "/api/auth/logout", registered["access_token"])[0] == 204  # only the browser's sessions remain
+    assert request(base, "POST", "/api/auth/logout", token=registered["access_token"])[0] == 204  # only the browser's sessions remain
 
 with sync_playwright() as pw:
-    browser = pw.chromium.launch(executable_path=os.environ.get("CAIRN_CHROMIUM", "/usr/bin/chromium"), args=["--no-sandbox"])
+    browser = launch_chromium(pw)
     ada_context = browser.new_context(viewport={"width": 1280, "height": 860})
     ada = ada_context.new_page()
     watch(ada, "ada")
@@ -224,7 +191,7 @@ with sync_playwright() as pw:
     shot(ada, "panel-light")
 
     # Sessions: a second sign-in is listed, and "Sign out this device" ends it.
-    status, second = call("POST", "/api/auth/login", body={"email": "ada@example.com", "password": PASSWORD})
+    status, second, _ = request(base, "POST", "/api/auth/login", {"email": "ada@example.com", "password": PASSWORD})
     other = second["access_token"]
     dialog.get_by_role("button", name="Close").click()
     expect(account).to_be_focused()
@@ -232,10 +199,10 @@ with sync_playwright() as pw:
     sessions = dialog.get_by_role("list", name="Your sessions").locator("li")
     expect(sessions).to_have_count(2, timeout=10000)
     summary["sessions_listed"] = sessions.count()
-    summary["other_before"] = call("GET", "/api/auth/me", other)[0]
+    summary["other_before"] = request(base, "GET", "/api/auth/me", token=other)[0]
     dialog.get_by_role("button", name="Sign out this device").click()
     expect(sessions).to_have_count(1, timeout=10000)
-    summary["other_after"] = call("GET", "/api/auth/me", other)[0]
+    summary["other_after"] = request(base, "GET", "/api/auth/me", token=other)[0]
     summary["sessions_status"] = dialog.locator("#account-sessions-title + p").text_content()
 
     # An API key: shown once, works as a Bearer token, then revoked.
@@ -251,7 +218,7 @@ with sync_playwright() as pw:
     dialog.get_by_role("button", name="Copy").click()
     expect(box).to_contain_text("Copied", timeout=5000)
     shot(ada, "key-once")
-    summary["key_works"] = call("GET", "/api/threads", key)[0]
+    summary["key_works"] = request(base, "GET", "/api/threads", token=key)[0]
     row = dialog.get_by_role("list", name="Your API keys").locator("li")
     summary["key_row"] = row.first.inner_text()
     ada.keyboard.press("Escape")
@@ -261,7 +228,7 @@ with sync_playwright() as pw:
     summary["key_shown_again"] = dialog.get_by_role("region", name="New API key, shown once").is_visible()
     dialog.get_by_role("button", name='Revoke key "laptop script"').click()
     expect(dialog.get_by_role("list", name="Your API keys").locator("li")).to_have_count(0, timeout=10000)
-    summary["key_after_revoke"] = call("GET", "/api/threads", key)[0]
+    summary["key_after_revoke"] = request(base, "GET", "/api/threads", token=key)[0]
 
     # Password: a wrong current one and a mistyped repeat explained in words, then changed.
     dialog.get_by_label("Current password").fill("not my password")
@@ -279,8 +246,8 @@ with sync_playwright() as pw:
     expect(dialog.locator(".account-form .status")).to_contain_text("Password changed", timeout=10000)
     summary["password_status"] = dialog.locator(".account-form .status").text_content()
     summary["logins_after_change"] = [
-        call("POST", "/api/auth/login", body={"email": "ada@example.com", "password": PASSWORD})[0],
-        call("POST", "/api/auth/login", body={"email": "ada@example.com", "password": NEW_PASSWORD})[0]]
+        request(base, "POST", "/api/auth/login", {"email": "ada@example.com", "password": PASSWORD})[0],
+        request(base, "POST", "/api/auth/login", {"email": "ada@example.com", "password": NEW_PASSWORD})[0]]
     summary["this_session_after_change"] = in_page(ada, "GET", "/api/auth/me")
     dialog.evaluate("(d) => d.scrollTo(0, 0)")
     shot(ada, "panel-password")

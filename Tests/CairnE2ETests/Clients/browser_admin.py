@@ -19,35 +19,18 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 
 from playwright.sync_api import expect, sync_playwright
 
+from browser_support import ROOT, Shots, launch_chromium, record_errors, request
+
 base = sys.argv[1]
-root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-shots = os.environ.get("CAIRN_SCREENSHOTS") or os.path.join(root, ".build", "screenshots")
-os.makedirs(shots, exist_ok=True)
-
-
-def request(method, path, body=None, token=None):
-    """(status, parsed body, content type); never raises for an HTTP status."""
-    req = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode() if body is not None else None)
-    req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", "Bearer " + token)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as response:
-            raw, status, kind = response.read(), response.status, response.headers.get("Content-Type", "")
-    except urllib.error.HTTPError as error:
-        raw, status, kind = error.read(), error.code, error.headers.get("Content-Type", "")
-    if "json" in kind and raw:
-        return status, json.loads(raw), kind
-    return status, raw.decode("utf-8", "replace"), kind
 
 
 def call(method, path, body=None, token=None):
-    status, answer, _ = request(method, path, body, token)
+    """The answer of an API call that must succeed."""
+    status, answer, _ = request(base, method, path, body, token)
     if status >= 400:
         raise RuntimeError(f"{method} {path} answered {status}: {answer}")
     return answer
@@ -77,7 +60,7 @@ def free_port():
 # A real OpenID Connect provider, and the people it signs in (claims set through its /users API).
 oidc_port = free_port()
 oidc_issuer = f"http://127.0.0.1:{oidc_port}"
-oidc = subprocess.Popen([os.environ.get("CAIRN_OIDC_PYTHON") or os.path.join(root, ".build", "oidc-venv", "bin", "python"),
+oidc = subprocess.Popen([os.environ.get("CAIRN_OIDC_PYTHON") or os.path.join(ROOT, ".build", "oidc-venv", "bin", "python"),
                          "-m", "oidc_provider_mock", "--port", str(oidc_port), "--require-nonce", "true"],
                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -116,12 +99,12 @@ oidc_user("root", {"email": "root@example.com", "email_verified": True, "name": 
 
 # Which of the console's routes this server has (the rest are written against docs/API.md).
 probes = {
-    "settings": request("GET", "/api/admin/settings", token=token),
-    "settings_history": request("GET", "/api/admin/settings/history", token=token),
-    "runs": request("GET", "/api/admin/runs", token=token),
-    "users": request("GET", "/api/admin/users?q=quota", token=token),
-    "audit_csv": request("GET", "/api/admin/audit?format=csv&limit=1", token=token),
-    "sign_in_providers": request("GET", "/api/admin/auth-providers", token=token),
+    "settings": request(base, "GET", "/api/admin/settings", token=token),
+    "settings_history": request(base, "GET", "/api/admin/settings/history", token=token),
+    "runs": request(base, "GET", "/api/admin/runs", token=token),
+    "users": request(base, "GET", "/api/admin/users?q=quota", token=token),
+    "audit_csv": request(base, "GET", "/api/admin/audit?format=csv&limit=1", token=token),
+    "sign_in_providers": request(base, "GET", "/api/admin/auth-providers", token=token),
 }
 have = {name: not route_missing(status, answer) and status < 400 for name, (status, answer, _) in probes.items()}
 users_probe = probes["users"][1]
@@ -130,8 +113,11 @@ have["audit_csv"] = have["audit_csv"] and "text/csv" in probes["audit_csv"][2]
 summary["unavailable"] = sorted(name for name, ok in have.items() if not ok)
 
 
+admin_shot = Shots(summary, "admin-")
+chat_shot = Shots(summary, "chat-")
+
+
 def shot(page, name):
-    path = os.path.join(shots, f"admin-{name}.png")
     # Tables scroll inside their .table-wrap; the page itself must not be wider than the window.
     wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     if wide > 1:
@@ -141,23 +127,20 @@ def shot(page, name):
     tall = page.evaluate("(() => { const c = document.querySelector('#console-view:not([hidden]) .content');"
                          " return c ? c.scrollHeight + c.getBoundingClientRect().top + 4 : 0; })()")
     page.set_viewport_size({"width": size["width"], "height": int(min(max(size["height"], tall), 8000))})
-    page.screenshot(path=path, full_page=True)
+    admin_shot(page, name, full_page=True)
     page.set_viewport_size(size)
-    summary["screenshots"].append(path)
 
 
 def panel_shot(locator, name):
     """One panel on its own, legible (the section's full-page shot is 8000 px tall)."""
-    path = os.path.join(shots, f"admin-{name}.png")
     page = locator.page
     # As in shot(): the section scrolls inside .content, so the window grows to show the whole panel.
     size = page.viewport_size
     tall = page.evaluate("(() => { const c = document.querySelector('#console-view:not([hidden]) .content');"
                          " return c ? c.scrollHeight + c.getBoundingClientRect().top + 4 : 0; })()")
     page.set_viewport_size({"width": size["width"], "height": int(min(max(size["height"], tall), 8000))})
-    locator.screenshot(path=path)
+    admin_shot(locator, name)
     page.set_viewport_size(size)
-    summary["screenshots"].append(path)
 
 
 def visit(page, link, heading):
@@ -170,9 +153,7 @@ def visit(page, link, heading):
 
 def own_errors(page, where):
     """Console errors and exceptions of `page` on this server (not the provider's pages)."""
-    page.on("console", lambda message: summary["errors"].append(f"{where}: {message.text}")
-            if message.type == "error" and message.location.get("url", "").startswith(base) else None)
-    page.on("pageerror", lambda error: summary["errors"].append(f"{where}: {error}"))
+    record_errors(page, summary["errors"], f"{where}: ", console=lambda message: message.location.get("url", "").startswith(base))
 
 
 def sign_in_at_provider(page, button, sub):
@@ -240,7 +221,7 @@ def providers_and_agents(page):
     expect(page.locator('tr[data-provider="slowpoke"]')).to_have_count(0, timeout=10000)
     expect(page.locator("#section-body p.status", has_text="Provider slowpoke deleted")).to_be_visible()
     summary["agents_delete_confirmed"] = any("slowpoke" in message for message in summary["dialogs"])
-    summary["agents_deleted_status"] = request("GET", "/api/admin/providers/slowpoke", token=token)[0]
+    summary["agents_deleted_status"] = request(base, "GET", "/api/admin/providers/slowpoke", token=token)[0]
     if not summary["agents_delete_confirmed"] or summary["agents_deleted_status"] != 404:
         raise RuntimeError("slowpoke was not deleted after a confirmation")
 
@@ -254,14 +235,12 @@ def providers_and_agents(page):
 
 
 with sync_playwright() as pw:
-    browser = pw.chromium.launch(executable_path=os.environ.get("CAIRN_CHROMIUM", "/usr/bin/chromium"), args=["--no-sandbox"])
+    browser = launch_chromium(pw)
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     page = context.new_page()
     # Routes this server does not have yet answer 404 (the console says so) and the deliberate
     # invalid setting answers 422; the browser logs both as console errors, which are not page failures.
-    page.on("console", lambda message: summary["errors"].append(message.text)
-            if message.type == "error" and "status of 404" not in message.text and "status of 422" not in message.text else None)
-    page.on("pageerror", lambda error: summary["errors"].append(str(error)))
+    record_errors(page, summary["errors"], console=lambda message: "status of 404" not in message.text and "status of 422" not in message.text)
 
     def confirm(dialog):
         summary["dialogs"].append(dialog.message)
@@ -339,7 +318,7 @@ with sync_playwright() as pw:
     # ---- Users: approve a pending one, disable one (who can then not sign in), a quota of one run a day, a reset link ----
     if have["settings"]:
         call("PATCH", "/api/admin/settings", {"auth.registration": "approval"}, token)
-        summary["register_pending"] = request("POST", "/api/auth/register", {"email": "pending@example.com", "password": "user password 1"})[0]
+        summary["register_pending"] = request(base, "POST", "/api/auth/register", {"email": "pending@example.com", "password": "user password 1"})[0]
         call("PATCH", "/api/admin/settings", {"auth.registration": None}, token)
     visit(page, "Users", "Users")
     if have["settings"]:
@@ -348,7 +327,7 @@ with sync_playwright() as pw:
         expect(pending).to_contain_text("pending", timeout=10000)
         pending.get_by_role("button", name="Approve: pending@example.com").click()
         expect(page.locator("#section-body p.status")).to_contain_text("pending@example.com is approved", timeout=10000)
-        summary["login_after_approval"] = request("POST", "/api/auth/login", {"email": "pending@example.com", "password": "user password 1"})[0]
+        summary["login_after_approval"] = request(base, "POST", "/api/auth/login", {"email": "pending@example.com", "password": "user password 1"})[0]
         page.get_by_label("Status").select_option("")
     page.get_by_label("Search users").fill("victim")
     victim = page.locator('tr[data-email="victim@example.com"]')
@@ -356,7 +335,7 @@ with sync_playwright() as pw:
     expect(page.locator('tr[data-email="quota@example.com"]')).to_have_count(0)
     victim.get_by_role("button", name="Disable: victim@example.com").click()
     expect(page.locator('tr[data-email="victim@example.com"]')).to_contain_text("disabled", timeout=10000)
-    summary["disabled_login"] = request("POST", "/api/auth/login", {"email": "victim@example.com", "password": "user password 1"})[0]
+    summary["disabled_login"] = request(base, "POST", "/api/auth/login", {"email": "victim@example.com", "password": "user password 1"})[0]
     page.get_by_label("Search users").fill("")
     page.get_by_label("Status").select_option("disabled")
     expect(page.locator("#section-body tbody tr[data-id]")).to_have_count(1, timeout=10000)
@@ -370,8 +349,8 @@ with sync_playwright() as pw:
         expect(page.locator("#section-body p.status")).to_contain_text("quota@example.com: quota override saved", timeout=10000)
         user_token = call("POST", "/api/auth/login", {"email": "quota@example.com", "password": "user password 1"})["access_token"]
         thread = call("POST", "/api/threads", {"title": "quota"}, user_token)["id"]
-        first = request("POST", f"/api/threads/{thread}/runs", {"input": "What is 2+3?"}, user_token)
-        second = request("POST", f"/api/threads/{thread}/runs", {"input": "What is 2+4?"}, user_token)
+        first = request(base, "POST", f"/api/threads/{thread}/runs", {"input": "What is 2+3?"}, user_token)
+        second = request(base, "POST", f"/api/threads/{thread}/runs", {"input": "What is 2+4?"}, user_token)
         summary["quota_runs"] = [first[0], second[0], second[1]["error"]["code"] if isinstance(second[1], dict) and "error" in second[1] else None]
         page.locator('tr[data-email="quota@example.com"]').get_by_role("button", name="Reset password: quota@example.com").click()
         link = page.locator("input.reset-link")
@@ -381,7 +360,7 @@ with sync_playwright() as pw:
         # The user opens the link (in their own browser) and chooses a new password on the chat page.
         user_context = browser.new_context()
         user_page = user_context.new_page()
-        user_page.on("pageerror", lambda error: summary["errors"].append(str(error)))
+        record_errors(user_page, summary["errors"], console=None)
         user_page.goto(summary["reset_link"])
         user_page.get_by_label("New password", exact=True).fill("brand new password 2")
         user_page.get_by_label("New password again").fill("brand new password 2")
@@ -389,8 +368,8 @@ with sync_playwright() as pw:
         expect(user_page.locator("#signin-status")).to_contain_text("Your password is changed", timeout=10000)
         summary["reset_token_left_url"] = "reset" not in user_page.url
         summary["login_after_reset"] = [
-            request("POST", "/api/auth/login", {"email": "quota@example.com", "password": "user password 1"})[0],
-            request("POST", "/api/auth/login", {"email": "quota@example.com", "password": "brand new password 2"})[0]]
+            request(base, "POST", "/api/auth/login", {"email": "quota@example.com", "password": "user password 1"})[0],
+            request(base, "POST", "/api/auth/login", {"email": "quota@example.com", "password": "brand new password 2"})[0]]
         user_context.close()
 
     # ---- Users: one user's sessions and API key, each revoked on its own after a confirmation ----
@@ -434,8 +413,8 @@ with sync_playwright() as pw:
     expect(access).to_contain_text("No API keys.")
     summary["access_status"] = access.locator("p.status").inner_text()
     summary["access_dialogs"] = summary["dialogs"][dialogs_before:]
-    summary["access_after"] = [request("GET", "/api/auth/me", token=t)[0] for t in access_tokens] + \
-        [request("GET", "/api/threads", token=access_key["key"])[0]]
+    summary["access_after"] = [request(base, "GET", "/api/auth/me", token=t)[0] for t in access_tokens] + \
+        [request(base, "GET", "/api/threads", token=access_key["key"])[0]]
     summary["access_audit"] = [e["target"] for e in call("GET", "/api/admin/audit?action=admin.session_revoked", token=token)["items"]] + \
         [e["target"] for e in call("GET", "/api/admin/audit?action=admin.api_key_revoked", token=token)["items"]]
     panel_shot(access, "users-access-panel-after")
@@ -559,8 +538,7 @@ with sync_playwright() as pw:
         own_errors(person, "chat page")
         person.goto(base + "/")
         expect(person.get_by_role("button", name="Sign in with Mock IdP", exact=True)).to_be_visible(timeout=10000)
-        person.screenshot(path=os.path.join(shots, "chat-signin-providers.png"))
-        summary["screenshots"].append(os.path.join(shots, "chat-signin-providers.png"))
+        chat_shot(person, "signin-providers")
         sign_in_at_provider(person, "Sign in with Mock IdP", "alice")
         expect(person.locator("#who")).to_have_text("Alice Provider", timeout=15000)
         expect(person.locator("#chat-view")).to_be_visible()
@@ -568,8 +546,7 @@ with sync_playwright() as pw:
         summary["oidc_url_after"] = person.url
         summary["oidc_hash_after"] = person.evaluate("location.hash")
         summary["oidc_me"] = person.evaluate("async () => (await CairnAuth.api('GET', '/api/auth/me')).email")
-        person.screenshot(path=os.path.join(shots, "chat-signed-in-with-provider.png"))
-        summary["screenshots"].append(os.path.join(shots, "chat-signed-in-with-provider.png"))
+        chat_shot(person, "signed-in-with-provider")
         # An account whose email the provider has not verified is refused, in words.
         person.get_by_role("button", name="Sign out", exact=True).click()
         expect(person.get_by_role("button", name="Sign in with Mock IdP", exact=True)).to_be_visible(timeout=10000)
@@ -578,8 +555,7 @@ with sync_playwright() as pw:
         summary["oidc_unverified_error"] = person.locator("#signin-error").inner_text()
         summary["oidc_unverified_hash"] = person.evaluate("location.hash")
         summary["oidc_unverified_signed_in"] = person.locator("#chat-view").is_visible()
-        person.screenshot(path=os.path.join(shots, "chat-provider-error.png"))
-        summary["screenshots"].append(os.path.join(shots, "chat-provider-error.png"))
+        chat_shot(person, "provider-error")
         person_context.close()
 
         # The console, in another: the administrator's provider account (same verified email) opens it.

@@ -1,20 +1,20 @@
 """Drives the chat page of a running cairn in headless Chromium (Playwright) and prints a JSON
 summary: sign-up, a streamed answer, Stop, and which realtime route the page used."""
 import json
-import os
 import sys
 
 from playwright.sync_api import expect, sync_playwright
 
+from browser_support import launch_chromium, record_errors
+
 base = sys.argv[1]
 summary = {"sockets": [], "sse_requests": 0, "errors": []}
 with sync_playwright() as pw:
-    browser = pw.chromium.launch(executable_path=os.environ.get("CAIRN_CHROMIUM", "/usr/bin/chromium"), args=["--no-sandbox"])
+    browser = launch_chromium(pw)
     page = browser.new_page()
     page.on("websocket", lambda ws: summary["sockets"].append(ws.url.split("?")[0]))
     page.on("request", lambda request: summary.__setitem__("sse_requests", summary["sse_requests"] + ("/stream" in request.url)))
-    page.on("console", lambda message: summary["errors"].append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: summary["errors"].append(str(error)))
+    record_errors(page, summary["errors"])
     # A cold load (fresh browser, empty cache): the page's weight and when it is usable (the
     # sign-in form answers), from the browser's own timing.
     page.goto(base + "/")

@@ -9,20 +9,18 @@
 
 Screenshots go to $CAIRN_SCREENSHOTS (default .build/screenshots). Prints a JSON summary."""
 import json
-import os
 import sys
 import threading
 import time
-import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from playwright.sync_api import expect, sync_playwright
 
+from browser_support import Shots, launch_chromium, record_errors, request
+
 base = sys.argv[1]
-root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-shots = os.environ.get("CAIRN_SCREENSHOTS") or os.path.join(root, ".build", "screenshots")
-os.makedirs(shots, exist_ok=True)
 summary = {"errors": [], "dialogs": [], "screenshots": [], "unit_failures": [], "vendor_calls": 0}
+shot = Shots(summary, "chat-markdown-")
 
 CODE = 'def greet(name):\n    return f"Hello, {name}!"  # <script>alert(1)</script>'
 HOSTILE = [
@@ -99,15 +97,6 @@ class Vendor(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
-
-
-def api(method, path, body=None, token=None):
-    req = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode() if body is not None else None)
-    req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", f"Bearer {token}")
-    with urllib.request.urlopen(req, timeout=20) as response:
-        return response.status, json.loads(response.read() or b"null")
 
 
 # ---- (a): what render() builds, inspected in the page ----
@@ -264,22 +253,16 @@ def check_answer(facts):
     return {k: v for k, v in facts.items() if k != "text"} | {"hostile_missing": missing}
 
 
-def shot(page, name, locator=None):
-    path = os.path.join(shots, f"chat-markdown-{name}.png")
-    (locator or page).screenshot(path=path)
-    summary["screenshots"].append(path)
-
-
 def end_to_end(page, context):
-    status, login = api("POST", "/api/auth/login", {"email": "root@example.com", "password": "admin password 1"})
+    status, login, _ = request(base, "POST", "/api/auth/login", {"email": "root@example.com", "password": "admin password 1"})
     admin = login["access_token"]
     vendor = ThreadingHTTPServer(("127.0.0.1", 0), Vendor)
     threading.Thread(target=vendor.serve_forever, daemon=True).start()
     port = vendor.server_address[1]
-    summary["provider_saved"] = api("PUT", "/api/admin/providers/fake-md", {
+    summary["provider_saved"] = request(base, "PUT", "/api/admin/providers/fake-md", {
         "type": "openai", "base_url": f"http://127.0.0.1:{port}/v1", "api_key": "sk-test-markdown-0000", "model": "fake-md",
         "max_retries": 0, "timeout_ms": 10000}, admin)[0]
-    summary["agent_saved"] = api("PUT", "/api/admin/agents/assistant", {
+    summary["agent_saved"] = request(base, "PUT", "/api/admin/agents/assistant", {
         "description": "Answers through the fake vendor", "kind": "chat", "provider": ["fake-md"], "tools": []}, admin)[0]
 
     page.goto(base + "/")
@@ -312,10 +295,10 @@ def end_to_end(page, context):
     expect(answer.locator(".md-copy")).to_have_text("Copy", timeout=5000)
 
     page.set_viewport_size({"width": 1280, "height": 1400})
-    shot(page, "user", page.locator(".bubble.user").last)
-    shot(page, "light", page.locator(".bubble.assistant").last)
+    shot(page.locator(".bubble.user").last, "user")
+    shot(page.locator(".bubble.assistant").last, "light")
     page.emulate_media(color_scheme="dark")
-    shot(page, "dark", page.locator(".bubble.assistant").last)
+    shot(page.locator(".bubble.assistant").last, "dark")
     page.emulate_media(color_scheme="light")
     page.set_viewport_size({"width": 390, "height": 844})
     answer.locator(".md-table").scroll_into_view_if_needed()
@@ -329,7 +312,7 @@ def end_to_end(page, context):
     shot(page, "phone-dark")
     page.emulate_media(color_scheme="light")
     page.set_viewport_size({"width": 390, "height": 2400})  # the whole answer, at phone width
-    shot(page, "phone-answer", page.locator(".bubble.assistant").last)
+    shot(page.locator(".bubble.assistant").last, "phone-answer")
     page.set_viewport_size({"width": 1280, "height": 900})
 
     # History: the stored answer renders the same way when the thread is opened again.
@@ -347,11 +330,10 @@ def end_to_end(page, context):
 
 
 with sync_playwright() as pw:
-    browser = pw.chromium.launch(executable_path=os.environ.get("CAIRN_CHROMIUM", "/usr/bin/chromium"), args=["--no-sandbox"])
+    browser = launch_chromium(pw)
     context = browser.new_context(viewport={"width": 1280, "height": 900}, permissions=["clipboard-read", "clipboard-write"])
     page = context.new_page()
-    page.on("console", lambda message: summary["errors"].append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: summary["errors"].append(str(error)))
+    record_errors(page, summary["errors"])
 
     def on_dialog(dialog):
         summary["dialogs"].append(dialog.message)

@@ -7,37 +7,17 @@ $CAIRN_SCREENSHOTS (default .build/screenshots) and prints a JSON summary."""
 import json
 import os
 import sys
-import urllib.error
-import urllib.request
 
 from playwright.sync_api import expect, sync_playwright
 
+from browser_support import Shots, launch_chromium, record_errors, request
+
 base = sys.argv[1]
 setup_token = os.environ["CAIRN_SETUP_TOKEN"]
-root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-shots = os.environ.get("CAIRN_SCREENSHOTS") or os.path.join(root, ".build", "screenshots")
-os.makedirs(shots, exist_ok=True)
 
 EMAIL = "first@example.com"
 PASSWORD = "first admin password"
 NAME = "Frieda First"
-
-
-def request(method, path, body=None, token=None):
-    """(status, parsed body); never raises for an HTTP status."""
-    req = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode() if body is not None else None)
-    req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", "Bearer " + token)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as response:
-            raw, status = response.read(), response.status
-    except urllib.error.HTTPError as error:
-        raw, status = error.read(), error.code
-    try:
-        return status, json.loads(raw) if raw else None
-    except ValueError:
-        return status, raw.decode("utf-8", "replace")
 
 
 def error_code(answer):
@@ -45,25 +25,18 @@ def error_code(answer):
 
 
 summary = {"errors": [], "screenshots": []}
-
-
-def shot(page, name):
-    path = os.path.join(shots, f"setup-{name}.png")
-    page.screenshot(path=path, full_page=True)
-    summary["screenshots"].append(path)
+shot = Shots(summary, "setup-", full_page=True)
 
 
 # Before: nobody exists, so nobody can sign in.
-summary["users_before"] = request("POST", "/api/auth/login", {"email": EMAIL, "password": PASSWORD})[0]
+summary["users_before"] = request(base, "POST", "/api/auth/login", {"email": EMAIL, "password": PASSWORD})[0]
 
 with sync_playwright() as pw:
-    browser = pw.chromium.launch(executable_path=os.environ.get("CAIRN_CHROMIUM", "/usr/bin/chromium"), args=["--no-sandbox"])
+    browser = launch_chromium(pw)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     # The wrong token answers 403, which the browser logs as a console error: expected here.
-    page.on("console", lambda message: summary["errors"].append(message.text)
-            if message.type == "error" and "status of 403" not in message.text else None)
-    page.on("pageerror", lambda error: summary["errors"].append(str(error)))
+    record_errors(page, summary["errors"], console=lambda message: "status of 403" not in message.text)
 
     page.goto(base + "/admin/")
     expect(page.get_by_role("group", name="First-time setup")).to_be_visible(timeout=10000)
@@ -78,7 +51,7 @@ with sync_playwright() as pw:
     expect(error).to_be_visible(timeout=10000)
     summary["wrong_token_error"] = error.inner_text()
     summary["wrong_token_console_visible"] = page.locator("#console-view").is_visible()
-    summary["login_after_wrong_token"] = request("POST", "/api/auth/login", {"email": EMAIL, "password": PASSWORD})[0]
+    summary["login_after_wrong_token"] = request(base, "POST", "/api/auth/login", {"email": EMAIL, "password": PASSWORD})[0]
     shot(page, "wrong-token")
 
     # The token from the server log: the administrator is created and the console opens.
@@ -97,16 +70,16 @@ with sync_playwright() as pw:
     browser.close()
 
 # The token is spent: setup again (same token, another account) is refused and creates nobody.
-again, answer = request("POST", "/api/auth/setup", {"setup_token": setup_token, "email": "second@example.com",
-                                                     "password": "second admin password", "name": "Second"})
+again, answer, _ = request(base, "POST", "/api/auth/setup", {"setup_token": setup_token, "email": "second@example.com",
+                                                           "password": "second admin password", "name": "Second"})
 summary["setup_again"] = [again, error_code(answer)]
-summary["second_login"] = request("POST", "/api/auth/login", {"email": "second@example.com", "password": "second admin password"})[0]
+summary["second_login"] = request(base, "POST", "/api/auth/login", {"email": "second@example.com", "password": "second admin password"})[0]
 
 # The administrator signs in with the password from the form.
-status, login = request("POST", "/api/auth/login", {"email": EMAIL, "password": PASSWORD})
+status, login, _ = request(base, "POST", "/api/auth/login", {"email": EMAIL, "password": PASSWORD})
 user = login.get("user", {}) if isinstance(login, dict) else {}
 summary["admin_login"] = [status, user.get("email"), user.get("role"), user.get("name")]
 if status == 200:
-    users = request("GET", "/api/admin/users", token=login["access_token"])
+    users = request(base, "GET", "/api/admin/users", token=login["access_token"])
     summary["admin_users"] = [users[0], [item["email"] for item in users[1].get("items", [])] if isinstance(users[1], dict) else []]
 print(json.dumps(summary))

@@ -16,37 +16,17 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 
 from playwright.sync_api import expect, sync_playwright
 
+from browser_support import Shots, launch_chromium, record_errors, request
+
 base = sys.argv[1]
 mode = os.environ.get("CAIRN_TIMELINE_MODE", "main")
-shots = os.path.join(os.getcwd(), ".build", "screenshots")
-os.makedirs(shots, exist_ok=True)
 summary = {"errors": [], "screenshots": []}
+shot = Shots(summary, "timeline-")
 LONG = "Tell me a long story " + "about cairns on hills " * 20
 STORY_WORD = "[cairn-offline] This"
-
-
-def shot(page, name):
-    path = os.path.join(shots, f"timeline-{name}.png")
-    page.screenshot(path=path, full_page=False)
-    summary["screenshots"].append(path)
-
-
-def http(method, path, body=None, token=None):
-    request = urllib.request.Request(base + path, method=method, data=None if body is None else json.dumps(body).encode())
-    request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", "Bearer " + token)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            data = response.read()
-            return response.status, json.loads(data) if data else None
-    except urllib.error.HTTPError as error:
-        data = error.read()
-        return error.code, json.loads(data) if data else None
 
 
 def register(page, name, email):
@@ -106,18 +86,17 @@ def lines_repeated(turn):
 
 
 def main_mode(pw):
-    status, body = http("POST", "/api/auth/login", {"email": "root@example.com", "password": "admin password 1"})
+    status, body, _ = request(base, "POST", "/api/auth/login", {"email": "root@example.com", "password": "admin password 1"})
     admin = body["access_token"]
     # An agent whose only provider does not answer: the run fails with provider_unavailable after a retry.
-    summary["dead_provider"] = http("PUT", "/api/admin/providers/dead", {"type": "openai", "base_url": "http://127.0.0.1:9/v1",
-                                                                          "model": "none", "max_retries": 1, "timeout_ms": 1000}, admin)[0]
-    summary["broken_agent"] = http("PUT", "/api/admin/agents/broken", {"description": "Talks to a provider that is down",
-                                                                         "kind": "chat", "provider": ["dead"]}, admin)[0]
+    summary["dead_provider"] = request(base, "PUT", "/api/admin/providers/dead", {"type": "openai", "base_url": "http://127.0.0.1:9/v1",
+                                                                                   "model": "none", "max_retries": 1, "timeout_ms": 1000}, admin)[0]
+    summary["broken_agent"] = request(base, "PUT", "/api/admin/agents/broken", {"description": "Talks to a provider that is down",
+                                                                                  "kind": "chat", "provider": ["dead"]}, admin)[0]
 
-    browser = pw.chromium.launch(executable_path=os.environ.get("CAIRN_CHROMIUM", "/usr/bin/chromium"), args=["--no-sandbox"])
+    browser = launch_chromium(pw)
     page = browser.new_page(viewport={"width": 1280, "height": 860})
-    page.on("console", lambda message: summary["errors"].append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: summary["errors"].append(str(error)))
+    record_errors(page, summary["errors"])
     watch_labels(page)
     register(page, "Tim", f"tim{int(time.time())}@example.com")
     expect(page.locator("#connection")).to_have_text("Connected", timeout=10000)
@@ -253,9 +232,9 @@ def restart_mode(pw):
     data_dir = os.environ["CAIRN_TIMELINE_DATA"]
     server = start_server(port, data_dir)
     try:
-        browser = pw.chromium.launch(executable_path=os.environ.get("CAIRN_CHROMIUM", "/usr/bin/chromium"), args=["--no-sandbox"])
+        browser = launch_chromium(pw)
         page = browser.new_page(viewport={"width": 1280, "height": 860})
-        page.on("pageerror", lambda error: summary["errors"].append(str(error)))
+        record_errors(page, summary["errors"], console=None)
         register(page, "Rhea", "rhea@example.com")
         expect(page.locator("#connection")).to_have_text("Connected", timeout=10000)
         page.evaluate("window.__sameDocument = true")
