@@ -23,14 +23,19 @@ public struct ThreadRepository: Sendable {
     @discardableResult
     static func insertThread(_ db: Database, id: ThreadID, userID: UserID, title: String, agent: String, now: Date) throws -> ThreadRecord {
         let stored = Date(millis: now.millis)
-        let thread = ThreadRecord(
+        // Every new thread's first run passes here: a cached statement with plain-text
+        // arguments, not the record's Codable insert (see `RunRepository.create`).
+        try db.cachedStatement(sql: "INSERT INTO threads (id, user_id, title, agent, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [id.rawValue, userID.rawValue, title, agent, stored.millis, stored.millis])
+        return ThreadRecord(
             id: id, userID: userID, title: title, agent: agent, archived: false, messageCount: 0, createdAt: stored, updatedAt: stored)
-        try thread.insert(db)
-        return thread
     }
 
+    /// Read on every run: a cached statement (a query-interface request would build its SQL each time).
     static func thread(_ db: Database, id: ThreadID, userID: UserID) throws -> ThreadRecord? {
-        try ThreadRecord.filter(key: id).filter(Column("user_id") == userID && Column("archived") == false).fetchOne(db)
+        try ThreadRecord.fetchOne(
+            db.cachedStatement(sql: "SELECT * FROM threads WHERE id = ? AND user_id = ? AND archived = 0"),
+            arguments: [id.rawValue, userID.rawValue])
     }
 
     public func thread(id: ThreadID, userID: UserID) async throws -> ThreadRecord? {
@@ -71,12 +76,14 @@ public struct ThreadRepository: Sendable {
     }
 
     static func insertMessage(_ db: Database, _ message: MessageRecord, userID: UserID) throws {
-        try db.execute(
-            sql: "INSERT INTO messages (id, thread_id, user_id, role, content, run_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            arguments: [message.id, message.threadID, userID, message.role, message.content, message.runID, message.createdAt.millis])
-        try db.execute(
-            sql: "UPDATE threads SET message_count = message_count + 1, updated_at = ? WHERE id = ?",
-            arguments: [message.createdAt.millis, message.threadID])
+        try db.cachedStatement(
+            sql: "INSERT INTO messages (id, thread_id, user_id, role, content, run_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        ).execute(arguments: [
+            message.id.rawValue, message.threadID.rawValue, userID.rawValue, message.role.rawValue, message.content, message.runID?.rawValue,
+            message.createdAt.millis,
+        ])
+        try db.cachedStatement(sql: "UPDATE threads SET message_count = message_count + 1, updated_at = ? WHERE id = ?")
+            .execute(arguments: [message.createdAt.millis, message.threadID.rawValue])
     }
 
     /// Messages of the user's thread, oldest first, after `after` when paging.
@@ -97,12 +104,13 @@ public struct ThreadRepository: Sendable {
     /// The thread's last `limit` messages, oldest first (a model's context, read without the rest).
     public func recentMessages(threadID: ThreadID, userID: UserID, limit: Int) async throws -> [MessageRecord] {
         try await database.read { db in
+            // Read at the start of every run: a cached statement.
             try MessageRecord.fetchAll(
-                db,
-                sql: """
-                    SELECT * FROM (SELECT m.* FROM messages m JOIN threads t ON t.id = m.thread_id
-                                   WHERE m.thread_id = ? AND t.user_id = ? ORDER BY m.id DESC LIMIT ?) ORDER BY id
-                    """, arguments: [threadID, userID, limit])
+                db.cachedStatement(
+                    sql: """
+                        SELECT * FROM (SELECT m.* FROM messages m JOIN threads t ON t.id = m.thread_id
+                                       WHERE m.thread_id = ? AND t.user_id = ? ORDER BY m.id DESC LIMIT ?) ORDER BY id
+                        """), arguments: [threadID.rawValue, userID.rawValue, limit])
         }
     }
 

@@ -21,7 +21,7 @@ public struct UsageRepository: Sendable {
                 """)
         for call in calls {
             try statement.execute(arguments: [
-                runID, userID, call.provider, call.model, call.inputTokens, call.outputTokens, now.millis,
+                runID.rawValue, userID.rawValue, call.provider, call.model, call.inputTokens, call.outputTokens, now.millis,
             ])
         }
     }
