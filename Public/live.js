@@ -9,6 +9,8 @@
   const A = window.CairnAuth;
   const { enc } = window.CairnDOM;
   const MAX_DELAY_MS = 10000;
+  // Behind a proxy without WebSockets runs are followed over HTTP; the socket is tried again this often.
+  const STREAMING_RETRY_MS = 60000;
   // run id -> { lastSeq, onEvent(envelope), onLost(message, fallback), queue: [] while catching up }
   const followers = new Map();
   let socket = null;
@@ -35,6 +37,7 @@
       if (state === 'connected') node.replaceChildren('Connected');
       else if (state === 'offline') node.replaceChildren('Offline');
       else if (state === 'connecting') node.replaceChildren('Connecting…');
+      else if (state === 'streaming') node.replaceChildren('Live over HTTP');
       else if (state === 'reconnecting') {
         const left = Math.ceil((retryAt - Date.now()) / 1000);
         // The countdown is for the eye; a screen reader hears "Reconnecting" once.
@@ -135,8 +138,14 @@
   function retry(error) {
     if (!wanted || (error && error.final)) return;
     if (refusedUpgrades >= 3) {
-      // HTTP works but WebSockets never open here: the page follows runs over SSE instead.
+      // HTTP works but WebSockets never open here: the page follows runs over SSE instead, says
+      // so, and tries the socket again once a minute in case the way opens.
       lost('', true);
+      retryAt = Date.now() + STREAMING_RETRY_MS;
+      clearTimeout(retryTimer);
+      retryTimer = setTimeout(attempt, STREAMING_RETRY_MS);
+      show('streaming');
+      return;
     }
     failures += 1;
     const ceiling = Math.min(MAX_DELAY_MS, 500 * 2 ** (failures - 1));

@@ -70,6 +70,23 @@ struct BrowserE2ETests {
         #expect((summary["errors"] as? [String] ?? []).isEmpty, "\(summary["errors"] ?? [])")
     }
 
+    /// The chat page behind a proxy that passes HTTP and refuses WebSocket upgrades
+    /// (Clients/browser_sse.py): after three refused upgrades the page follows runs over the SSE
+    /// stream, says "Live over HTTP", and shows each answer once, as stored.
+    @Test func chatPageFallsBackToServerSentEventsWhenAProxyRefusesWebSockets() async throws {
+        let server = try CairnProcess(["serve", "--port", "0", "--data-dir", temporaryDirectory("browser-sse").path, "--set", "auth.bcrypt_cost=4",
+                                       "--set", "agents.offline_chunk_delay_ms=20"])
+        defer { server.terminate() }
+        let summary = try drive("browser_sse.py", port: try await server.waitForPort())
+        #expect(summary["answers"] as? [String] == ["= 42", "= 5"])
+        #expect((summary["refused_upgrades"] as? Int ?? 0) >= 3, "the page tried the socket first")
+        #expect((summary["stream_requests"] as? Int ?? 0) >= 2, "both runs were followed over SSE")
+        #expect(summary["stored_answers"] as? Int == 2 && summary["shown_answers"] as? Int == 2, "\(summary)")
+        #expect(summary["each_answer_once"] as? Bool == true, "\(summary)")
+        #expect(summary["connection_label"] as? String == "Live over HTTP")
+        #expect((summary["errors"] as? [String] ?? []).isEmpty, "\(summary["errors"] ?? [])")
+    }
+
     /// First-time setup in the console (Clients/browser_setup.py): a fresh data directory, the
     /// one-time token read from the server log, a wrong token refused in words first, then the
     /// administrator created in the form and the dashboard shown; the token does not work twice.
