@@ -197,6 +197,22 @@ struct SignInTests {
         }
     }
 
+    /// One GitHub sign-in through the fake vendor (token, user, then `emails` as the emails API's
+    /// answer): where the callback sent the browser.
+    static func gitHubSignIn(_ client: any TestClientProtocol, _ github: FakeVendor, base: String, emails: String) async throws -> String {
+        github.enqueue(.status(200, body: #"{"access_token":"gho_token","token_type":"bearer","scope":"read:user,user:email"}"#),
+                       .status(200, body: #"{"id":4242,"login":"octocat","name":"Octo Cat"}"#),
+                       .status(200, body: emails))
+        let start = try await client.call(.get, "/api/auth/oauth/gh/start?redirect=/")
+        let location = try #require(start.headers[.location])
+        #expect(location.hasPrefix(base + "/login/oauth/authorize?") && location.contains("client_id=Iv1.abc") && !location.contains("nonce="))
+        let state = try #require(URLComponents(string: location)?.queryItems?.first { $0.name == "state" }?.value)
+        let setCookie = try #require(start.headers[.setCookie])
+        let done = try await client.call(.get, "/api/auth/oauth/gh/callback?code=c0de&state=\(state)",
+                                         extraHeaders: ["Cookie": String(setCookie.split(separator: ";")[0])])
+        return done.headers[.location] ?? "status \(done.status.code)"
+    }
+
     /// GitHub issues no ID token: the code exchange, then its user and emails APIs, faked at the
     /// protocol level (a real HTTP server speaking GitHub's JSON) as a GitHub Enterprise base URL.
     @Test func gitHubSignsInWithThePrimaryVerifiedEmail() async throws {
@@ -207,22 +223,9 @@ struct SignInTests {
             let base = "http://127.0.0.1:\(github.port)"
             #expect(try await client.call(.put, "/api/admin/auth-providers/gh", json: ["type": "github", "issuer": base, "client_id": "Iv1.abc", "client_secret": "gh-secret"],
                                           token: admin).status == .created)
-            func signIn(emails: String) async throws -> String {
-                github.enqueue(.status(200, body: #"{"access_token":"gho_token","token_type":"bearer","scope":"read:user,user:email"}"#),
-                               .status(200, body: #"{"id":4242,"login":"octocat","name":"Octo Cat"}"#),
-                               .status(200, body: emails))
-                let start = try await client.call(.get, "/api/auth/oauth/gh/start?redirect=/")
-                let location = try #require(start.headers[.location])
-                #expect(location.hasPrefix(base + "/login/oauth/authorize?") && location.contains("client_id=Iv1.abc") && !location.contains("nonce="))
-                let state = try #require(URLComponents(string: location)?.queryItems?.first { $0.name == "state" }?.value)
-                let setCookie = try #require(start.headers[.setCookie])
-                let done = try await client.call(.get, "/api/auth/oauth/gh/callback?code=c0de&state=\(state)",
-                                                 extraHeaders: ["Cookie": String(setCookie.split(separator: ";")[0])])
-                return done.headers[.location] ?? "status \(done.status.code)"
-            }
-            let unverified = try await signIn(emails: #"[{"email":"octo@example.com","primary":true,"verified":false}]"#)
+            let unverified = try await Self.gitHubSignIn(client, github, base: base, emails: #"[{"email":"octo@example.com","primary":true,"verified":false}]"#)
             #expect(unverified == "/#login_error=email_not_verified")
-            let location = try await signIn(emails: #"[{"email":"old@example.com","primary":false,"verified":true},{"email":"Octo@Example.com","primary":true,"verified":true}]"#)
+            let location = try await Self.gitHubSignIn(client, github, base: base, emails: #"[{"email":"old@example.com","primary":false,"verified":true},{"email":"Octo@Example.com","primary":true,"verified":true}]"#)
             #expect(location.hasPrefix("/#login_code="), "\(location)")
             let code = String(location.dropFirst("/#login_code=".count))
             let tokens = try await client.call(.post, "/api/auth/oauth/exchange", json: ["login_code": code]).json()

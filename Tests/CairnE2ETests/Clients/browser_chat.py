@@ -5,7 +5,7 @@ import sys
 
 from playwright.sync_api import expect, sync_playwright
 
-from browser_support import launch_chromium, record_errors
+from browser_support import launch_chromium, record_errors, sign_up
 
 base = sys.argv[1]
 summary = {"sockets": [], "sse_requests": 0, "errors": []}
@@ -32,11 +32,7 @@ with sync_playwright() as pw:
             interactive_ms: Math.round(performance.now()),
         };
     }""")
-    page.get_by_role("button", name="Create account").click()
-    page.get_by_label("Name").fill("Ada")
-    page.get_by_label("Email").fill("ada@example.com")
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Create account").click()
+    sign_up(page, "Ada", "ada@example.com")
 
     log = page.get_by_role("log")
     page.get_by_label("Message").fill("What is 6*7?")

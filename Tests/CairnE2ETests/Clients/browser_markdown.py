@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from playwright.sync_api import expect, sync_playwright
 
-from browser_support import Shots, launch_chromium, record_errors, request
+from browser_support import Shots, launch_chromium, record_errors, request, sign_up
 
 base = sys.argv[1]
 summary = {"errors": [], "dialogs": [], "screenshots": [], "unit_failures": [], "vendor_calls": 0}
@@ -266,12 +266,7 @@ def end_to_end(page, context):
         "description": "Answers through the fake vendor", "kind": "chat", "provider": ["fake-md"], "tools": []}, admin)[0]
 
     page.goto(base + "/")
-    page.get_by_role("button", name="Create account").click()
-    page.get_by_label("Name").fill("Mara")
-    page.get_by_label("Email").fill("mara@example.com")
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Create account").click()
-    expect(page.locator("#chat-view")).to_be_visible(timeout=10000)
+    sign_up(page, "Mara", "mara@example.com")
     page.evaluate(WATCH)
 
     page.get_by_label("Message").fill(USER_INPUT)

@@ -9,7 +9,7 @@ import threading
 
 from playwright.sync_api import expect, sync_playwright
 
-from browser_support import Shots, launch_chromium, record_errors
+from browser_support import Shots, launch_chromium, record_errors, sign_up
 
 upstream = sys.argv[1]
 upstream_host, upstream_port = upstream.split("//")[1].split(":")
@@ -83,11 +83,7 @@ with sync_playwright() as pw:
     # The refused upgrades are the point of this test; anything else in the console is a fault.
     record_errors(page, summary["errors"], console=lambda message: "WebSocket" not in message.text and "502" not in message.text)
     page.goto(base + "/")
-    page.get_by_role("button", name="Create account").click()
-    page.get_by_label("Name").fill("Sam")
-    page.get_by_label("Email").fill("sam@example.com")
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Create account").click()
+    sign_up(page, "Sam", "sam@example.com")
 
     log = page.get_by_role("log")
     answers = []

@@ -8,6 +8,8 @@ import os
 import urllib.error
 import urllib.request
 
+from playwright.sync_api import expect
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 SCREENSHOTS = os.environ.get("CAIRN_SCREENSHOTS") or os.path.join(ROOT, ".build", "screenshots")
 
@@ -65,3 +67,14 @@ def record_errors(page, errors, prefix="", console=lambda message: True):
         page.on("console", lambda message: errors.append(prefix + message.text)
                 if message.type == "error" and console(message) else None)
     page.on("pageerror", lambda error: errors.append(prefix + str(error)))
+
+
+def sign_up(page, name, email, password="correct horse battery"):
+    """Creates an account with the chat page's sign-up form (the sign-in form must be showing) and
+    waits for the chat."""
+    page.get_by_role("button", name="Create account").click()
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Create account").click()
+    expect(page.locator("#chat-view")).to_be_visible(timeout=10000)

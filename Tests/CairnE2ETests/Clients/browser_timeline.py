@@ -19,7 +19,7 @@ import time
 
 from playwright.sync_api import expect, sync_playwright
 
-from browser_support import Shots, launch_chromium, record_errors, request
+from browser_support import Shots, launch_chromium, record_errors, request, sign_up
 
 base = sys.argv[1]
 mode = os.environ.get("CAIRN_TIMELINE_MODE", "main")
@@ -31,12 +31,7 @@ STORY_WORD = "[cairn-offline] This"
 
 def register(page, name, email):
     page.goto(base + "/")
-    page.get_by_role("button", name="Create account").click()
-    page.get_by_label("Name").fill(name)
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Create account").click()
-    expect(page.locator("#chat-view")).to_be_visible(timeout=10000)
+    sign_up(page, name, email)
 
 
 def ask(page, text, agent="assistant"):
