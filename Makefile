@@ -10,7 +10,10 @@ BIN_SHIPPED := $(RELEASE_DIR)/cairn
 
 .PHONY: deps browser-deps build run release test lint test-unit test-integration test-e2e bench soak clean
 
-# Debian packages the build links against; installed only when missing.
+# Debian packages the build links against; installed only when missing. Then the dependency
+# pins: a build that writes Package.resolved makes the next build plan itself again, and that
+# plan orders swift-configuration's trait flags anew, so a fresh clone's second build recompiled
+# a share of the graph. Resolving first leaves the builds nothing to re-plan.
 deps:
 	@missing=""; for p in libsqlite3-dev zlib1g-dev libssl-dev; do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -19,6 +22,7 @@ deps:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+	@test -f Package.resolved || $(SWIFT) package resolve
 
 build: deps
 	$(SWIFT) build
