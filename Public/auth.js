@@ -11,6 +11,7 @@
 
   const SESSION_ENDED = 'Your session has ended. Please sign in again.';
   const signedOutListeners = [];
+  const signingOutListeners = []; // told before a sign-out this page asked for
 
   class ApiError extends Error {
     constructor(status, code, message, details) {
@@ -172,6 +173,7 @@
   function bindSignOut(button, showSignIn) {
     button.addEventListener('click', async () => {
       button.disabled = true;
+      for (const listener of signingOutListeners) listener();
       await logout();
       button.disabled = false;
       showSignIn('You are signed out.');
@@ -349,6 +351,7 @@
     startPage,
     providerErrorText,
     onSignedOut: (listener) => signedOutListeners.push(listener),
+    onSigningOut: (listener) => signingOutListeners.push(listener),
     bindSignOut,
     errorLines,
     showError,

@@ -127,8 +127,11 @@
     if (socket !== ws) return;
     socket = null;
     if (code === 4401) {
-      lost('Signed out: the session ended.');
-      disconnect();
+      // The server ended this socket's session (signed out elsewhere, revoked, disabled). Ask once
+      // whether it stands: when it does not, authFetch shows the sign-in form with the reason
+      // (which disconnects); when it does (the tokens were refreshed), reconnect and resume.
+      show('connecting');
+      A.api('GET', '/api/auth/me').then(() => attempt(), (error) => retry(error));
     } else if (wanted) {
       retry();
     }
@@ -173,6 +176,9 @@
     }
     show('idle');
   }
+
+  // Signing out here closes the socket first, so the server's 4401 for it finds nothing to ask about.
+  A.onSigningOut(disconnect);
 
   window.addEventListener('online', () => { if (wanted && !socket) attempt(); });
   window.addEventListener('offline', () => { if (wanted && !socket) show('offline'); });

@@ -63,6 +63,9 @@ struct BrowserE2ETests {
         #expect(summary["cookie_names"] as? [String] == ["cairn_refresh", "cairn_signed_in"])
         #expect(summary["refresh_cookie_http_only"] as? Bool == true)
         #expect(summary["after_sign_out_cookies"] as? [String] == [], "signing out removes both cookies")
+        #expect(summary["session_end_shows_sign_in"] as? Bool == true, "a session ended elsewhere mid-run shows the sign-in form")
+        #expect(summary["session_end_lines"] as? Int == 0, "\(summary)")
+        #expect(summary["session_end_sockets"] as? Int == 1, "signing in again opens one socket: \(summary)")
         // The page follows runs over /ws (one socket per page load, kept open while signed in), never SSE.
         let sockets = summary["sockets"] as? [String] ?? []
         #expect(sockets.count == 2 && sockets.allSatisfy { $0 == "ws://127.0.0.1:\(port)/ws" }, "\(sockets)")

@@ -52,15 +52,24 @@ struct BackupTests {
         while flags.written.load(ordering: .relaxed) < 1, ContinuousClock.now < started { try await Task.sleep(for: .milliseconds(5)) }
         // Mid-copy, with the copy's read transaction open, the writer must get writes through.
         let writtenMidCopy = MidCopy()
-        let result = try await Task.detached { [self] in
-            try DatabaseBackup.snapshot(of: path("cairn.db"), to: path("copy.db")) {
-                guard writtenMidCopy.count.withLock({ $0 == nil }) else { return }
-                let before = flags.written.load(ordering: .relaxed)
-                let deadline = ContinuousClock.now + .seconds(10)
-                while flags.written.load(ordering: .relaxed) < before + 3, ContinuousClock.now < deadline { usleep(1_000) }
-                writtenMidCopy.count.withLock { $0 = flags.written.load(ordering: .relaxed) - before }
+        // The copy and its mid-copy wait block a thread: one of their own, as BackupService runs
+        // backups, so they never hold a thread of the task pool that the writer needs (on two
+        // cores, with other suites running, a blocked pool thread starved the writer).
+        let (source, destination) = (path("cairn.db"), path("copy.db"))
+        let result = try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(
+                    with: Result {
+                        try DatabaseBackup.snapshot(of: source, to: destination) {
+                            guard writtenMidCopy.count.withLock({ $0 == nil }) else { return }
+                            let before = flags.written.load(ordering: .relaxed)
+                            let deadline = ContinuousClock.now + .seconds(10)
+                            while flags.written.load(ordering: .relaxed) < before + 3, ContinuousClock.now < deadline { usleep(1_000) }
+                            writtenMidCopy.count.withLock { $0 = flags.written.load(ordering: .relaxed) - before }
+                        }
+                    })
             }
-        }.value
+        }
         try await Task.sleep(for: .milliseconds(100))
         flags.stop.store(true, ordering: .relaxed)
         let (written, latencies) = try await writing.value

@@ -19,6 +19,8 @@ struct ServedAsset: Sendable {
     let asset: Asset
     let identity: ByteBuffer
     let gzip: ByteBuffer?
+    /// The ETag of the gzip form: the file's own with `-gzip` inside the quotes.
+    let gzipETag: String
 
     /// Every embedded file by its path under Public/.
     static let all: [String: ServedAsset] = Assets.all.mapValues(ServedAsset.init)
@@ -32,10 +34,8 @@ struct ServedAsset: Sendable {
         self.asset = asset
         identity = ByteBuffer(bytes: asset.bytes)
         gzip = Self.isText(asset.contentType) ? Self.compressed(asset.bytes) : nil
+        gzipETag = String(asset.etag.dropLast()) + "-gzip\""
     }
-
-    /// The ETag of the gzip form: the file's own with `-gzip` inside the quotes.
-    var gzipETag: String { String(asset.etag.dropLast()) + "-gzip\"" }
 
     /// 200 with the file (gzip when the client accepts it and it is smaller), or 304 when the
     /// client's `If-None-Match` names the representation it would get. `headers` are added to both.

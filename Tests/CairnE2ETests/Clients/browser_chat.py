@@ -1,11 +1,12 @@
 """Drives the chat page of a running cairn in headless Chromium (Playwright) and prints a JSON
 summary: sign-up, a streamed answer, Stop, and which realtime route the page used."""
 import json
+import os
 import sys
 
 from playwright.sync_api import expect, sync_playwright
 
-from browser_support import launch_chromium, record_errors, sign_up
+from browser_support import SCREENSHOTS, launch_chromium, record_errors, request, sign_up
 
 base = sys.argv[1]
 summary = {"sockets": [], "sse_requests": 0, "errors": []}
@@ -72,5 +73,32 @@ with sync_playwright() as pw:
     expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible(timeout=10000)
     summary["after_sign_out_cookies"] = sorted(cookie["name"] for cookie in page.context.cookies())
     summary["storage_signed_out"] = page.evaluate(storage)
+
+    # The session ends elsewhere mid-run (another device signs this one out): the page shows the
+    # sign-in form with the reason, not a stale chat with a warning per run.
+    sockets_so_far = list(summary["sockets"])  # "sockets" is about the page loads above
+    page.get_by_label("Email").fill("ada@example.com")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.locator("#chat-view")).to_be_visible(timeout=10000)
+    page.get_by_label("Message").fill("Tell me a long story " + "about cairns on hills " * 20)
+    page.get_by_role("button", name="Send").click()
+    expect(log).to_contain_text("[cairn-offline] This", timeout=20000)
+    errors_so_far = list(summary["errors"])
+    _, other, _ = request(base, "POST", "/api/auth/login", {"email": "ada@example.com", "password": "correct horse battery"})
+    _, sessions, _ = request(base, "GET", "/api/auth/sessions", token=other["access_token"])
+    for session in sessions["items"]:
+        if not session["current"]:
+            request(base, "DELETE", f"/api/auth/sessions/{session['id']}", token=other["access_token"])
+    ended = "Your session has ended. Please sign in again."
+    expect(page.get_by_text(ended)).to_be_visible(timeout=10000)
+    os.makedirs(SCREENSHOTS, exist_ok=True)
+    page.screenshot(path=os.path.join(SCREENSHOTS, "chat-session-ended.png"))
+    summary["session_end_shows_sign_in"] = page.locator("#chat-view").is_hidden()
+    summary["session_end_lines"] = page.locator("#log .line").count()
+    # Asking whether the session stands is answered 401, which Chromium logs: expected here.
+    summary["errors"] = errors_so_far + [e for e in summary["errors"][len(errors_so_far):] if "401" not in e]
+    summary["session_end_sockets"] = len(summary["sockets"]) - len(sockets_so_far)
+    summary["sockets"] = sockets_so_far
     browser.close()
 print(json.dumps(summary))
