@@ -42,7 +42,10 @@ test: test-unit test-integration test-e2e
 # plugin's output is left out, swift-configuration's trait flags come in another order), so the
 # next step's `swift build --build-tests` recompiled a share of the graph every time. Run this
 # way, that build finds nothing to do. Exit status: 0 passed, 1 a test failed, 69 no test matched.
+# Each run goes through Tests/watchdog.py: past its limit (seconds) the run is stopped, and the log
+# names the tests still running and every thread's stack, rather than CI's whole job timing out.
 TESTS := .build/debug/CairnPackageTests.xctest --testing-library swift-testing
+WATCH = python3 Tests/watchdog.py $(1) $(TESTS)
 
 # Style that a tool keeps: the toolchain's swift-format with .swift-format (line length 150,
 # existing line breaks respected, one statement per line). `swift format -i -r Sources` fixes most.
@@ -51,7 +54,7 @@ lint:
 
 test-unit: deps
 	$(SWIFT) build --build-tests
-	$(TESTS) --filter CairnUnitTests
+	$(call WATCH,300) --filter CairnUnitTests
 
 # Sign-in tests run a real OpenID Connect provider (oidc-provider-mock, on Authlib).
 OIDC_VENV := .build/oidc-venv
@@ -64,8 +67,8 @@ $(OIDC_VENV)/bin/python:
 FUZZ_SUITES := CairnIntegrationTests.HostileBodyFuzzTests|CairnIntegrationTests.RouteMatrixTests
 test-integration: deps $(OIDC_VENV)/bin/python
 	$(SWIFT) build --build-tests
-	CAIRN_OIDC_PYTHON=$(CURDIR)/$(OIDC_VENV)/bin/python $(TESTS) --filter CairnIntegrationTests --skip '$(FUZZ_SUITES)'
-	$(TESTS) --filter '$(FUZZ_SUITES)'
+	CAIRN_OIDC_PYTHON=$(CURDIR)/$(OIDC_VENV)/bin/python $(call WATCH,600) --filter CairnIntegrationTests --skip '$(FUZZ_SUITES)'
+	$(call WATCH,600) --filter '$(FUZZ_SUITES)'
 
 # The E2E tests drive the binary with a third-party WebSocket client (python `websockets`).
 E2E_VENV := .build/e2e-venv
@@ -100,9 +103,9 @@ test-e2e: deps browser-deps $(E2E_VENV)/bin/python $(BROWSER_VENV)/bin/python $(
 	  CAIRN_SCHEMATHESIS_PYTHON=$(CURDIR)/$(SCHEMA_VENV)/bin/python \
 	  CAIRN_OIDC_PYTHON=$(CURDIR)/$(OIDC_VENV)/bin/python \
 	  CAIRN_BROWSER_PYTHON=$(CURDIR)/$(BROWSER_VENV)/bin/python CAIRN_CHROMIUM=$$(command -v chromium) \
-	  $(TESTS) --filter CairnE2ETests --skip $(HARNESS_SUITES)
+	  $(call WATCH,900) --filter CairnE2ETests --skip $(HARNESS_SUITES)
 	CAIRN_BINARY=$(CURDIR)/$(BIN_DEBUG) CAIRN_SCHEMATHESIS_PYTHON=$(CURDIR)/$(SCHEMA_VENV)/bin/python \
-	  $(TESTS) --filter $(HARNESS_SUITES)
+	  $(call WATCH,600) --filter $(HARNESS_SUITES)
 
 # `make bench`: the release `cairn` side by side with a FastAPI + uvicorn baseline (bench/README.md):
 # bench/run_bench.py starts each server per scenario, drives it with bench/loadgen.py (its own

@@ -99,6 +99,7 @@ let package = Package(
             dependencies: [
                 "CairnCore", "CairnStore", "CairnAuth", "CairnAgents", "CairnAssets",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSCompression", package: "hummingbird-websocket"),
                 .product(name: "CompressNIO", package: "compress-nio"),

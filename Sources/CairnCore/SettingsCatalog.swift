@@ -6,7 +6,8 @@ public enum SettingsCatalog {
         .init("server.body_limit_bytes", "1048576", .integer(1024...1_073_741_824), "largest accepted request body"),
         .init(
             "server.idle_timeout_seconds", "60", .integer(1...86_400),
-            "how long a keep-alive connection may sit idle between requests before it is closed"),
+            "how long a keep-alive connection may sit idle between requests, and a new one may take to send its first request head, before it is closed"
+        ),
         .init(
             "server.public_url", "", .string,
             "the address people reach Cairn at (https://cairn.example.com), for sign-in callbacks; empty: taken from each request's Host"),

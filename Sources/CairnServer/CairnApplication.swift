@@ -5,6 +5,7 @@ import CairnStore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWSCompression
 import HummingbirdWebSocket
 import Logging
@@ -110,17 +111,25 @@ public enum CairnApplication {
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let settings = env.settings.snapshot
+        let idleTimeout = Int64(settings[.serverIdleTimeoutSeconds])
+        let configuration = HTTP1WebSocketUpgradeChannel.Configuration(
+            // An idle keep-alive connection gives its file descriptor back.
+            http1: .init(idleTimeout: .seconds(idleTimeout)),
+            ws: .init(
+                maxFrameSize: WebSocketGateway.frameLimit(settings),
+                extensions: [BoundedDeflate.factory(maxMessageBytes: WebSocketGateway.frameLimit(settings))],
+                autoPing: .enabled(timePeriod: .seconds(settings[.wsPingIntervalSeconds]))))
+        let webSocketResponder = makeWebSocketRouter(env).buildResponder()
+        // So does a connection that never finishes its first request head (that timeout
+        // starts only after it), and one still silent when the server shuts down.
+        let server = HTTPServerBuilder { responder in
+            GuardedChildChannel(
+                inner: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: configuration),
+                firstRequestTimeout: .seconds(idleTimeout))
+        }
         return Application(
             router: makeRouter(env),
-            server: .http1WebSocketUpgrade(
-                webSocketRouter: makeWebSocketRouter(env),
-                configuration: .init(
-                    // An idle keep-alive connection gives its file descriptor back.
-                    http1: .init(idleTimeout: .seconds(Int64(settings[.serverIdleTimeoutSeconds]))),
-                    ws: .init(
-                        maxFrameSize: WebSocketGateway.frameLimit(settings),
-                        extensions: [BoundedDeflate.factory(maxMessageBytes: WebSocketGateway.frameLimit(settings))],
-                        autoPing: .enabled(timePeriod: .seconds(settings[.wsPingIntervalSeconds]))))),
+            server: server,
             configuration: .init(
                 address: .hostname(settings[.serverHost], port: settings[.serverPort]),
                 serverName: nil

@@ -76,6 +76,40 @@ struct ServeLifecycleTests {
         #expect(!output.contains("setup_token="), "\(output)")
     }
 
+    /// A client that connects and sends nothing, or a request head a byte at a time, gets its
+    /// connection closed after the idle timeout; and a silent connection does not hold up a
+    /// graceful shutdown. Before, both held their file descriptor forever, and shutdown waited
+    /// out its whole grace period for them (in the test harness, forever).
+    @Test func silentAndTricklingConnectionsAreClosedAndDoNotHoldUpShutdown() async throws {
+        let server = try CairnProcess([
+            "serve", "--port", "0", "--data-dir", temporaryDirectory("silent").path,
+            "--set", "server.idle_timeout_seconds=1", "--set", "server.shutdown_grace_seconds=60",
+        ])
+        defer { server.terminate() }
+        let port = try await server.waitForPort()
+        let silent = try RawSocket(port: port)
+        let trickling = try RawSocket(port: port)
+        #expect(trickling.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "))
+        let trickle = Task.detached {
+            // A header byte every 200 ms, never the blank line that ends the head.
+            for _ in 0..<50 where trickling.send("a") { try? await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(silent.closedByServer(within: .seconds(8)), "a connection that sent nothing was left open")
+        #expect(trickling.closedByServer(within: .seconds(8)), "a connection trickling its request head was left open")
+        trickle.cancel()
+        // A whole request is answered as before, on a connection opened meanwhile.
+        let whole = try RawSocket(port: port)
+        #expect(whole.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"))
+        #expect(try await HTTP(base: "http://127.0.0.1:\(port)").send("GET", "/healthz").status == 200)
+
+        // Shutdown with a silent connection open: it is closed at once, the grace period is not waited out.
+        let waiting = try RawSocket(port: port)
+        kill(server.process.processIdentifier, SIGTERM)
+        #expect(try await server.waitForExit(timeout: .seconds(30)) == 0)
+        #expect(waiting.closedByServer(within: .seconds(1)))
+        #expect(whole.closedByServer(within: .seconds(1)))
+    }
+
     @Test func refusesADataFileThatIsNotSQLite() async throws {
         let dataDir = temporaryDirectory("foreign")
         try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true)

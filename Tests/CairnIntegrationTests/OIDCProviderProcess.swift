@@ -23,20 +23,39 @@ final class OIDCProviderProcess: Sendable {
         guard FileManager.default.isExecutableFile(atPath: Self.python) else {
             throw OIDCTestError("no Python with oidc-provider-mock at \(Self.python): run `make test` (it installs .build/oidc-venv) or set CAIRN_OIDC_PYTHON")
         }
-        port = Int.random(in: 20_000...60_000)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.python)
+        // A port below Linux's ephemeral range (32768 and up), where the suites' own client
+        // connections and port-0 servers live; one another process holds makes the provider
+        // exit, and another port is tried.
+        for attempt in 1...3 {
+            let port = Int.random(in: 20_000...32_000)
+            let process = Self.launch(port: port)
+            try process.run()
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < deadline, process.isRunning {
+                if let (status, _, _) = try? await Self.request(.GET, "http://127.0.0.1:\(port)/.well-known/openid-configuration"), status == 200 {
+                    self.process = process
+                    self.port = port
+                    return
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let exited = !process.isRunning
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            if !exited || attempt == 3 {
+                throw OIDCTestError("the OIDC provider did not start on port \(port) (\(exited ? "it exited" : "no answer in 30 s"))")
+            }
+        }
+        throw OIDCTestError("unreachable")
+    }
+
+    private static func launch(port: Int) -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
         process.arguments = ["-m", "oidc_provider_mock", "--port", String(port), "--require-nonce", "true"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = ContinuousClock.now + .seconds(20)
-        while ContinuousClock.now < deadline {
-            if let (status, _, _) = try? await request(.GET, issuer + "/.well-known/openid-configuration"), status == 200 { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        stop()
-        throw OIDCTestError("the OIDC provider did not start on port \(port)")
+        return process
     }
 
     /// SIGKILL: the provider's development server does not always exit on SIGTERM.
@@ -64,11 +83,15 @@ final class OIDCProviderProcess: Sendable {
     }
 
     func request(_ method: HTTPMethod, _ url: String, body: Data? = nil, contentType: String? = nil) async throws -> (Int, HTTPHeaders, Data) {
+        try await Self.request(method, url, body: body, contentType: contentType)
+    }
+
+    static func request(_ method: HTTPMethod, _ url: String, body: Data? = nil, contentType: String? = nil) async throws -> (Int, HTTPHeaders, Data) {
         var request = HTTPClientRequest(url: url)
         request.method = method
         if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let response = try await Self.http.execute(request, timeout: .seconds(10))
+        let response = try await http.execute(request, timeout: .seconds(10))
         let bytes = try await response.body.collect(upTo: 1 << 20)
         return (Int(response.status.code), response.headers, Data(bytes.readableBytesView))
     }

@@ -54,10 +54,14 @@ struct WebSocketTests {
             let auth = ["Authorization": "Bearer \(user.access)"]
             let port = client.port!
             let runID = Shared<String?>(nil)
+            let listening = Shared(false)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 // A second tab that only listens.
                 group.addTask {
                     try await openSocket(port: port, headers: auth) { inbox, _ in
+                        // The server subscribes a socket to its user's runs before it sends this.
+                        try await inbox.wait("established in tab 2") { !$0.isEmpty }
+                        listening.value = true
                         try await inbox.wait("first run's id") { _ in runID.value != nil }
                         let run = runID.value!
                         try await inbox.wait("run_completed in tab 2") { _ in inbox.hasRunCompleted(run) }
@@ -67,7 +71,8 @@ struct WebSocketTests {
                 }
                 try await client.socket(headers: auth) { inbox, sender in
                     try await inbox.wait("established") { !$0.isEmpty }
-                    try await Task.sleep(for: .milliseconds(200))  // let tab 2 connect
+                    // Tab 2 hears only runs that start once it is connected.
+                    try await inbox.wait("tab 2 listening") { _ in listening.value }
                     try await sender.send(["type": "user_message", "content": "What is 6 * 7?", "client_msg_id": "c-1"])
                     let received = try await inbox.wait("message_accepted") { frameTypes($0).contains("message_accepted") }
                     // The acknowledgement comes before any event of the run.
