@@ -146,7 +146,9 @@ let package = Package(
             dependencies: ["CairnCore", "CairnStore", "CairnAuth", "CairnAgents", "CairnServer", "CairnTestSupport",
                            .product(name: "PropertyBased", package: "swift-property-based"),
                            .product(name: "JWTKit", package: "jwt-kit"),
-                           .product(name: "GRDB", package: "GRDB.swift")],
+                           .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOEmbedded", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -38,6 +38,22 @@ final class RawSocket: Sendable {
         return bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == bytes.count
     }
 
+    /// True when what the server sends, read from now on, contains `text` within `timeout`.
+    func received(_ text: String, within timeout: Duration) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        var seen: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while ContinuousClock.now < deadline {
+            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, 100) > 0 else { continue }
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count <= 0 { return false }
+            seen += buffer[0..<count]
+            if String(decoding: seen, as: UTF8.self).contains(text) { return true }
+        }
+        return false
+    }
+
     /// True when the server closes the connection (end of stream or reset) within `timeout`;
     /// whatever the server sends before that is read and dropped.
     func closedByServer(within timeout: Duration) -> Bool {

@@ -90,12 +90,22 @@ struct ServeLifecycleTests {
         let silent = try RawSocket(port: port)
         let trickling = try RawSocket(port: port)
         #expect(trickling.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "))
+        // The same on a kept-alive connection, after a first request that was answered.
+        let keptAlive = try RawSocket(port: port)
+        #expect(keptAlive.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"))
+        #expect(keptAlive.received("HTTP/1.1 200", within: .seconds(5)))
+        #expect(keptAlive.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "))
         let trickle = Task.detached {
             // A header byte every 200 ms, never the blank line that ends the head.
-            for _ in 0..<50 where trickling.send("a") { try? await Task.sleep(for: .milliseconds(200)) }
+            for _ in 0..<50 {
+                _ = trickling.send("a")
+                _ = keptAlive.send("a")
+                try? await Task.sleep(for: .milliseconds(200))
+            }
         }
         #expect(silent.closedByServer(within: .seconds(8)), "a connection that sent nothing was left open")
         #expect(trickling.closedByServer(within: .seconds(8)), "a connection trickling its request head was left open")
+        #expect(keptAlive.closedByServer(within: .seconds(8)), "a kept-alive connection trickling its next request head was left open")
         trickle.cancel()
         // A whole request is answered as before, on a connection opened meanwhile.
         let whole = try RawSocket(port: port)

@@ -64,7 +64,11 @@ def record_errors(page, errors, prefix="", console=lambda message: True):
     """Appends to the list `errors`, each led by `prefix`, the page's uncaught exceptions and its
     console messages of type error that console(message) keeps; console=None records exceptions only."""
     if console is not None:
-        page.on("console", lambda message: errors.append(prefix + message.text)
+        def where(message):
+            # A failed load names the resource, so a stray 401 says which request it was.
+            url = (message.location or {}).get("url") or ""
+            return f" ({url})" if url else ""
+        page.on("console", lambda message: errors.append(prefix + message.text + where(message))
                 if message.type == "error" and console(message) else None)
     page.on("pageerror", lambda error: errors.append(prefix + str(error)))
 
