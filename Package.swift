@@ -175,7 +175,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CairnE2ETests",
-            dependencies: [],
+            dependencies: ["CairnTestSupport"],
             exclude: ["Clients"],
             swiftSettings: swiftSettings
         ),

@@ -47,6 +47,16 @@ def main() -> int:
                 elif match := ENDED.search(line):
                     running.pop(match.group(1), None)
 
+    def stop_group(*_):
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    # Stopped from outside (CI's own limit, Ctrl-C): the step's processes go too.
+    for name in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(name, lambda *_: (stop_group(), sys.exit(143)))
+
     reader = threading.Thread(target=pump, daemon=True)
     reader.start()
     try:
@@ -55,7 +65,16 @@ def main() -> int:
         return status
     except subprocess.TimeoutExpired:
         pass
+    try:
+        report(process, command, limit, running, lock)
+    finally:
+        stop_group()
+        process.wait()
+    return 124
 
+
+def report(process, command, limit, running, lock) -> None:
+    """Prints the tests still running and every thread's stack."""
     now = time.monotonic()
     print(f"\nwatchdog: the step did not end within {limit:.0f} s: {' '.join(command[:1])}", flush=True)
     with lock:
@@ -68,13 +87,13 @@ def main() -> int:
         print("watchdog: no test was running (the hang is before the first or after the last test)", flush=True)
     if shutil.which("gdb"):
         print("watchdog: thread stacks:", flush=True)
-        dump = subprocess.run(["gdb", "-p", str(process.pid), "-batch", "-ex", "thread apply all bt 30"],
-                              capture_output=True, text=True, timeout=120)
-        frames = [line for line in dump.stdout.splitlines() if line.startswith(("Thread ", "#"))]
-        print("\n".join(frames[:1500]), flush=True)
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
-    return 124
+        try:
+            dump = subprocess.run(["gdb", "-p", str(process.pid), "-batch", "-ex", "thread apply all bt 30"],
+                                  capture_output=True, text=True, timeout=120)
+            frames = [line for line in dump.stdout.splitlines() if line.startswith(("Thread ", "#"))]
+            print("\n".join(frames[:1500]) or dump.stderr[-2000:], flush=True)
+        except (OSError, subprocess.SubprocessError) as error:
+            print(f"watchdog: no stacks: {error}", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,3 +1,4 @@
+import CairnTestSupport
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -8,25 +9,14 @@ import Glibc
 ///
 /// ```swift
 /// let socket = try RawSocket(port: port)
-/// try socket.send("GET / HTTP/1.1\r\n")
+/// socket.send("GET / HTTP/1.1\r\n")
 /// #expect(socket.closedByServer(within: .seconds(5)))
 /// ```
 final class RawSocket: Sendable {
     private let fd: Int32
 
     init(port: Int) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else {
-            Glibc.close(fd)
-            throw E2EError("connect to port \(port) failed: errno \(errno)")
-        }
+        fd = try LoopbackConnection.open(port: port)
     }
 
     deinit { Glibc.close(fd) }
@@ -40,30 +30,30 @@ final class RawSocket: Sendable {
 
     /// True when what the server sends, read from now on, contains `text` within `timeout`.
     func received(_ text: String, within timeout: Duration) -> Bool {
-        let deadline = ContinuousClock.now + timeout
         var seen: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while ContinuousClock.now < deadline {
-            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&descriptor, 1, 100) > 0 else { continue }
-            let count = recv(fd, &buffer, buffer.count, 0)
-            if count <= 0 { return false }
-            seen += buffer[0..<count]
-            if String(decoding: seen, as: UTF8.self).contains(text) { return true }
+        return read(within: timeout) { chunk in
+            if chunk.isEmpty { return false }
+            seen += chunk
+            return String(decoding: seen, as: UTF8.self).contains(text) ? true : nil
         }
-        return false
     }
 
     /// True when the server closes the connection (end of stream or reset) within `timeout`;
     /// whatever the server sends before that is read and dropped.
     func closedByServer(within timeout: Duration) -> Bool {
+        read(within: timeout) { chunk in chunk.isEmpty ? true : nil }
+    }
+
+    /// Reads what arrives for at most `timeout`, handing each piece to `verdict` (an empty piece
+    /// at the end of the stream or a reset) until it answers; false when time runs out first.
+    private func read(within timeout: Duration, _ verdict: (ArraySlice<UInt8>) -> Bool?) -> Bool {
         let deadline = ContinuousClock.now + timeout
         var buffer = [UInt8](repeating: 0, count: 4096)
         while ContinuousClock.now < deadline {
             var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             guard poll(&descriptor, 1, 100) > 0 else { continue }
-            let count = recv(fd, &buffer, buffer.count, 0)
-            if count <= 0 { return true }
+            let count = max(recv(fd, &buffer, buffer.count, 0), 0)
+            if let answer = verdict(buffer[0..<count]) { return answer }
         }
         return false
     }

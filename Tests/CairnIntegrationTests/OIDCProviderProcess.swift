@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// A real OpenID Connect provider (the `oidc-provider-mock` package, built on Authlib) run as a
 /// child process on a free loopback port, and a browser-like client for its pages that never
@@ -11,6 +12,8 @@ final class OIDCProviderProcess: Sendable {
     let process: Process
     let port: Int
     var issuer: String { "http://127.0.0.1:\(port)" }
+    /// Ports handed to providers in this test process.
+    private static let claimedPorts = Mutex<Set<Int>>([])
     static let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
 
     static var python: String {
@@ -24,10 +27,16 @@ final class OIDCProviderProcess: Sendable {
             throw OIDCTestError("no Python with oidc-provider-mock at \(Self.python): run `make test` (it installs .build/oidc-venv) or set CAIRN_OIDC_PYTHON")
         }
         // A port below Linux's ephemeral range (32768 and up), where the suites' own client
-        // connections and port-0 servers live; one another process holds makes the provider
-        // exit, and another port is tried.
+        // connections and port-0 servers live, and never one another provider of this run has
+        // (it would answer for this one). One another process holds makes the provider exit,
+        // and another port is tried.
         for attempt in 1...3 {
-            let port = Int.random(in: 20_000...32_000)
+            let port = Self.claimedPorts.withLock { claimed in
+                var port = Int.random(in: 20_000...32_000)
+                while claimed.contains(port) { port = Int.random(in: 20_000...32_000) }
+                claimed.insert(port)
+                return port
+            }
             let process = Self.launch(port: port)
             try process.run()
             let deadline = ContinuousClock.now + .seconds(30)
