@@ -12,11 +12,9 @@ import NIOCore
 /// ```swift
 /// try channel.pipeline.syncOperations.addHandler(FirstRequestDeadline(timeout: .seconds(60)), position: .first)
 /// ```
-final class FirstRequestDeadline: ChannelDuplexHandler, RemovableChannelHandler {
+final class FirstRequestDeadline: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
-    typealias OutboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
 
     private let timeout: TimeAmount
     private var deadline: Scheduled<Void>?
