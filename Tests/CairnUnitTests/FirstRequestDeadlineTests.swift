@@ -7,7 +7,7 @@ import Testing
 /// The handler that closes connections which never finish their first request head, driven on
 /// an embedded channel with a virtual clock.
 @Suite struct FirstRequestDeadlineTests {
-    /// An active embedded channel with the handler first, and the handler itself.
+    /// An embedded channel, connected, with the handler in its pipeline.
     private func connection(timeout: TimeAmount = .seconds(60)) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addHandler(FirstRequestDeadline(timeout: timeout))
